@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make run` and `make test`. `make install` is the shared first step.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
+
+.PHONY: install install-dev migrate demo run test test-postgres test-browser lint messages bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) requirements.lock pyproject.toml
+	$(PIP) install --quiet -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: install
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py print_demo_logins --base-url http://$(HOST):$(PORT)
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py qcluster & \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anjian} $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) static

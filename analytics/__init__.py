@@ -1,0 +1,1 @@
+"""HR analytics: turnover, retention and the selection board."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    name = "analytics"
+    verbose_name = _("人事分析")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,4 @@
+"""Learner-facing URLs of analytics."""
+
+app_name = "analytics"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Project package: settings, urls, site pages, people and units, audit trail."""

@@ -1,0 +1,142 @@
+"""The audit trail helper every app uses: `record()` writes an append-only AuditEvent in the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import models, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+_current_request: ContextVar = ContextVar("current_request", default=None)
+
+# action code → translated label; apps add theirs with register_actions() in AppConfig.ready().
+ACTION_LABELS: dict[str, Any] = {}
+
+
+def register_actions(labels: dict[str, Any]) -> None:
+    ACTION_LABELS.update(labels)
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
+
+
+register_actions(
+    {
+        "cms.roster_import": _("导入花名册"),
+        "cms.officer_create": _("新增人员"),
+        "cms.officer_update": _("修改人员信息"),
+        "cms.spell_create": _("新增任职经历"),
+        "cms.spell_update": _("修改任职经历"),
+        "cms.role_grant": _("授予角色"),
+        "cms.role_revoke": _("撤销角色"),
+        "cms.scope_change": _("变更管辖范围"),
+        "cms.password_set": _("设置密码"),
+        "cms.login": _("登录"),
+        "cms.login_failed": _("登录失败"),
+    }
+)
+
+
+class CurrentRequestMiddleware:
+    """Keeps the current request in a context variable so audit records can carry the client IP."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    # Behind our own reverse proxy the first hop is the client; REMOTE_ADDR otherwise.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+    return ip or None
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of `instance` as JSON-safe data (foreign keys as ids)."""
+    data = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        data[field.attname] = jsonable(getattr(instance, field.attname))
+    return data
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    before: Any = None,
+    after: Any = None,
+    unit=None,
+    object_repr: str | None = None,
+):
+    """Record a domain event. Call it inside the service's transaction, next to the change it describes."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from cms.models import AuditEvent
+
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if unit is None and obj is not None:
+        unit = getattr(obj, "unit", None) if hasattr(obj, "unit_id") else None
+    event = AuditEvent(
+        actor=actor,
+        actor_repr=(actor.get_full_name() or actor.get_username()) if actor else str(_("系统")),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:255],
+        unit=unit,
+        before=jsonable(before),
+        after=jsonable(after),
+        ip_address=client_ip(_current_request.get()),
+    )
+    event.save(force_insert=True)
+    if obj is not None and obj.pk is not None and not transaction.get_connection().needs_rollback:
+        _mirror_to_wagtail_log(obj, action, actor, event)
+    return event
+
+
+def _mirror_to_wagtail_log(obj, action, actor, event) -> None:
+    """Mirror the event into Wagtail's log so it appears in the admin's history views and site history report."""
+    from wagtail.log_actions import registry
+    from wagtail.models import Page
+
+    if isinstance(obj, Page):
+        return  # pages keep Wagtail's own page log
+    if registry.action_exists(action):
+        registry.log(instance=obj, action=action, user=event.actor, data={"audit_event": event.pk})

@@ -1,0 +1,57 @@
+"""The role groups and the model permissions each holds. Apps append their own permissions from their migrations."""
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    "trainee": [],
+    "mentor": [],
+    "hr": [
+        "wagtailadmin.access_admin",
+        "cms.view_unit",
+        "cms.add_unit",
+        "cms.change_unit",
+        "cms.view_officer",
+        "cms.add_officer",
+        "cms.change_officer",
+        "cms.view_employmentspell",
+        "cms.add_employmentspell",
+        "cms.change_employmentspell",
+        "cms.view_post",
+        "cms.add_post",
+        "cms.change_post",
+        "cms.view_auditevent",
+        "cms.view_specialty",
+        "cms.add_specialty",
+    ],
+    "training_admin": [
+        "wagtailadmin.access_admin",
+        "cms.view_unit",
+        "cms.view_officer",
+        "cms.view_employmentspell",
+    ],
+    "unit_leader": [
+        "wagtailadmin.access_admin",
+        "cms.view_unit",
+        "cms.view_officer",
+        "cms.view_employmentspell",
+        "cms.view_post",
+        "cms.view_auditevent",
+    ],
+}
+
+
+def grant_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
+    """For data migrations: create the groups and give them permissions (creating permission rows if needed)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in role_permissions.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            group.permissions.add(permission)

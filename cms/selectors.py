@@ -1,0 +1,100 @@
+"""Read queries for people and units, already scoped to who asks. Every list, page and export goes through here."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from cms.models import EmploymentSpell, Officer, Role, Unit, UserScope
+
+SUBTREE_ROLES = (Role.HR, Role.UNIT_LEADER, Role.TRAINING_ADMIN)
+
+
+def user_roles(user) -> set[str]:
+    """The role codes (group names) a user holds; cached on the user object for the request."""
+    if not user or not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_role_codes", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))
+        user._role_codes = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+def officer_of(user) -> Officer | None:
+    if not user or not user.is_authenticated:
+        return None
+    try:
+        return user.officer
+    except Officer.DoesNotExist:
+        return None
+
+
+def scope_unit(user) -> Unit | None:
+    """The root of the subtree a staff user works on: their explicit scope, else their own unit."""
+    if not user or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_scope_unit", False)
+    if cached is not False:
+        return cached
+    unit = None
+    try:
+        unit = user.scope.unit
+    except UserScope.DoesNotExist:
+        officer = officer_of(user)
+        unit = officer.unit if officer else None
+    user._scope_unit = unit
+    return unit
+
+
+def sees_subtree(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or has_role(user, *SUBTREE_ROLES)))
+
+
+def units_visible_to(user) -> QuerySet[Unit]:
+    if not user or not user.is_authenticated:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.all()
+    if has_role(user, *SUBTREE_ROLES):
+        root = scope_unit(user)
+        if root is None:
+            return Unit.objects.none()
+        return Unit.objects.filter(path__startswith=root.path)
+    officer = officer_of(user)
+    return Unit.objects.filter(pk=officer.unit_id) if officer else Unit.objects.none()
+
+
+def officers_visible_to(user, *, queryset: QuerySet[Officer] | None = None) -> QuerySet[Officer]:
+    """Superusers see everyone; HR, unit leaders and training admins their unit's subtree; others only themselves."""
+    qs = queryset if queryset is not None else Officer.objects.all()
+    if not user or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if has_role(user, *SUBTREE_ROLES):
+        root = scope_unit(user)
+        if root is None:
+            return qs.none()
+        return qs.filter(unit__path__startswith=root.path)
+    return qs.filter(user=user)
+
+
+def spells_visible_to(user) -> QuerySet[EmploymentSpell]:
+    """Spells of officers the user may see (a spell belongs to the officer, wherever it was served)."""
+    return EmploymentSpell.objects.filter(officer__in=officers_visible_to(user).values("pk"))
+
+
+def officer_profile(*, user, officer_id: int) -> Officer:
+    """One officer with spells and specialties, or Officer.DoesNotExist (→ 404) when out of scope."""
+    return (
+        officers_visible_to(user)
+        .select_related("unit", "user")
+        .prefetch_related(
+            "specialties", Prefetch("spells", queryset=EmploymentSpell.objects.select_related("unit"))
+        )
+        .get(pk=officer_id)
+    )

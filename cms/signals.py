@@ -1,0 +1,34 @@
+"""Audits role changes wherever they happen (admin, shell, services): group membership is the role."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+from cms import audit
+
+User = get_user_model()
+
+
+@receiver(m2m_changed, sender=User.groups.through)
+def audit_role_change(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in {"post_add", "post_remove", "pre_clear"}:
+        return
+    request = audit._current_request.get()
+    actor = getattr(request, "user", None) if request is not None else None
+    code = "cms.role_grant" if action == "post_add" else "cms.role_revoke"
+    if reverse:  # group.user_set.add(users…)
+        group = instance
+        users = User.objects.filter(pk__in=pk_set or [])
+        for user in users:
+            audit.record(actor=actor, action=code, obj=user, after={"role": group.name})
+        return
+    if action == "pre_clear":
+        names = list(instance.groups.values_list("name", flat=True))
+        if names:
+            audit.record(actor=actor, action="cms.role_revoke", obj=instance, before={"roles": names})
+        return
+    names = list(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
+    if names:
+        key = "after" if action == "post_add" else "before"
+        audit.record(actor=actor, action=code, obj=instance, **{key: {"roles": sorted(names)}})

@@ -1,0 +1,105 @@
+"""Learner shell and account pages: thin views over cms selectors and services."""
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from cms.forms import LoginForm
+from cms.models import Notification
+from cms.selectors import officer_of, sees_subtree
+
+# Higher apps contribute sections to "我的培训" from AppConfig.ready(): a callable (request, officer) → dict
+# with "template" and its context, or None. cms never imports them.
+MY_TRAINING_SECTIONS: list = []
+# Higher apps contribute the officer's current mentor: callable(officer) → Officer | None.
+MENTOR_LOOKUPS: list = []
+
+
+def register_my_training_section(fn) -> None:
+    if fn not in MY_TRAINING_SECTIONS:
+        MY_TRAINING_SECTIONS.append(fn)
+
+
+def register_mentor_lookup(fn) -> None:
+    if fn not in MENTOR_LOOKUPS:
+        MENTOR_LOOKUPS.append(fn)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        url = self.get_redirect_url()
+        if url:
+            return url
+        user = self.request.user
+        if officer_of(user) is None and (user.is_superuser or sees_subtree(user)):
+            return "/admin/"
+        return super().get_success_url()
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form):
+        from cms import audit
+
+        response = super().form_valid(form)
+        audit.record(actor=self.request.user, action="cms.password_set", obj=self.request.user,
+                     object_repr=self.request.user.get_username())
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    pass
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    pass
+
+
+def django_admin_redirect(request):
+    return redirect("/admin/")
+
+
+@login_required
+def my_training(request):
+    officer = officer_of(request.user)
+    if officer is None:
+        if request.user.is_superuser or sees_subtree(request.user):
+            return redirect("wagtailadmin_home")
+        return render(request, "cms/no_profile.html", status=200)
+    spells = list(officer.spells.select_related("unit").order_by("hire_date"))
+    current = next((s for s in reversed(spells) if s.leave_date is None), None)
+    mentor = None
+    for lookup in MENTOR_LOOKUPS:
+        mentor = lookup(officer)
+        if mentor:
+            break
+    sections = [s for s in (fn(request, officer) for fn in MY_TRAINING_SECTIONS) if s]
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+    context = {
+        "officer": officer,
+        "unit_path": officer.unit.full_name,
+        "current_spell": current,
+        "first_hire_date": spells[0].hire_date if spells else None,
+        "mentor": mentor,
+        "specialties": list(officer.specialties.all()),
+        "sections": sections,
+        "unread_count": unread,
+    }
+    return render(request, "cms/my_training.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request):
+    qs = Notification.objects.filter(recipient=request.user)
+    if request.method == "POST":
+        qs.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notifications")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "cms/notifications.html", {"page": page, "title": _("通知")})

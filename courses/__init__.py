@@ -1,0 +1,1 @@
+"""Self-study curriculum, enrolments and progress, centralized training sessions and study hours."""

@@ -1,0 +1,4 @@
+"""Learner-facing URLs of courses."""
+
+app_name = "courses"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Learner-facing URLs of exams."""
+
+app_name = "exams"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Programmes and stages, mentor–apprentice pairing, milestones, assignments and evaluations."""

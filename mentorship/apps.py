@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MentorshipConfig(AppConfig):
+    name = "mentorship"
+    verbose_name = _("以老带新")
+    default_auto_field = "django.db.models.BigAutoField"

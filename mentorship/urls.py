@@ -1,0 +1,4 @@
+"""Learner-facing URLs of mentorship."""
+
+app_name = "mentorship"
+urlpatterns: list = []

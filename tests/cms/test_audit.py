@@ -1,0 +1,56 @@
+"""The audit trail is append-only and records who, what, when and from where."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from cms import audit
+from cms.models import AppendOnlyError, AuditEvent
+
+
+@pytest.mark.django_db
+def test_record_writes_actor_object_and_data(hr_east, trainee):
+    event = audit.record(actor=hr_east, action="cms.officer_update", obj=trainee, before={"phone": ""},
+                         after={"phone": "13800000000"})
+    event.refresh_from_db()
+    assert event.actor == hr_east
+    assert event.object_id == str(trainee.pk)
+    assert event.unit == trainee.unit
+    assert event.after == {"phone": "13800000000"}
+    assert event.action_label == "修改人员信息"
+
+
+@pytest.mark.django_db
+def test_events_cannot_be_edited_or_deleted(hr_east, trainee):
+    event = audit.record(actor=hr_east, action="cms.officer_update", obj=trainee)
+    event.action = "tampered"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "cms.officer_update"
+
+
+@pytest.mark.django_db
+def test_role_changes_are_audited(trainee):
+    user = trainee.user
+    user.groups.add(Group.objects.get(name="mentor"))
+    user.groups.remove(Group.objects.get(name="mentor"))
+    actions = list(AuditEvent.objects.filter(object_id=str(user.pk)).order_by("id").values_list("action", "after",
+                                                                                                   "before"))
+    assert ("cms.role_grant", {"roles": ["mentor"]}, None) in actions
+    assert ("cms.role_revoke", None, {"roles": ["mentor"]}) in actions
+
+
+@pytest.mark.django_db
+def test_ip_address_comes_from_the_request(client, trainee):
+    client.force_login(trainee.user)
+    client.post("/accounts/password/change/", {
+        "old_password": "Passw0rd!2026", "new_password1": "Zq9!long-enough", "new_password2": "Zq9!long-enough"},
+        REMOTE_ADDR="10.1.2.3")
+    event = AuditEvent.objects.get(action="cms.password_set")
+    assert event.ip_address == "10.1.2.3"
+    assert event.actor == trainee.user
