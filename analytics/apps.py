@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class AnalyticsConfig(AppConfig):
     name = "analytics"
-    verbose_name = _("人事分析")
+    verbose_name = _("HR analytics")
     default_auto_field = "django.db.models.BigAutoField"

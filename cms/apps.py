@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CmsConfig(AppConfig):
     name = "cms"
-    verbose_name = _("组织与人员")
+    verbose_name = _("People and organisation")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

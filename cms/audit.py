@@ -28,17 +28,17 @@ def action_label(code: str) -> str:
 
 register_actions(
     {
-        "cms.roster_import": _("导入花名册"),
-        "cms.officer_create": _("新增人员"),
-        "cms.officer_update": _("修改人员信息"),
-        "cms.spell_create": _("新增任职经历"),
-        "cms.spell_update": _("修改任职经历"),
-        "cms.role_grant": _("授予角色"),
-        "cms.role_revoke": _("撤销角色"),
-        "cms.scope_change": _("变更管辖范围"),
-        "cms.password_set": _("设置密码"),
-        "cms.login": _("登录"),
-        "cms.login_failed": _("登录失败"),
+        "cms.roster_import": _("Imported roster"),
+        "cms.officer_create": _("Created officer"),
+        "cms.officer_update": _("Updated officer"),
+        "cms.spell_create": _("Created employment spell"),
+        "cms.spell_update": _("Updated employment spell"),
+        "cms.role_grant": _("Granted role"),
+        "cms.role_revoke": _("Revoked role"),
+        "cms.scope_change": _("Changed staff scope"),
+        "cms.password_set": _("Set password"),
+        "cms.login": _("Log in"),
+        "cms.login_failed": _("Failed login"),
     }
 )
 
@@ -115,7 +115,7 @@ def record(
         unit = getattr(obj, "unit", None) if hasattr(obj, "unit_id") else None
     event = AuditEvent(
         actor=actor,
-        actor_repr=(actor.get_full_name() or actor.get_username()) if actor else str(_("系统")),
+        actor_repr=(actor.get_full_name() or actor.get_username()) if actor else str(_("System")),
         action=action,
         content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj is not None else None,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

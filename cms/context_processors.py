@@ -7,7 +7,7 @@ from cms.selectors import officer_of, sees_subtree
 
 # Higher apps add their learner pages here from AppConfig.ready(): (url name, label, predicate(user)).
 NAV_ITEMS: list[tuple[str, object, object]] = [
-    ("my_training", _("我的培训"), lambda user: officer_of(user) is not None),
+    ("my_training", _("My training"), lambda user: officer_of(user) is not None),
 ]
 
 
@@ -35,5 +35,5 @@ def navigation(request):
         except NoReverseMatch:
             continue
     if user.is_superuser or sees_subtree(user):
-        items.append({"url": reverse("wagtailadmin_home"), "label": _("管理后台"), "active": False})
+        items.append({"url": reverse("wagtailadmin_home"), "label": _("Admin"), "active": False})
     return {"nav_items": items}

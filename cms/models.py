@@ -14,59 +14,59 @@ from wagtail.models import Page
 
 
 class StaffCategory(models.TextChoices):
-    CIVIL_SERVANT = "civil_servant", _("在编公务员")
-    FULL_TIME = "full_time", _("专职安监员")
-    AUXILIARY = "auxiliary", _("辅助执法人员")
+    CIVIL_SERVANT = "civil_servant", _("Civil servant")
+    FULL_TIME = "full_time", _("Full-time safety officer")
+    AUXILIARY = "auxiliary", _("Auxiliary enforcement staff")
 
 
 class LeaveReason(models.TextChoices):
-    RESIGNED = "resigned", _("辞职")
-    DISMISSED = "dismissed", _("解聘")
-    CONTRACT_ENDED = "contract_ended", _("合同到期")
-    RETIRED = "retired", _("退休")
-    TRANSFERRED_OUT = "transferred_out", _("调出(系统外)")
-    INTERNAL_TRANSFER = "internal_transfer", _("内部调动")
-    OTHER = "other", _("其他")
+    RESIGNED = "resigned", _("Resigned")
+    DISMISSED = "dismissed", _("Dismissed")
+    CONTRACT_ENDED = "contract_ended", _("Contract ended")
+    RETIRED = "retired", _("Retired")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out (outside the system)")
+    INTERNAL_TRANSFER = "internal_transfer", _("Internal transfer")
+    OTHER = "other", _("Other")
 
 
 VOLUNTARY_REASONS = (LeaveReason.RESIGNED, LeaveReason.TRANSFERRED_OUT)
 
 
 class Education(models.TextChoices):
-    HIGH_SCHOOL = "high_school", _("高中/中专")
-    COLLEGE = "college", _("大专")
-    BACHELOR = "bachelor", _("本科")
-    MASTER = "master", _("硕士研究生")
-    DOCTOR = "doctor", _("博士研究生")
+    HIGH_SCHOOL = "high_school", _("High school / vocational school")
+    COLLEGE = "college", _("Junior college")
+    BACHELOR = "bachelor", _("Bachelor's degree")
+    MASTER = "master", _("Master's degree")
+    DOCTOR = "doctor", _("Doctorate")
 
 
 class Role(models.TextChoices):
     """Roles are Django groups with these names (created by a data migration)."""
 
-    TRAINEE = "trainee", _("学员")
-    MENTOR = "mentor", _("导师")
-    HR = "hr", _("人事")
-    TRAINING_ADMIN = "training_admin", _("培训管理员")
-    UNIT_LEADER = "unit_leader", _("单位负责人")
+    TRAINEE = "trainee", _("Trainee")
+    MENTOR = "mentor", _("Mentor")
+    HR = "hr", _("HR")
+    TRAINING_ADMIN = "training_admin", _("Training administrator")
+    UNIT_LEADER = "unit_leader", _("Unit leader")
 
 
 class Unit(MP_Node):
     """A node of the organisation tree: city → district → street office."""
 
     class Kind(models.TextChoices):
-        CITY = "city", _("市")
-        DISTRICT = "district", _("区")
-        STREET = "street", _("街道")
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street office")
 
-    code = models.CharField(_("单位代码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    kind = models.CharField(_("层级"), max_length=10, choices=Kind.choices)
+    code = models.CharField(_("Unit code"), max_length=40, unique=True)
+    name = models.CharField(_("Name"), max_length=100)
+    kind = models.CharField(_("Level"), max_length=10, choices=Kind.choices)
 
     node_order_by = ["code"]
 
     class Meta:
-        verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name = _("Unit")
+        verbose_name_plural = _("Unit")
 
     def __str__(self) -> str:
         return self.name
@@ -81,11 +81,11 @@ class Unit(MP_Node):
 
 
 class Specialty(models.Model):
-    name = models.CharField(_("名称"), max_length=50, unique=True)
+    name = models.CharField(_("Name"), max_length=50, unique=True)
 
     class Meta:
-        verbose_name = _("特长")
-        verbose_name_plural = _("特长")
+        verbose_name = _("Specialty")
+        verbose_name_plural = _("Specialty")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -103,37 +103,37 @@ class Officer(models.Model):
     """One person in the system (安监员 / 人员), linked to a Django user account."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("在岗")
-        LEFT = "left", _("离职")
+        ACTIVE = "active", _("Active")
+        LEFT = "left", _("Left")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("用户账号"),
+        verbose_name=_("User account"),
         on_delete=models.PROTECT,
         related_name="officer",
         null=True,
         blank=True,
     )
-    employee_no = models.CharField(_("工号"), max_length=40, unique=True)
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    employee_no = models.CharField(_("Employee number"), max_length=40, unique=True)
+    name = models.CharField(_("Name"), max_length=50, db_index=True)
     gender = models.CharField(
-        _("性别"), max_length=1, blank=True, choices=[("M", _("男")), ("F", _("女"))]
+        _("Gender"), max_length=1, blank=True, choices=[("M", _("Male")), ("F", _("Female"))]
     )
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="officers")
-    staff_category = models.CharField(_("人员类别"), max_length=20, choices=StaffCategory.choices)
-    specialties = models.ManyToManyField(Specialty, verbose_name=_("特长"), blank=True, related_name="officers")
-    education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    birth_date = models.DateField(_("Date of birth"), null=True, blank=True)
+    phone = models.CharField(_("Mobile phone"), max_length=20, blank=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("Unit"), on_delete=models.PROTECT, related_name="officers")
+    staff_category = models.CharField(_("Staff category"), max_length=20, choices=StaffCategory.choices)
+    specialties = models.ManyToManyField(Specialty, verbose_name=_("Specialty"), blank=True, related_name="officers")
+    education = models.CharField(_("Education"), max_length=20, choices=Education.choices, blank=True)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     objects = OfficerQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("人员")
-        verbose_name_plural = _("人员")
+        verbose_name = _("Officer")
+        verbose_name_plural = _("Officer")
         ordering = ["employee_no"]
         indexes = [models.Index(fields=["unit", "status"])]
 
@@ -154,16 +154,16 @@ class Officer(models.Model):
 class EmploymentSpell(models.Model):
     """One continuous period of employment of an officer in one unit (任职经历)."""
 
-    officer = models.ForeignKey(Officer, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="spells")
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="spells")
-    staff_category = models.CharField(_("人员类别"), max_length=20, choices=StaffCategory.choices)
-    hire_date = models.DateField(_("入职日期"))
-    leave_date = models.DateField(_("离职日期"), null=True, blank=True)
-    leave_reason = models.CharField(_("离职原因"), max_length=20, choices=LeaveReason.choices, blank=True)
+    officer = models.ForeignKey(Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="spells")
+    unit = models.ForeignKey(Unit, verbose_name=_("Unit"), on_delete=models.PROTECT, related_name="spells")
+    staff_category = models.CharField(_("Staff category"), max_length=20, choices=StaffCategory.choices)
+    hire_date = models.DateField(_("Hire date"))
+    leave_date = models.DateField(_("Leave date"), null=True, blank=True)
+    leave_reason = models.CharField(_("Leave reason"), max_length=20, choices=LeaveReason.choices, blank=True)
 
     class Meta:
-        verbose_name = _("任职经历")
-        verbose_name_plural = _("任职经历")
+        verbose_name = _("Employment spell")
+        verbose_name_plural = _("Employment spell")
         ordering = ["officer", "hire_date"]
         constraints = [
             models.UniqueConstraint(fields=["officer", "hire_date"], name="spell_unique_officer_hire_date"),
@@ -175,33 +175,33 @@ class EmploymentSpell(models.Model):
         indexes = [models.Index(fields=["hire_date", "leave_date"])]
 
     def __str__(self) -> str:
-        end = self.leave_date.isoformat() if self.leave_date else _("至今")
+        end = self.leave_date.isoformat() if self.leave_date else _("present")
         return f"{self.officer_id}: {self.hire_date.isoformat()} – {end}"
 
     def clean(self):
         if self.leave_date and self.leave_date < self.hire_date:
-            raise ValidationError({"leave_date": _("离职日期不能早于入职日期")})
+            raise ValidationError({"leave_date": _("The leave date cannot be earlier than the hire date.")})
         if self.leave_date and not self.leave_reason:
-            raise ValidationError({"leave_reason": _("填写了离职日期时必须填写离职原因")})
+            raise ValidationError({"leave_reason": _("A leave reason is required when a leave date is given.")})
         if self.leave_reason and not self.leave_date:
-            raise ValidationError({"leave_date": _("填写了离职原因时必须填写离职日期")})
+            raise ValidationError({"leave_date": _("A leave date is required when a leave reason is given.")})
 
 
 class Post(models.Model):
     """A position to fill (岗位), with the specialties it wants."""
 
-    title = models.CharField(_("岗位名称"), max_length=100)
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="posts")
+    title = models.CharField(_("Post title"), max_length=100)
+    unit = models.ForeignKey(Unit, verbose_name=_("Unit"), on_delete=models.PROTECT, related_name="posts")
     wanted_specialties = models.ManyToManyField(
-        Specialty, verbose_name=_("所需特长"), blank=True, related_name="posts"
+        Specialty, verbose_name=_("Wanted specialties"), blank=True, related_name="posts"
     )
-    openings = models.PositiveSmallIntegerField(_("空缺人数"), default=1)
-    is_open = models.BooleanField(_("开放中"), default=True)
-    description = models.TextField(_("岗位说明"), blank=True)
+    openings = models.PositiveSmallIntegerField(_("Openings"), default=1)
+    is_open = models.BooleanField(_("Open"), default=True)
+    description = models.TextField(_("Description"), blank=True)
 
     class Meta:
-        verbose_name = _("岗位")
-        verbose_name_plural = _("岗位")
+        verbose_name = _("Post")
+        verbose_name_plural = _("Post")
         ordering = ["unit__path", "title"]
 
     def __str__(self) -> str:
@@ -215,13 +215,13 @@ class UserScope(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("用户账号"), on_delete=models.CASCADE, related_name="scope"
+        settings.AUTH_USER_MODEL, verbose_name=_("User account"), on_delete=models.CASCADE, related_name="scope"
     )
-    unit = models.ForeignKey(Unit, verbose_name=_("管辖单位"), on_delete=models.PROTECT)
+    unit = models.ForeignKey(Unit, verbose_name=_("Unit in charge"), on_delete=models.PROTECT)
 
     class Meta:
-        verbose_name = _("管辖范围")
-        verbose_name_plural = _("管辖范围")
+        verbose_name = _("Staff scope")
+        verbose_name_plural = _("Staff scope")
 
     def __str__(self) -> str:
         return f"{self.user} → {self.unit}"
@@ -245,35 +245,35 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """An append-only record of a domain event: who did what to which object, when, from where."""
 
-    timestamp = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    timestamp = models.DateTimeField(_("Time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
+        verbose_name=_("Actor"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
         db_constraint=False,
     )
-    actor_repr = models.CharField(_("操作人名称"), max_length=150, blank=True)
-    action = models.CharField(_("操作"), max_length=80, db_index=True)
+    actor_repr = models.CharField(_("Actor name"), max_length=150, blank=True)
+    action = models.CharField(_("Action"), max_length=80, db_index=True)
     content_type = models.ForeignKey(
-        ContentType, verbose_name=_("对象类型"), on_delete=models.SET_NULL, null=True, blank=True
+        ContentType, verbose_name=_("Object type"), on_delete=models.SET_NULL, null=True, blank=True
     )
-    object_id = models.CharField(_("对象ID"), max_length=64, blank=True, db_index=True)
-    object_repr = models.CharField(_("对象"), max_length=255, blank=True)
+    object_id = models.CharField(_("Object ID"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("Object"), max_length=255, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("相关单位"), on_delete=models.SET_NULL, null=True, blank=True, db_constraint=False
+        Unit, verbose_name=_("Unit concerned"), on_delete=models.SET_NULL, null=True, blank=True, db_constraint=False
     )
-    before = models.JSONField(_("变更前"), null=True, blank=True)
-    after = models.JSONField(_("变更后"), null=True, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    before = models.JSONField(_("Before"), null=True, blank=True)
+    after = models.JSONField(_("After"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("审计记录")
-        verbose_name_plural = _("审计记录")
+        verbose_name = _("Audit event")
+        verbose_name_plural = _("Audit event")
         ordering = ["-timestamp", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
@@ -299,19 +299,19 @@ class Notification(models.Model):
     """An in-app notice to one user. `key` makes every notice unique, so a reminder is never sent twice."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, verbose_name=_("Recipient"), on_delete=models.CASCADE, related_name="notifications"
     )
-    key = models.CharField(_("去重键"), max_length=200)
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    url = models.CharField(_("链接"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("发送时间"), default=timezone.now)
-    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
-    emailed = models.BooleanField(_("已发邮件"), default=False)
+    key = models.CharField(_("Deduplication key"), max_length=200)
+    title = models.CharField(_("Title"), max_length=200)
+    body = models.TextField(_("Body"), blank=True)
+    url = models.CharField(_("Link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("Sent at"), default=timezone.now)
+    read_at = models.DateTimeField(_("Read at"), null=True, blank=True)
+    emailed = models.BooleanField(_("Emailed"), default=False)
 
     class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
+        verbose_name = _("Notification")
+        verbose_name_plural = _("Notification")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_unique_key")]
 
@@ -322,11 +322,11 @@ class Notification(models.Model):
 class HomePage(Page):
     """The site's root page: welcomes visitors and sends signed-in users to their training."""
 
-    intro = models.TextField(_("简介"), blank=True)
+    intro = models.TextField(_("Introduction"), blank=True)
 
     content_panels = Page.content_panels + ["intro"]
     max_count = 1
 
     class Meta:
-        verbose_name = _("首页")
-        verbose_name_plural = _("首页")
+        verbose_name = _("Home page")
+        verbose_name_plural = _("Home page")

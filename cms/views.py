@@ -102,4 +102,4 @@ def notifications(request):
         qs.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("notifications")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "cms/notifications.html", {"page": page, "title": _("通知")})
+    return render(request, "cms/notifications.html", {"page": page, "title": _("Notification")})

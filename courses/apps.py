@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class CoursesConfig(AppConfig):
     name = "courses"
-    verbose_name = _("课程与集训")
+    verbose_name = _("Courses and training")
     default_auto_field = "django.db.models.BigAutoField"

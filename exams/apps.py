@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class ExamsConfig(AppConfig):
     name = "exams"
-    verbose_name = _("应知应会考试")
+    verbose_name = _("Must-know exams")
     default_auto_field = "django.db.models.BigAutoField"

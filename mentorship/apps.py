@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class MentorshipConfig(AppConfig):
     name = "mentorship"
-    verbose_name = _("以老带新")
+    verbose_name = _("Mentoring")
     default_auto_field = "django.db.models.BigAutoField"

@@ -193,7 +193,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@anjian.local"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Wagtail --------------------------------------------------------------
-WAGTAIL_SITE_NAME = _("安监员培训与资格管理平台")
+WAGTAIL_SITE_NAME = _("Safety Officer Training & Qualification Platform")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILEMBEDS_FINDERS = []  # intranet: no oEmbed lookups leave the machine
@@ -216,7 +216,7 @@ Q_CLUSTER = {
     "queue_limit": 50,
     "bulk": 10,
     "catch_up": False,
-    "label": _("后台任务"),
+    "label": _("Background tasks"),
 }
 if Q_BROKER == "redis" and REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL

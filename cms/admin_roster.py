@@ -1,0 +1,1 @@
+"""Roster import admin screens (upload, dry-run preview, run)."""

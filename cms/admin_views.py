@@ -1,0 +1,1 @@
+"""Admin viewsets for units, officers, posts, scopes and the audit trail."""

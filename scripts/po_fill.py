@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Fill empty msgstr entries of a .po file from a JSON {msgid: msgstr} file; report what is still missing.
+
+usage: scripts/po_fill.py PO_FILE TRANSLATIONS.json
+"""
+
+import json
+import re
+import sys
+
+
+def unquote(s: str) -> str:
+    return json.loads(s)
+
+
+def main(po_path: str, json_path: str) -> int:
+    translations = json.load(open(json_path, encoding="utf-8"))
+    text = open(po_path, encoding="utf-8").read()
+    blocks = text.split("\n\n")
+    missing = []
+    out = []
+    for block in blocks:
+        m = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        s = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
+        if m and s and "msgid_plural" not in block:
+            msgid = "".join(unquote(x) for x in re.findall(r'".*"', m.group(1)))
+            msgstr = "".join(unquote(x) for x in re.findall(r'".*"', s.group(1)))
+            if msgid and (not msgstr or "#, fuzzy" in block):
+                if msgid in translations:
+                    block = block[: s.start()] + "msgstr " + json.dumps(translations[msgid], ensure_ascii=False) + (
+                        "\n" if s.group(1).endswith("\n") else "")+ block[s.end():]
+                    block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
+                else:
+                    missing.append(msgid)
+        out.append(block)
+    open(po_path, "w", encoding="utf-8").write("\n\n".join(out))
+    for msgid in missing:
+        print("MISSING:", msgid)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
