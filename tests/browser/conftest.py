@@ -1,0 +1,78 @@
+"""Playwright driving Debian's /usr/bin/chromium, headless, phone-sized, with every off-machine request blocked."""
+
+import os
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is not installed, and REQUIRE_BROWSER is set")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(chromium_browser, live_server):
+    """A 360×740 page in a fresh context; `phone.external_requests` lists anything that tried to leave the machine."""
+    context = chromium_browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN", timezone_id="Asia/Shanghai",
+        device_scale_factor=2, is_mobile=True, has_touch=True,
+    )
+    page = context.new_page()
+    allowed = urlparse(live_server.url).netloc
+    external: list[str] = []
+
+    def guard(route):
+        netloc = urlparse(route.request.url).netloc
+        if route.request.url.startswith(("data:", "blob:")) or netloc == allowed:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.external_requests = external
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(live_server):
+    def _login(page, username, password):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return _login

@@ -1,0 +1,82 @@
+"""The learner shell: "我的培训" shows the officer's real unit, category, hire date; denials for anonymous users."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_my_training_shows_profile_in_chinese(client, trainee):
+    client.force_login(trainee.user)
+    response = client.get(reverse("my_training"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "我的培训" in body
+    assert "示范市/东城区/东华街道" in body
+    assert "专职安监员" in body
+    assert "2024年3月1日" in body
+    assert "暂未安排" in body  # no mentor yet
+
+
+@pytest.mark.django_db
+def test_my_training_in_english(client, trainee):
+    client.force_login(trainee.user)
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("my_training")).content.decode()
+    assert "My training" in body and "Full-time safety officer" in body
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("my_training"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_staff_without_profile_goes_to_admin(client, hr_east):
+    client.force_login(hr_east)
+    response = client.get(reverse("my_training"))
+    assert response.status_code == 302 and response.url.endswith("/admin/")
+
+
+@pytest.mark.django_db
+def test_mentor_is_shown_when_a_lookup_provides_one(client, trainee, street_east, make_officer):
+    from cms import views
+
+    mentor = make_officer(street_east, username="mentor1", name="王师傅", roles=("mentor",),
+                          hire_date=datetime.date(2015, 5, 1))
+    lookup = lambda officer: mentor if officer.pk == trainee.pk else None  # noqa: E731
+    views.register_mentor_lookup(lookup)
+    try:
+        client.force_login(trainee.user)
+        assert "王师傅" in client.get(reverse("my_training")).content.decode()
+    finally:
+        views.MENTOR_LOOKUPS.remove(lookup)
+
+
+@pytest.mark.django_db
+def test_pages_use_only_local_assets(client, trainee):
+    client.force_login(trainee.user)
+    for url in [reverse("my_training"), reverse("login"), "/"]:
+        body = client.get(url).content.decode()
+        for marker in ("http://", "https://", "//cdn", "googleapis"):
+            assert f'src="{marker}' not in body and f'href="{marker}' not in body, (url, marker)
+
+
+@pytest.mark.django_db
+def test_my_training_queries_are_bounded(client, trainee, django_assert_max_num_queries):
+    client.force_login(trainee.user)
+    client.get(reverse("my_training"))
+    with django_assert_max_num_queries(25):
+        client.get(reverse("my_training"))
+
+
+@pytest.mark.django_db
+def test_notifications_are_private(client, trainee, other_trainee):
+    from cms.models import Notification
+
+    Notification.objects.create(recipient=other_trainee.user, key="k1", title="李四的私人通知")
+    client.force_login(trainee.user)
+    assert "李四的私人通知" not in client.get(reverse("notifications")).content.decode()
