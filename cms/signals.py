@@ -3,11 +3,15 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from cms import audit
 
 User = get_user_model()
+
+# Sent after a bulk change of officers or their spells (e.g. a roster import), once, inside the transaction.
+# kwargs: officer_ids (list of ints). Higher apps (mentorship) start or withdraw programmes from it.
+officers_changed = Signal()
 
 
 @receiver(m2m_changed, sender=User.groups.through)
