@@ -1,0 +1,238 @@
+"""Question file formats: read and write question banks as xlsx/csv, GIFT, Moodle XML, Aiken and JSON. Pure.
+
+No ORM and no models: everything works on plain question dicts, so the importer command, the admin upload and the
+tests share one implementation.
+
+API
+---
+    from exams.formats import parse, dump, detect_format, FORMATS, ParseResult, FormatError
+
+    FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")
+    detect_format(filename, data) -> str           # by extension, then by sniffing the bytes; raises FormatError
+    parse(data, fmt="auto", *, filename="") -> ParseResult
+    dump(questions, fmt, *, bank_code="") -> bytes # raises FormatError naming a question the format cannot hold
+    xlsx_template() -> bytes                       # the blank template: header row + instruction row
+    find_duplicate_stems(questions) -> [(i, j)]    # j repeats i's stem (whitespace, punctuation, width, case ignored)
+    stem_key(stem, stem_format="plain") -> str     # the normalised form find_duplicate_stems compares
+    normalise(question) -> dict                    # the canonical dict below (fills defaults, rounds fractions)
+
+`ParseResult(questions, errors, warnings, origins)`: `questions` holds only valid questions; a caller that must
+write nothing on error checks `result.errors` (or `result.ok`). `origins[i]` is {"line": n, "row": m} (one of them
+None) for questions[i]; `result.error_at(i, message)` builds an error placed there. Warnings are things skipped on
+purpose (descriptions) and stems repeated inside the file.
+
+`FormatError(message, line=None, row=None, question=None)` is an Exception and a dataclass. `message` is translated
+when the error is made; str() adds the place: "Line 12: …" / "Row 5: …" / "Question “…”: …" (第 12 行：… in
+Chinese).
+
+The question dict
+-----------------
+DESIGN.md's JSON schema plus extension keys. parse() returns, and dump()/normalise() accept, exactly:
+
+    type           single_choice | multiple_choice | true_false | short_answer | numerical | matching | essay
+    title          str | None
+    stem           str — plain text, or the raw source when stem_format is html/markdown
+    stem_format    "plain" | "html" | "markdown"
+    category       "法律法规/安全生产法" (path, "/"-separated) | None
+    explanation    str | None — 解析; Moodle's general feedback (GIFT ####, XML <generalfeedback>)
+    legal_basis    str | None — 法条依据
+    difficulty     int 1–5 | None
+    points         float | None — 分值 (Moodle defaultgrade)
+    tags           [str]
+  by type:
+    single/multiple_choice: choices [{text, fraction, feedback}] in source order. fraction 1.0 right, 0 wrong,
+                   partial and negative weights allowed; fractions are rounded to 7 decimals (1/3 → 0.3333333)
+                   so percentages written by any format read back equal. Single choice needs one 100% option;
+                   the positive weights of a multiple choice add up to 100%.
+    true_false:    answer (bool), feedback {"true": str|None, "false": str|None} — shown for that pick.
+    short_answer:  answers [{text, fraction, feedback}] — alternatives for the one blank; or, with several
+                   blanks, blanks [[{text, fraction, feedback}, …], …] (one list per blank) and answers [].
+                   The stem marks blanks with "____"; in plain stems "（）", "( )" and longer underscores are
+                   rewritten to "____".
+    numerical:     answers [{value, tolerance, fraction, feedback}]; value None = catch-all "any other number"
+                   that carries feedback only.
+    matching:      pairs [{left, right}]; an empty left is an extra wrong answer.
+    essay:         grader_info (str | None) — the reference answer for the marker.
+An input `general_feedback` is folded into `explanation` when that is empty.
+
+What each format holds
+----------------------
+    json        everything.
+    xlsx / csv  everything but feedback (per option/answer/true-false), stem_format and numerical catch-alls,
+                which are dropped. Raises for partial/negative option weights, partly right fill-in answers,
+                more than one numerical answer, more than 8 options. Several blanks: 答案 "A1|A2/A2alt"
+                ("|" between blanks, "/" between alternatives). Multiple choice reads as 1/k per right option.
+    gift        everything but legal_basis, difficulty, points and grader_info (dropped); tags as
+                "// [tag:x]" comment lines (as Moodle does). Raises for several blanks.
+    moodle-xml  everything (legal basis and difficulty as extension elements Moodle ignores); several blanks
+                as a Cloze (multianswer) question with SHORTANSWER sub-questions.
+    aiken       stem, options and the one right option; raises for anything else.
+Round trip: parse(dump(q, F)) == q restricted to what F holds (see LOST_FIELDS).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from django.utils.translation import gettext as _
+
+from . import aiken, gift, jsonfmt, moodle_xml, table
+from .base import (
+    FormatError,
+    ParseResult,
+    find_duplicate_stems,
+    normalise,
+    stem_key,
+    validate_question,
+)
+from .table import xlsx_template
+
+__all__ = [
+    "FORMATS",
+    "FormatError",
+    "LOST_FIELDS",
+    "ParseResult",
+    "detect_format",
+    "dump",
+    "find_duplicate_stems",
+    "normalise",
+    "parse",
+    "stem_key",
+    "validate_question",
+    "xlsx_template",
+]
+
+FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")
+
+# Keys (or "type.key" for per-item keys) that a format does not keep; round trips compare the rest.
+LOST_FIELDS = {
+    "json": set(),
+    "xlsx": {
+        "stem_format",
+        "choices.feedback",
+        "answers.feedback",
+        "blanks.feedback",
+        "feedback",
+        "numerical.catch_all",
+    },
+    "csv": {
+        "stem_format",
+        "choices.feedback",
+        "answers.feedback",
+        "blanks.feedback",
+        "feedback",
+        "numerical.catch_all",
+    },
+    "gift": {"legal_basis", "difficulty", "points", "grader_info"},
+    "moodle-xml": set(),
+    "aiken": {
+        "title",
+        "category",
+        "explanation",
+        "legal_basis",
+        "difficulty",
+        "points",
+        "tags",
+        "stem_format",
+        "choices.feedback",
+    },
+}
+
+_EXTENSIONS = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+    ".gift": "gift",
+    ".xml": "moodle-xml",
+    ".json": "json",
+    ".aiken": "aiken",
+}
+_AIKEN_ANSWER = re.compile(r"^\s*ANSWER\s*[:：]\s*[A-Za-z]\s*$", re.M)
+_AIKEN_OPTION = re.compile(r"^\s*[A-Za-z]\s*[.)]\s*\S", re.M)
+_GIFT_BLOCK = re.compile(r"(?<!\\)\{[^{}]*(?<!\\)\}")
+
+
+def detect_format(filename: str, data: bytes) -> str:
+    """The format of a file: by its extension, else by looking at the bytes."""
+    ext = os.path.splitext(filename or "")[1].lower()
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    head = data[:4096]
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    try:
+        from .base import decode_text
+
+        text = decode_text(data[:65536] if len(data) <= 65536 else data[:65536].rsplit(b"\n", 1)[0])
+    except FormatError:
+        raise FormatError(
+            _("Cannot tell the format of “%(name)s”: it is neither a workbook nor readable text.")
+            % {"name": filename or "?"}
+        )
+    stripped = text.lstrip()
+    if stripped.startswith("<"):
+        return "moodle-xml"
+    if stripped.startswith(("{", "[")):
+        return "json"
+    if _AIKEN_ANSWER.search(text) and _AIKEN_OPTION.search(text):
+        return "aiken"
+    if _GIFT_BLOCK.search(text) or "$CATEGORY:" in text or stripped.startswith("::"):
+        return "gift"
+    first_line = stripped.split("\n", 1)[0]
+    if ("," in first_line or "\t" in first_line) and ("题型" in first_line or "type" in first_line.lower()):
+        return "csv"
+    raise FormatError(
+        _("Cannot tell the format of “%(name)s”; choose it explicitly.") % {"name": filename or "?"}
+    )
+
+
+_PARSERS = {
+    "xlsx": table.parse_xlsx,
+    "csv": table.parse_csv,
+    "gift": gift.parse,
+    "moodle-xml": moodle_xml.parse,
+    "aiken": aiken.parse,
+    "json": jsonfmt.parse,
+}
+
+
+def parse(data: bytes, fmt: str = "auto", *, filename: str = "") -> ParseResult:
+    """Read a question file. Problems are collected in the result (nothing raised), each naming its line or row."""
+    if fmt == "auto":
+        try:
+            fmt = detect_format(filename, data)
+        except FormatError as exc:
+            return ParseResult(errors=[exc])
+    if fmt not in _PARSERS:
+        return ParseResult(errors=[FormatError(_("Unknown format “%(format)s”.") % {"format": fmt})])
+    result = _PARSERS[fmt](data)
+    for i, j in find_duplicate_stems(result.questions):
+        origin = result.origins[i]
+        where = origin.get("line") or origin.get("row")
+        message = (
+            _("The same stem as the question at line %(n)s.")
+            if origin.get("line")
+            else _("The same stem as the question in row %(n)s.")
+            if origin.get("row")
+            else _("The same stem as question %(n)s.")
+        ) % {"n": where or i + 1}
+        result.warnings.append(result.error_at(j, message))
+    return result
+
+
+def dump(questions: list[dict], fmt: str, *, bank_code: str = "") -> bytes:
+    """Write questions in a format; raises FormatError naming the first question the format cannot hold."""
+    if fmt == "json":
+        return jsonfmt.dump(questions, bank_code=bank_code)
+    if fmt == "xlsx":
+        return table.dump_xlsx(questions)
+    if fmt == "csv":
+        return table.dump_csv(questions)
+    if fmt == "gift":
+        return gift.dump(questions)
+    if fmt == "moodle-xml":
+        return moodle_xml.dump(questions)
+    if fmt == "aiken":
+        return aiken.dump(questions)
+    raise FormatError(_("Unknown format “%(format)s”.") % {"format": fmt})

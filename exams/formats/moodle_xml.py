@@ -1,0 +1,450 @@
+"""Moodle XML (<quiz>): read and write multichoice, truefalse, shortanswer, numerical, matching and essay questions.
+
+Reading: `category` pseudo-questions set the category (the `$course$/top/` prefix is dropped); `name` becomes the
+title unless it is just the start of the stem (as Moodle makes up for untitled questions); `questiontext` keeps its
+raw text with format html/markdown, plain_text and moodle_auto_format read as plain; answers, feedback and
+subquestions written in HTML are read as plain text; `generalfeedback` is the explanation; `defaultgrade` the
+points; `<tags>`; `graderinfo` for essays. A `multianswer` (Cloze) question made only of SHORTANSWER/SA/MW
+sub-questions is read as a fill-in with several blanks ("____" in the stem); other Cloze sub-questions are
+rejected. `description` questions are skipped with a warning. Parsing is done by defusedxml: DTDs and entity
+declarations are refused, nothing external is ever fetched.
+
+Writing emits standard Moodle XML; a multi-blank fill-in becomes a Cloze question. Legal basis and difficulty
+are written as <legalbasis> and <difficulty> elements, which Moodle ignores and we read back.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+from django.utils.translation import gettext as _
+
+from .base import (
+    BLANK,
+    BLANK_RE,
+    FormatError,
+    ParseResult,
+    default_title,
+    error_for,
+    format_number,
+    format_percent,
+    html_to_text,
+    normalise,
+)
+
+_TYPES = {
+    "multichoice": None,  # single or multiple, decided by <single>
+    "truefalse": "true_false",
+    "shortanswer": "short_answer",
+    "numerical": "numerical",
+    "matching": "matching",
+    "essay": "essay",
+}
+_STEM_FORMATS = {"html": "html", "markdown": "markdown", "plain_text": "plain", "moodle_auto_format": "plain"}
+_CLOZE_RE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
+_CLOZE_TEXT_TYPES = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
+
+
+class _LineBuilder(ET.TreeBuilder):
+    """Remembers the source line where each element starts."""
+
+    def __init__(self):
+        super().__init__()
+        self.parser = None
+        self.lines: dict = {}
+
+    def start(self, tag, attrs):
+        element = super().start(tag, attrs)
+        self.lines[element] = self.parser.parser.CurrentLineNumber
+        return element
+
+
+def _read_tree(data: bytes):
+    builder = _LineBuilder()
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True)
+    builder.parser = parser
+    try:
+        parser.feed(data)
+        root = parser.close()
+    except ET.ParseError as exc:
+        line = exc.position[0] if getattr(exc, "position", None) else None
+        raise FormatError(
+            _("The file is not well-formed XML (%(reason)s).")
+            % {"reason": exc.msg if hasattr(exc, "msg") else exc},
+            line=line,
+        )
+    except DefusedXmlException:
+        raise FormatError(
+            _("The file declares a DTD or entities, which are not allowed."),
+            line=parser.parser.CurrentLineNumber,
+        )
+    return root, builder.lines
+
+
+def _text_of(element, path: str = "text") -> str | None:
+    if element is None:
+        return None
+    node = element.find(path) if path else element
+    if node is None or node.text is None:
+        return None
+    return node.text
+
+
+def _plain(element) -> str | None:
+    """The text of an element with a <text> child, as plain text when written in HTML."""
+    raw = _text_of(element)
+    if raw is None:
+        return None
+    if element.get("format", "html") == "html":
+        return html_to_text(raw) or None
+    return raw.strip() or None
+
+
+def _category_path(path: str | None) -> str | None:
+    if not path:
+        return None
+    path = re.sub(r"^\$[a-z0-9]+\$/", "", path.strip())
+    parts = [p for p in path.split("/") if p.strip()]
+    if parts and parts[0].strip() == "top":
+        parts = parts[1:]
+    return "/".join(p.strip() for p in parts) or None
+
+
+def _fraction(answer, line) -> float:
+    raw = answer.get("fraction", "0")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise FormatError(
+            _("“%(weight)s” is not a valid weight (a percentage such as %%50%%).") % {"weight": raw},
+            line=line,
+        )
+    if not -100 <= value <= 100:
+        raise FormatError(
+            _("The weight %(weight)s lies outside -100%% to 100%%.") % {"weight": raw}, line=line
+        )
+    return value / 100
+
+
+def parse(data: bytes) -> ParseResult:
+    result = ParseResult()
+    try:
+        root, lines = _read_tree(data)
+    except FormatError as exc:
+        result.errors.append(exc)
+        return result
+    if root.tag != "quiz":
+        result.errors.append(
+            FormatError(
+                _("The root element must be <quiz>, not <%(tag)s>.") % {"tag": root.tag}, line=lines.get(root)
+            )
+        )
+        return result
+    category = None
+    for element in root:
+        if element.tag != "question":
+            continue
+        line = lines.get(element)
+        qtype = element.get("type")
+        if qtype == "category":
+            category = _category_path(_text_of(element.find("category")))
+            continue
+        if qtype == "description":
+            result.warnings.append(
+                FormatError(
+                    _("A description is not a question; skipped."),
+                    line=line,
+                    question=_text_of(element.find("name")),
+                )
+            )
+            continue
+        try:
+            question = _parse_question(element, qtype, lines)
+        except FormatError as exc:
+            if exc.question is None:
+                exc.question = _text_of(element.find("name"))
+            if exc.line is None:
+                exc.line = line
+            result.errors.append(exc)
+            continue
+        question["category"] = category
+        result.add(normalise(question), line=line)
+    return result
+
+
+def _parse_question(element, qtype: str, lines: dict) -> dict:
+    line = lines.get(element)
+    if qtype != "multianswer" and qtype not in _TYPES:
+        raise FormatError(_("Unknown question type “%(type)s”.") % {"type": qtype}, line=line)
+    text_el = element.find("questiontext")
+    stem = (_text_of(text_el) or "").strip()
+    stem_format = _STEM_FORMATS.get(text_el.get("format", "html") if text_el is not None else "html", "plain")
+    q: dict = {
+        "stem": stem,
+        "stem_format": stem_format,
+        "explanation": _plain(element.find("generalfeedback")),
+        "legal_basis": (_text_of(element, "legalbasis") or "").strip() or None,
+        "tags": [t for t in (_text_of(tag) for tag in element.findall("tags/tag")) if t],
+    }
+    for key, path, cast in (("points", "defaultgrade", float), ("difficulty", "difficulty", int)):
+        raw = (_text_of(element, path) or "").strip()
+        if raw:
+            try:
+                q[key] = cast(float(raw)) if cast is int else cast(raw)
+            except ValueError:
+                raise FormatError(
+                    _("<%(tag)s> is not a number: “%(value)s”.") % {"tag": path, "value": raw},
+                    line=lines.get(element.find(path)),
+                )
+    answers = element.findall("answer")
+    if qtype == "multichoice":
+        single = (_text_of(element, "single") or "true").strip().lower() in ("true", "1")
+        q["type"] = "single_choice" if single else "multiple_choice"
+        q["choices"] = [
+            {
+                "text": _plain(a) or "",
+                "fraction": _fraction(a, lines.get(a)),
+                "feedback": _plain(a.find("feedback")),
+            }
+            for a in answers
+        ]
+    elif qtype == "truefalse":
+        q["type"] = "true_false"
+        q["feedback"] = {"true": None, "false": None}
+        found = False
+        for a in answers:
+            value = (_text_of(a) or "").strip().lower()
+            if value not in ("true", "false"):
+                raise FormatError(
+                    _("A true/false answer must be “true” or “false”, not “%(text)s”.") % {"text": value},
+                    line=lines.get(a),
+                )
+            q["feedback"][value] = _plain(a.find("feedback"))
+            if _fraction(a, lines.get(a)) >= 1:
+                q["answer"] = value == "true"
+                found = True
+        if not found:
+            raise FormatError(_("The question has no answer."), line=line)
+    elif qtype == "shortanswer":
+        q["type"] = "short_answer"
+        q["answers"] = [
+            {
+                "text": (_text_of(a) or "").strip(),
+                "fraction": _fraction(a, lines.get(a)),
+                "feedback": _plain(a.find("feedback")),
+            }
+            for a in answers
+        ]
+    elif qtype == "numerical":
+        q["type"] = "numerical"
+        q["answers"] = []
+        for a in answers:
+            raw = (_text_of(a) or "").strip()
+            if raw in ("*", ""):
+                value, tolerance = None, 0.0
+            else:
+                try:
+                    value = float(raw)
+                    tolerance = abs(float((_text_of(a, "tolerance") or "0").strip() or 0))
+                except ValueError:
+                    raise FormatError(_("“%(text)s” is not a number.") % {"text": raw}, line=lines.get(a))
+            q["answers"].append(
+                {
+                    "value": value,
+                    "tolerance": tolerance,
+                    "fraction": _fraction(a, lines.get(a)),
+                    "feedback": _plain(a.find("feedback")),
+                }
+            )
+    elif qtype == "matching":
+        q["type"] = "matching"
+        q["pairs"] = [
+            {"left": _plain(sub) or "", "right": (_text_of(sub.find("answer")) or "").strip()}
+            for sub in element.findall("subquestion")
+        ]
+    elif qtype == "essay":
+        q["type"] = "essay"
+        q["grader_info"] = _plain(element.find("graderinfo"))
+    else:  # multianswer (Cloze)
+        q.update(_parse_cloze(stem, line))
+    name = (_text_of(element.find("name")) or "").strip()
+    q["title"] = name if name and name != default_title(q["stem"], q["stem_format"]) else None
+    return q
+
+
+def _unescape_cloze(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _parse_cloze(stem: str, line) -> dict:
+    blanks = []
+
+    def replace(m):
+        kind = m.group(2)
+        if kind not in _CLOZE_TEXT_TYPES:
+            raise FormatError(
+                _("Cloze sub-questions of type %(type)s are not supported; only short answers are.")
+                % {"type": kind},
+                line=line,
+            )
+        alternatives = []
+        for part in re.split(r"(?<!\\)~", m.group(3)):
+            part = part.strip()
+            if not part:
+                continue
+            part = re.split(r"(?<!\\)#", part, maxsplit=1)
+            text, feedback = part[0], (_unescape_cloze(part[1]).strip() or None) if len(part) > 1 else None
+            if text.startswith("="):
+                frac, text = 1.0, text[1:]
+            elif text.startswith("%"):
+                end = text.find("%", 1)
+                try:
+                    frac, text = float(text[1:end]) / 100, text[end + 1 :]
+                except ValueError:
+                    raise FormatError(
+                        _("“%(weight)s” is not a valid weight (a percentage such as %%50%%).")
+                        % {"weight": text[: end + 1]},
+                        line=line,
+                    )
+            else:
+                frac = 0.0
+            alternatives.append(
+                {"text": _unescape_cloze(text).strip(), "fraction": frac, "feedback": feedback}
+            )
+        blanks.append(alternatives)
+        return BLANK
+
+    new_stem = _CLOZE_RE.sub(replace, stem)
+    if not blanks:
+        raise FormatError(_("The Cloze question has no embedded answers."), line=line)
+    return {"type": "short_answer", "stem": new_stem, "answers": [], "blanks": blanks}
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _sub(parent, tag: str, text: str | None = None, **attrs):
+    el = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _text_el(parent, tag: str, text: str | None, fmt: str | None = None):
+    wrapper = _sub(parent, tag, format=fmt)
+    _sub(wrapper, "text", text or "")
+    return wrapper
+
+
+_FORMAT_OUT = {"plain": "plain_text", "html": "html", "markdown": "markdown"}
+
+
+def dump(questions: list[dict]) -> bytes:
+    quiz = ET.Element("quiz")
+    category = None
+    for raw in questions:
+        q = normalise(raw)
+        if q["category"] != category:
+            category = q["category"]
+            cat = _sub(quiz, "question", type="category")
+            _text_el(cat, "category", "$course$/top" + (f"/{category}" if category else ""))
+        _dump_question(quiz, q)
+    ET.indent(quiz)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="utf-8") + b"\n"
+
+
+def _cloze(q: dict) -> str:
+    markers = BLANK_RE.findall(q["stem"])
+    if len(markers) != len(q["blanks"]):
+        raise error_for(
+            q,
+            _("The stem marks %(marks)s blanks but the question has answers for %(blanks)s.")
+            % {"marks": len(markers), "blanks": len(q["blanks"])},
+        )
+    pieces = iter(q["blanks"])
+
+    def esc(text: str) -> str:
+        return re.sub(r"([}#~/\\\"])", r"\\\1", text)
+
+    def replace(_m):
+        alternatives = []
+        for a in next(pieces):
+            weight = "=" if a["fraction"] >= 1 else f"%{format_percent(a['fraction'])}%"
+            alternatives.append(weight + esc(a["text"]) + (f"#{esc(a['feedback'])}" if a["feedback"] else ""))
+        return "{1:SHORTANSWER:" + "~".join(alternatives) + "}"
+
+    return BLANK_RE.sub(replace, q["stem"])
+
+
+def _dump_question(quiz, q: dict) -> None:
+    qtype = q["type"]
+    xml_type = {
+        "single_choice": "multichoice",
+        "multiple_choice": "multichoice",
+        "true_false": "truefalse",
+        "short_answer": "shortanswer",
+        "numerical": "numerical",
+        "matching": "matching",
+        "essay": "essay",
+    }[qtype]
+    stem = q["stem"]
+    if qtype == "short_answer" and q.get("blanks"):
+        xml_type = "multianswer"
+        stem = _cloze(q)
+    el = _sub(quiz, "question", type=xml_type)
+    _text_el(el, "name", q["title"] or default_title(q["stem"], q["stem_format"]))
+    _text_el(el, "questiontext", stem, _FORMAT_OUT[q["stem_format"]])
+    _text_el(el, "generalfeedback", q["explanation"], "plain_text")
+    if q["points"] is not None:
+        _sub(el, "defaultgrade", format_number(q["points"]))
+    if q["difficulty"] is not None:
+        _sub(el, "difficulty", str(q["difficulty"]))
+    if q["legal_basis"]:
+        _sub(el, "legalbasis", q["legal_basis"])
+    if qtype in ("single_choice", "multiple_choice"):
+        _sub(el, "single", "true" if qtype == "single_choice" else "false")
+        _sub(el, "shuffleanswers", "true")
+        _sub(el, "answernumbering", "ABCD")
+        for c in q["choices"]:
+            a = _text_el(el, "answer", c["text"], "plain_text")
+            a.set("fraction", format_percent(c["fraction"]))
+            _text_el(a, "feedback", c["feedback"], "plain_text")
+    elif qtype == "true_false":
+        for value in ("true", "false"):
+            a = _text_el(el, "answer", value, "moodle_auto_format")
+            a.set("fraction", "100" if q["answer"] == (value == "true") else "0")
+            _text_el(a, "feedback", q["feedback"][value], "plain_text")
+    elif qtype == "short_answer" and xml_type == "shortanswer":
+        _sub(el, "usecase", "0")
+        for ans in q["answers"]:
+            a = _text_el(el, "answer", ans["text"], "moodle_auto_format")
+            a.set("fraction", format_percent(ans["fraction"]))
+            _text_el(a, "feedback", ans["feedback"], "plain_text")
+    elif qtype == "numerical":
+        for ans in q["answers"]:
+            a = _text_el(
+                el,
+                "answer",
+                "*" if ans["value"] is None else format_number(ans["value"]),
+                "moodle_auto_format",
+            )
+            a.set("fraction", format_percent(ans["fraction"]))
+            if ans["value"] is not None:
+                _sub(a, "tolerance", format_number(ans["tolerance"]))
+            _text_el(a, "feedback", ans["feedback"], "plain_text")
+    elif qtype == "matching":
+        _sub(el, "shuffleanswers", "true")
+        for pair in q["pairs"]:
+            sub = _text_el(el, "subquestion", pair["left"], "plain_text")
+            _text_el(sub, "answer", pair["right"])
+    elif qtype == "essay":
+        _sub(el, "responseformat", "editor")
+        _sub(el, "responsefieldlines", "15")
+        _text_el(el, "graderinfo", q["grader_info"], "plain_text")
+    if q["tags"]:
+        tags = _sub(el, "tags")
+        for tag in q["tags"]:
+            _text_el(tags, "tag", tag)
