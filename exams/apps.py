@@ -6,3 +6,8 @@ class ExamsConfig(AppConfig):
     name = "exams"
     verbose_name = _("Must-know exams")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from exams import integration
+
+        integration.register()

@@ -67,7 +67,7 @@ What each format holds
     moodle-xml  everything (legal basis and difficulty as extension elements Moodle ignores); several blanks
                 as a Cloze (multianswer) question with SHORTANSWER sub-questions.
     aiken       stem, options and the one right option; raises for anything else.
-Round trip: parse(dump(q, F)) == q restricted to what F holds (see LOST_FIELDS).
+Round trip: parse(dump([q], F), F).questions == [expressible(q, F)] (LOST_FIELDS lists what F drops).
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ __all__ = [
     "ParseResult",
     "detect_format",
     "dump",
+    "expressible",
     "find_duplicate_stems",
     "normalise",
     "parse",
@@ -138,6 +139,34 @@ LOST_FIELDS = {
         "choices.feedback",
     },
 }
+
+_DEFAULTS = {"stem_format": "plain", "tags": [], "feedback": {"true": None, "false": None}}
+
+
+def expressible(question: dict, fmt: str) -> dict:
+    """The normalised question with what `fmt` does not keep reset to its default (see LOST_FIELDS).
+
+    The round-trip promise is parse(dump([q], fmt), fmt).questions == [expressible(q, fmt)] for every q that
+    dump accepts.
+    """
+    q = normalise(question)
+    for name in LOST_FIELDS[fmt]:
+        if name == "numerical.catch_all":
+            if q["type"] == "numerical":
+                q["answers"] = [a for a in q["answers"] if a["value"] is not None]
+        elif "." in name:
+            key, sub = name.split(".")
+            if key == "blanks" and "blanks" in q:
+                q["blanks"] = [[{**a, sub: None} for a in alts] for alts in q["blanks"]]
+            elif key in q and key != "blanks":
+                q[key] = [{**item, sub: None} for item in q[key]]
+        elif name == "feedback":
+            if q["type"] == "true_false":
+                q["feedback"] = {"true": None, "false": None}
+        elif name in q:
+            q[name] = _DEFAULTS.get(name)
+    return q
+
 
 _EXTENSIONS = {
     ".xlsx": "xlsx",

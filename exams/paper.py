@@ -1,0 +1,189 @@
+"""What an examinee may see of a frozen question, and the mapping between display positions and stored answers.
+
+Pure: no ORM. `public_question` is the only shape attempt-time pages and JSON get: no fractions, no feedback,
+no explanations, no accepted answers, and choices identified by their display position (the source order is
+itself a hint — authors often write the right answer first).
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.utils.translation import gettext as _
+
+from exams.grading import matching_options, matching_pairs
+
+
+def option_count(data: dict) -> int:
+    qtype = data.get("type")
+    if qtype in ("single_choice", "multiple_choice"):
+        return len(data.get("choices") or [])
+    if qtype == "matching":
+        return len(matching_options(data))
+    return 0
+
+
+def draw_option_order(data: dict, rng: random.Random, shuffle: bool) -> list[int]:
+    order = list(range(option_count(data)))
+    if shuffle:
+        rng.shuffle(order)
+    return order
+
+
+def blank_count(data: dict) -> int:
+    if data.get("type") != "short_answer":
+        return 0
+    return len(data.get("blanks") or []) or 1
+
+
+def public_question(data: dict, option_order: list[int]) -> dict:
+    """The question as the examinee sees it during an attempt."""
+    qtype = data.get("type")
+    out = {
+        "type": qtype,
+        "title": data.get("title") or "",
+        "stem": data.get("stem") or "",
+        "stem_format": data.get("stem_format") or "plain",
+    }
+    if qtype in ("single_choice", "multiple_choice"):
+        choices = data.get("choices") or []
+        out["options"] = [
+            {"index": pos, "text": choices[src].get("text", "")} for pos, src in enumerate(option_order)
+        ]
+    elif qtype == "matching":
+        rights = matching_options(data)
+        out["lefts"] = [{"key": str(i), "text": p.get("left", "")} for i, p in matching_pairs(data)]
+        out["options"] = [{"index": pos, "text": rights[src]} for pos, src in enumerate(option_order)]
+    elif qtype == "short_answer":
+        out["blanks"] = blank_count(data)
+    return out
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def answer_from_display(data: dict, option_order: list[int], raw):
+    """Turn what the browser sent (display positions, strings) into the stored form. Invalid parts are dropped."""
+    qtype = data.get("type")
+    if raw is None:
+        return None
+    if qtype == "single_choice":
+        pos = _int(raw[0] if isinstance(raw, list) and raw else raw)
+        return option_order[pos] if pos is not None and 0 <= pos < len(option_order) else None
+    if qtype == "multiple_choice":
+        items = raw if isinstance(raw, list) else [raw]
+        picked = {
+            option_order[p] for p in (_int(x) for x in items) if p is not None and 0 <= p < len(option_order)
+        }
+        return sorted(picked)
+    if qtype == "true_false":
+        if isinstance(raw, list):
+            raw = raw[0] if raw else None
+        if isinstance(raw, bool):
+            return raw
+        if str(raw).lower() in ("true", "1", "yes"):
+            return True
+        if str(raw).lower() in ("false", "0", "no"):
+            return False
+        return None
+    if qtype == "short_answer":
+        items = raw if isinstance(raw, list) else [raw]
+        n = blank_count(data)
+        texts = [str(x)[:500] if x is not None else "" for x in items][:n]
+        return texts + [""] * (n - len(texts))
+    if qtype == "numerical":
+        if isinstance(raw, list):
+            raw = raw[0] if raw else ""
+        return str(raw)[:50]
+    if qtype == "matching":
+        if not isinstance(raw, dict):
+            return {}
+        rights = matching_options(data)
+        keys = {str(i) for i, _p in matching_pairs(data)}
+        out = {}
+        for key, value in raw.items():
+            pos = _int(value)
+            if str(key) in keys and pos is not None and 0 <= pos < len(option_order):
+                out[str(key)] = rights[option_order[pos]]
+        return out
+    if qtype == "essay":
+        if isinstance(raw, list):
+            raw = raw[0] if raw else ""
+        return str(raw)[:20000]
+    return None
+
+
+def answer_to_display(data: dict, option_order: list[int], answer):
+    """The stored answer in display positions, to restore the form after a reload or on another device."""
+    qtype = data.get("type")
+    if answer is None:
+        return None
+    inverse = {src: pos for pos, src in enumerate(option_order)}
+    if qtype == "single_choice":
+        return inverse.get(answer)
+    if qtype == "multiple_choice":
+        return sorted(inverse[a] for a in answer if a in inverse)
+    if qtype == "matching":
+        rights = matching_options(data)
+        out = {}
+        for key, text in (answer or {}).items():
+            if text in rights:
+                out[key] = inverse.get(rights.index(text))
+        return out
+    return answer
+
+
+def correct_answer_text(data: dict) -> str:
+    """A human-readable statement of the right answer, for review pages that are allowed to show it."""
+    qtype = data.get("type")
+    if qtype in ("single_choice", "multiple_choice"):
+        return "；".join(
+            c.get("text", "") for c in data.get("choices") or [] if float(c.get("fraction") or 0) > 0
+        )
+    if qtype == "true_false":
+        return _("True") if data.get("answer") else _("False")
+    if qtype == "short_answer":
+        blanks = data.get("blanks") or [data.get("answers") or []]
+        return " | ".join(
+            " / ".join(a.get("text", "") for a in alts if float(a.get("fraction") or 0) >= 1)
+            for alts in blanks
+        )
+    if qtype == "numerical":
+        parts = []
+        for a in data.get("answers") or []:
+            if a.get("value") is not None and float(a.get("fraction") or 0) >= 1:
+                tol = a.get("tolerance") or 0
+                parts.append(f"{a['value']}" + (f" ± {tol}" if tol else ""))
+        return " / ".join(parts)
+    if qtype == "matching":
+        return "；".join(f"{p.get('left')} → {p.get('right')}" for _i, p in matching_pairs(data))
+    return ""
+
+
+def answer_text(data: dict, answer) -> str:
+    """The examinee's stored answer as text (for markers and review)."""
+    qtype = data.get("type")
+    if answer is None:
+        return ""
+    if qtype == "single_choice":
+        choices = data.get("choices") or []
+        return (
+            choices[answer].get("text", "") if isinstance(answer, int) and 0 <= answer < len(choices) else ""
+        )
+    if qtype == "multiple_choice":
+        choices = data.get("choices") or []
+        return "；".join(choices[a].get("text", "") for a in answer if 0 <= a < len(choices))
+    if qtype == "true_false":
+        return _("True") if answer else _("False")
+    if qtype == "short_answer":
+        return " | ".join(answer) if isinstance(answer, list) else str(answer)
+    if qtype == "matching":
+        lefts = dict(matching_pairs(data))
+        return "；".join(
+            f"{lefts[int(k)].get('left')} → {v}" for k, v in sorted(answer.items()) if int(k) in lefts
+        )
+    return str(answer)
