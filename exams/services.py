@@ -747,3 +747,51 @@ def toggle_favourite(*, officer: Officer, question: Question) -> bool:
         return False
     Favourite.objects.get_or_create(officer=officer, question=question)
     return True
+
+
+# --- file import ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    """What importing a file into a bank would do: the questions to create, and every problem found."""
+
+    fmt: str
+    questions: list  # the new questions (exams.formats dicts)
+    errors: list  # FormatError: any error means nothing is written
+    warnings: list  # FormatError: reported, not blocking (e.g. a stem repeated inside the file)
+    duplicates: list  # FormatError: stems already in the bank; those questions are skipped
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def plan_import(
+    *, bank: QuestionBank | None, data: bytes, fmt: str = "auto", filename: str = ""
+) -> ImportPlan:
+    from exams.formats import FormatError, detect_format, parse, stem_key
+
+    if fmt == "auto":
+        try:
+            fmt = detect_format(filename, data)
+        except FormatError as exc:
+            return ImportPlan("auto", [], [exc], [], [])
+    result = parse(data, fmt, filename=filename)
+    existing = set()
+    if bank is not None and bank.pk:
+        existing = {
+            stem_key(stem, sf)
+            for stem, sf in Question.objects.filter(bank=bank).values_list("stem", "stem_format")
+        }
+    new, duplicates = [], []
+    for i, q in enumerate(result.questions):
+        if stem_key(q.get("stem") or "", q.get("stem_format") or "plain") in existing:
+            duplicates.append(
+                result.error_at(i, _("A question with the same stem is already in the bank; skipped."))
+            )
+        else:
+            new.append(q)
+    if not result.errors and not result.questions:
+        result.errors.append(FormatError(_("The file holds no questions.")))
+    return ImportPlan(fmt, new, list(result.errors), list(result.warnings), duplicates)
