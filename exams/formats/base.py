@@ -367,7 +367,7 @@ def _validate_choices(q: dict) -> list[str]:
             problems.append(_("No option is marked correct."))
         elif abs(positive - 1) > 0.01:
             problems.append(
-                _("The positive weights of a multiple-choice question must add up to 100%, not %(total)s%%.")
+                _("The positive weights of a multiple-choice question must add up to 100%%, not %(total)s%%.")
                 % {"total": format_percent(positive)}
             )
     return problems

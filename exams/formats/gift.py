@@ -190,6 +190,8 @@ def _parse_question(body: str, first_line: int) -> dict | None:
     close_pos = text.find("}")
     if open_pos < 0 and close_pos < 0:
         return None
+    if close_pos < 0:
+        raise FormatError(_("The answer block “{” is never closed with “}”."), line=line_at(open_pos))
     if open_pos < 0 or close_pos < open_pos:
         raise FormatError(
             _("A “}” has no matching “{” (write \\} for a literal brace)."), line=line_at(close_pos)

@@ -71,11 +71,8 @@ def _read_tree(data: bytes):
         root = parser.close()
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
-        raise FormatError(
-            _("The file is not well-formed XML (%(reason)s).")
-            % {"reason": exc.msg if hasattr(exc, "msg") else exc},
-            line=line,
-        )
+        reason = re.sub(r":? line \d+, column \d+$", "", str(exc))
+        raise FormatError(_("The file is not well-formed XML (%(reason)s).") % {"reason": reason}, line=line)
     except DefusedXmlException:
         raise FormatError(
             _("The file declares a DTD or entities, which are not allowed."),
