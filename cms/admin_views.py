@@ -328,6 +328,15 @@ class UnitIndexView(UnitPathsMixin, ScopedIndexView):
             self._get_custom_column("code"),
         ]
 
+    def to_row_dict(self, item):
+        values = {
+            "code": item.code,
+            "name": item.name,
+            "kind": item.get_kind_display(),
+            "full_name": self.unit_paths.full_name(item.path),
+        }
+        return {field: values[field] for field in self.list_export}
+
 
 class UnitViewSet(ScopedModelViewSet):
     model = Unit

@@ -191,3 +191,16 @@ def test_assigning_a_scope_is_audited(client, superuser, district_east, district
     assert not UserScope.objects.filter(pk=scope.pk).exists()
     removal = AuditEvent.objects.filter(action="cms.scope_change", object_id=str(scope.pk)).order_by("-id")[0]
     assert removal.before["unit"] == "D02" and removal.after is None
+
+
+def test_unit_export_is_scoped_with_full_paths(client, hr_east, street_east, street_west):
+    import csv
+    import io
+
+    client.force_login(hr_east)
+    response = client.get(reverse("units:index"), {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    assert {tuple(r) for r in rows[1:]} == {
+        ("D01", "东城区", "区", "示范市/东城区"),
+        ("S0101", "东华街道", "街道", "示范市/东城区/东华街道"),
+    }
