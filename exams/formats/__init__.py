@@ -137,6 +137,7 @@ LOST_FIELDS = {
         "tags",
         "stem_format",
         "choices.feedback",
+        "stem_layout",  # blank lines and indentation inside the stem
     },
 }
 
@@ -163,6 +164,8 @@ def expressible(question: dict, fmt: str) -> dict:
         elif name == "feedback":
             if q["type"] == "true_false":
                 q["feedback"] = {"true": None, "false": None}
+        elif name == "stem_layout":
+            q["stem"] = "\n".join(line.strip() for line in q["stem"].split("\n") if line.strip())
         elif name in q:
             q[name] = _DEFAULTS.get(name)
     return q

@@ -114,7 +114,9 @@ def dump(questions: list[dict]) -> bytes:
         if len(right) != 1 or any(c["fraction"] not in (0, 1) for c in choices):
             raise error_for(q, _("Aiken needs exactly one correct option and no partial credit."))
         stem_lines = [line.strip() for line in q["stem"].split("\n") if line.strip()]
-        if any(_OPTION_RE.match(line) or _ANSWER_RE.match(line) for line in stem_lines[1:]):
+        if any(_OPTION_RE.match(line) for line in stem_lines[1:]) or any(
+            _ANSWER_RE.match(line) for line in stem_lines
+        ):
             raise error_for(q, _("A stem line looks like an Aiken option or answer line."))
         if any("\n" in c["text"] for c in choices):
             raise error_for(q, _("Aiken options must fit on one line."))

@@ -93,11 +93,15 @@ class ParseResult:
 # --------------------------------------------------------------------------- text helpers
 
 
+# Characters XML 1.0 and xlsx cannot hold; they never carry meaning in a question.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def clean(text) -> str | None:
     """Strip a text; empty becomes None."""
     if text is None:
         return None
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = _CONTROL_RE.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n")).strip()
     return text or None
 
 

@@ -68,8 +68,8 @@ def _restore(text: str) -> str:
 
 
 def _text(text: str) -> str | None:
-    """A restored, stripped text, or None when empty."""
-    text = _restore(text).strip()
+    """A restored, stripped text, or None when empty (an answer's own [format] marker is dropped)."""
+    text = _FORMAT_RE.sub("", _restore(text), count=1).strip()
     return text or None
 
 
@@ -269,7 +269,7 @@ def _parse_block(block: str, line: int) -> dict:
         out["type"] = "numerical"
         out["answers"] = _numerical_answers(answer_text[1:], line_of)
         return out
-    if "=" in answer_text and "->" in answer_text:
+    if "=" in answer_text and "->" in answer_text and "~" not in answer_text:
         out["type"] = "matching"
         out["pairs"] = []
         for part, pos in _split_answers(block, "="):
@@ -437,9 +437,13 @@ def _dump_question(q: dict) -> str:
     qtype = q["type"]
     if qtype in ("single_choice", "multiple_choice"):
         parts = []
+        equals_written = False
         for c in q["choices"]:
-            if qtype == "single_choice" and c["fraction"] >= 1:
-                prefix = "="
+            if c["text"].startswith("%"):
+                raise error_for(q, _("GIFT cannot express an answer that starts with “%”."))
+            if qtype == "single_choice" and c["fraction"] >= 1 and not equals_written:
+                prefix = "="  # one "=" makes it single choice; further 100% options are written ~%100%
+                equals_written = True
             elif c["fraction"] == 0:
                 prefix = "~"
             else:
@@ -457,6 +461,8 @@ def _dump_question(q: dict) -> str:
     elif qtype == "short_answer":
         if q.get("blanks"):
             raise error_for(q, _("GIFT cannot express a fill-in question with several blanks."))
+        if any("->" in a["text"] or a["text"].startswith("%") for a in q["answers"]):
+            raise error_for(q, _("GIFT cannot express a short answer containing “->” or starting with “%”."))
         block = " ".join(_short_answer(a) for a in q["answers"])
     elif qtype == "numerical":
         parts = []

@@ -231,10 +231,7 @@ def _question(record: dict, row: int) -> dict:
                 _("A true/false answer must be 正确 or 错误, not “%(answer)s”.") % {"answer": answer}, row=row
             )
     elif qtype == "short_answer":
-        blanks = [
-            [{"text": alt, "fraction": 1.0} for alt in _split(blank, "/") if alt]
-            for blank in _split(answer, "|")
-        ]
+        blanks = [[{"text": alt, "fraction": 1.0} for alt in alts] for alts in _answer_cell(answer)]
         if any(not alts for alts in blanks):
             raise FormatError(_("A blank in “%(answer)s” has no answer.") % {"answer": answer}, row=row)
         if len(blanks) == 1:
@@ -258,11 +255,30 @@ def _question(record: dict, row: int) -> dict:
     return q
 
 
-def _split(text: str, separator: str) -> list[str]:
-    """Split on a separator (or its full-width form) not preceded by a backslash; unescape."""
-    wide = {"/": "／", "|": "｜"}[separator]
-    parts = re.split(rf"(?<!\\)[{re.escape(separator)}{wide}]", text)
-    return [re.sub(r"\\([/|])", r"\1", p).strip() for p in parts]
+def _answer_cell(text: str) -> list[list[str]]:
+    r"""'A1|A2/A2alt' → [['A1'], ['A2', 'A2alt']]. A backslash makes a following \ / | (or ／ ｜) literal."""
+    blanks: list[list[str]] = [[]]
+    current: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in _ANSWER_SPECIAL:
+            current.append(text[i + 1])
+            i += 2
+            continue
+        if ch in "/／|｜":
+            blanks[-1].append("".join(current).strip())
+            current = []
+            if ch in "|｜":
+                blanks.append([])
+        else:
+            current.append(ch)
+        i += 1
+    blanks[-1].append("".join(current).strip())
+    return [[alt for alt in alternatives if alt] for alternatives in blanks]
+
+
+_ANSWER_SPECIAL = "\\/|／｜"
 
 
 def _letters(answer: str, row: int) -> list[str]:
@@ -332,7 +348,8 @@ def parse_xlsx(data: bytes) -> ParseResult:
 
     result = ParseResult()
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: a cell typed as "=绿色" (a matching distractor) reads as typed, not as its cached error
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         result.errors.append(
             FormatError(
@@ -394,7 +411,7 @@ def _rows(questions: list[dict]) -> tuple[list[str], list[list]]:
 
 
 def _escape_answer(text: str) -> str:
-    return re.sub(r"([/|／｜])", r"\\\1", text)
+    return "".join("\\" + ch if ch in _ANSWER_SPECIAL else ch for ch in text)
 
 
 def _row(q: dict, with_title: bool) -> list:

@@ -208,3 +208,28 @@ def test_dump_escapes_special_characters():
     out = dump([q], "gift").decode()
     assert "a\\=b \\{c\\} \\#d \\~e\\: f\\\\g" in out
     assert parse(out.encode(), "gift").questions == [expressible(q, "gift")]
+
+
+def test_answer_format_markers_are_dropped():
+    [q] = parse("[html]<p>下列正确的是</p>{=[html]<b>甲</b> ~[plain]乙}".encode(), "gift").questions
+    assert q["stem"] == "<p>下列正确的是</p>"
+    assert [c["text"] for c in q["choices"]] == ["<b>甲</b>", "乙"]
+
+
+def test_choice_containing_arrow_is_still_a_choice():
+    [q] = parse("流程{=申请 -> 受理 ~受理 -> 申请}".encode(), "gift").questions
+    assert q["type"] == "single_choice"
+    assert q["choices"][0]["text"] == "申请 -> 受理"
+
+
+def test_single_choice_with_two_right_options_round_trips():
+    q = {
+        "type": "single_choice",
+        "stem": "任选其一",
+        "choices": [
+            {"text": "甲", "fraction": 1},
+            {"text": "乙", "fraction": 1},
+            {"text": "丙", "fraction": 0},
+        ],
+    }
+    assert parse(dump([q], "gift"), "gift").questions == [expressible(q, "gift")]
