@@ -235,7 +235,7 @@ def attempt_state(request, attempt_id):
         "grace_seconds": GRACE_SECONDS,
     }
     if attempt.status == Attempt.Status.IN_PROGRESS:
-        body["answers"] = {
+        body["saved"] = {
             str(i["position"]): {"answer": i["answer"], "seq": i["seq"], "flagged": i["flagged"]}
             for i in _public_paper(attempt)
         }

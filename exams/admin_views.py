@@ -1,0 +1,459 @@
+"""Staff screens of exams that are not plain model forms: question import with a dry-run preview, the blank
+template, question preview and bulk publish, regrade, per-exam results (scoped, xlsx export), attempt review,
+the marking queue and item statistics. Thin: permission check, selectors, services."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cms.selectors import units_visible_to
+from exams import paper, selectors, services, stats
+from exams.models import Attempt, Exam, ImportJob, Question, QuestionBank, Response
+
+SYNC_IMPORT_LIMIT = 300  # larger files are imported by a django-q2 task, with progress shown
+
+
+def _render(request, template, title, context, subtitle=""):
+    context = {
+        "page_title": title,
+        "header_title": title,
+        "page_subtitle": subtitle,
+        "header_icon": "doc-full",
+        **context,
+    }
+    return TemplateResponse(request, template, context)
+
+
+def _require(request, perm: str):
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+
+
+# --- import ---------------------------------------------------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    bank = forms.ModelChoiceField(QuestionBank.objects.all(), label=gettext_lazy("Question bank"))
+    file = forms.FileField(
+        label=gettext_lazy("Question file"),
+        help_text=gettext_lazy("xlsx/csv template, GIFT, Moodle XML, Aiken or JSON."),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"),
+        choices=[
+            ("auto", gettext_lazy("Detect automatically")),
+            ("xlsx", "xlsx"),
+            ("csv", "csv"),
+            ("gift", "GIFT"),
+            ("moodle-xml", "Moodle XML"),
+            ("aiken", "Aiken"),
+            ("json", "JSON"),
+        ],
+    )
+    publish = forms.BooleanField(
+        label=gettext_lazy("Publish imported questions"), required=False, initial=True
+    )
+
+
+def import_upload(request):
+    _require(request, "exams.add_question")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        bank = form.cleaned_data["bank"]
+        plan = services.plan_import(
+            bank=bank, data=data, fmt=form.cleaned_data["format"], filename=upload.name
+        )
+        job = ImportJob.objects.create(
+            bank=bank,
+            filename=upload.name[:200],
+            data=data,
+            format=plan.fmt,
+            publish=form.cleaned_data["publish"],
+            total=len(plan.questions),
+            created_by=request.user,
+            status=ImportJob.Status.PREVIEWED if plan.ok else ImportJob.Status.FAILED,
+            result={
+                "errors": [str(e) for e in plan.errors],
+                "warnings": [str(w) for w in plan.warnings],
+                "duplicates": [str(d) for d in plan.duplicates],
+            },
+        )
+        return _render(
+            request,
+            "exams/admin/import_preview.html",
+            _("Import preview"),
+            {
+                "job": job,
+                "plan": plan,
+                "sample": plan.questions[:30],
+                "confirm_url": reverse("exams_import_confirm", args=[job.pk]),
+            },
+            subtitle=job.filename,
+        )
+    return _render(
+        request,
+        "exams/admin/import_upload.html",
+        _("Import questions"),
+        {
+            "form": form,
+            "template_url": reverse("exams_import_template"),
+            "jobs": ImportJob.objects.select_related("bank").defer("data")[:10],
+        },
+    )
+
+
+@require_POST
+def import_confirm(request, job_id):
+    _require(request, "exams.add_question")
+    job = get_object_or_404(ImportJob.objects.defer("data"), pk=job_id, status=ImportJob.Status.PREVIEWED)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
+    if job.total <= SYNC_IMPORT_LIMIT:
+        from exams.tasks import run_import_job
+
+        try:
+            run_import_job(job.pk)
+        except Exception:  # the job row holds the reason; nothing was written
+            pass
+    else:
+        from django_q.tasks import async_task
+
+        async_task("exams.tasks.run_import_job", job.pk, task_name=f"exams-import-{job.pk}")
+    return redirect("exams_import_status", job_id=job.pk)
+
+
+def import_status(request, job_id):
+    _require(request, "exams.add_question")
+    job = get_object_or_404(ImportJob.objects.defer("data").select_related("bank"), pk=job_id)
+    return _render(
+        request, "exams/admin/import_status.html", _("Import status"), {"job": job}, subtitle=job.filename
+    )
+
+
+def import_template(request):
+    from exams.formats import xlsx_template
+
+    response = HttpResponse(
+        xlsx_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
+    return response
+
+
+# --- questions -----------------------------------------------------------------------------------------------------
+
+
+def question_preview(request, question_id):
+    """The question exactly as the examinee sees it (the learner template and CSS, no answer key)."""
+    _require(request, "exams.view_question")
+    question = get_object_or_404(Question.objects.select_related("current_version", "bank"), pk=question_id)
+    from exams.views import decorate
+
+    data = (
+        question.current_version.data
+        if question.current_version and question.status == "published"
+        else (selectors.question_data(question))
+    )
+    order = list(range(paper.option_count(data)))
+    return TemplateResponse(
+        request,
+        "exams/admin/question_preview.html",
+        {
+            "q": decorate(paper.public_question(data, order), None, 1),
+            "question": question,
+            "right_answer": paper.correct_answer_text(data),
+            "data": data,
+        },
+    )
+
+
+def _filtered_questions(request):
+    qs = Question.objects.all()
+    for field in ("bank", "category", "type", "difficulty", "status"):
+        value = request.GET.get(field) or request.POST.get(field)
+        if value:
+            qs = qs.filter(**{field: value})
+    search = request.GET.get("q") or request.POST.get("q")
+    if search:
+        qs = qs.filter(Q(stem__icontains=search) | Q(title__icontains=search))
+    return qs
+
+
+def question_bulk_publish(request):
+    """Publish every draft matching the question list's filters (after a confirmation)."""
+    _require(request, "exams.change_question")
+    drafts = _filtered_questions(request).filter(status=Question.Status.DRAFT).select_related("category")
+    if request.method == "POST":
+        count = services.question_publish(questions=list(drafts), by=request.user)
+        messages.success(request, _("Published %(n)s question(s).") % {"n": count})
+        return redirect("exams_question:index")
+    return _render(
+        request,
+        "exams/admin/bulk_publish.html",
+        _("Publish questions"),
+        {
+            "count": drafts.count(),
+            "sample": drafts[:20],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_POST
+def question_regrade(request, question_id):
+    _require(request, "exams.change_attempt")
+    question = get_object_or_404(Question, pk=question_id)
+    try:
+        count = services.regrade_question(question=question, by=request.user)
+    except services.ExamError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Regraded %(n)s attempt(s).") % {"n": count})
+    return redirect("exams_question:edit", question.pk)
+
+
+# --- results ----------------------------------------------------------------------------------------------------------
+
+
+def results_index(request):
+    _require(request, "exams.view_attempt")
+    exams = Exam.objects.order_by("-created_at")
+    scoped = selectors.attempts_visible_to(request.user)
+    rows = [{"exam": e, "attempts": scoped.filter(exam=e, is_mock=False).count()} for e in exams]
+    return _render(request, "exams/admin/results_index.html", _("Exam results"), {"rows": rows})
+
+
+def _result_rows(user, exam, unit):
+    attempts = list(selectors.exam_results(user, exam, unit=unit))
+    return attempts
+
+
+def exam_results(request, exam_id):
+    _require(request, "exams.view_attempt")
+    exam = get_object_or_404(Exam, pk=exam_id)
+    units = units_visible_to(request.user).order_by("path")
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_object_or_404(units, pk=request.GET["unit"])
+    attempts = _result_rows(request.user, exam, unit)
+    if request.GET.get("export") == "xlsx":
+        return _results_xlsx(exam, attempts)
+    summary = {
+        "officers": len({a.officer_id for a in attempts}),
+        "graded": sum(1 for a in attempts if a.status == Attempt.Status.GRADED),
+        "passed": len({a.officer_id for a in attempts if a.passed}),
+    }
+    return _render(
+        request,
+        "exams/admin/exam_results.html",
+        _("Exam results"),
+        {
+            "exam": exam,
+            "attempts": attempts,
+            "units": units,
+            "unit": unit,
+            "summary": summary,
+            "export_url": "?export=xlsx" + (f"&unit={unit.pk}" if unit else ""),
+        },
+        subtitle=exam.title,
+    )
+
+
+def _results_xlsx(exam, attempts):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(_("Results"))[:30]
+    ws.append(
+        [
+            str(h)
+            for h in (
+                _("Employee number"),
+                _("Name"),
+                _("Unit"),
+                _("Attempt number"),
+                _("Status"),
+                _("Started at"),
+                _("Submitted at"),
+                _("Score"),
+                _("Maximum score"),
+                _("Percent"),
+                _("Passed"),
+                _("Left the page"),
+            )
+        ]
+    )
+    for a in attempts:
+        ws.append(
+            [
+                a.officer.employee_no,
+                a.officer.name,
+                a.officer.unit.full_name,
+                a.number,
+                a.get_status_display(),
+                a.started_at.replace(tzinfo=None),
+                a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
+                float(a.score) if a.score is not None else None,
+                float(a.max_score),
+                a.percent,
+                (str(_("Yes")) if a.passed else str(_("No"))) if a.passed is not None else "",
+                a.tab_switches,
+            ]
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+    response = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="exam-{exam.pk}-results.xlsx"'
+    return response
+
+
+def attempt_review(request, attempt_id):
+    _require(request, "exams.view_attempt")
+    attempt = get_object_or_404(
+        selectors.attempts_visible_to(request.user).select_related("exam", "officer__unit"), pk=attempt_id
+    )
+    items = []
+    for r in selectors.paper(attempt):
+        data = r.version.data
+        items.append(
+            {
+                "r": r,
+                "data": data,
+                "given": paper.answer_text(data, r.answer),
+                "right_answer": paper.correct_answer_text(data),
+            }
+        )
+    return _render(
+        request,
+        "exams/admin/attempt_review.html",
+        _("Attempt review"),
+        {
+            "attempt": attempt,
+            "items": items,
+            "can_mark": selectors.can_mark(request.user),
+        },
+        subtitle=f"{attempt.officer.name} · {attempt.exam.title} #{attempt.number}",
+    )
+
+
+# --- marking -------------------------------------------------------------------------------------------------------
+
+
+def _require_marker(request):
+    if not selectors.can_mark(request.user):
+        raise PermissionDenied
+
+
+def marking_queue(request):
+    _require_marker(request)
+    queue = list(selectors.marking_queue(request.user)[:200])
+    return _render(request, "exams/admin/marking_queue.html", _("Marking queue"), {"queue": queue})
+
+
+def mark_response(request, response_id):
+    _require_marker(request)
+    response = get_object_or_404(
+        Response.objects.filter(attempt__in=selectors.attempts_visible_to(request.user))
+        .exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+        .select_related("attempt__exam", "attempt__officer", "version"),
+        pk=response_id,
+    )
+    data = response.version.data
+    error = None
+    if request.method == "POST":
+        try:
+            score = Decimal(request.POST.get("score", "").strip())
+            services.mark_response(
+                response=response,
+                by=request.user,
+                score=score,
+                comment=request.POST.get("comment", "").strip(),
+            )
+        except (InvalidOperation, ValueError):
+            error = _("Enter a number.")
+        except services.ExamError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Mark saved."))
+            return redirect("exams_marking")
+    return _render(
+        request,
+        "exams/admin/mark_response.html",
+        _("Mark an answer"),
+        {
+            "response": response,
+            "attempt": response.attempt,
+            "data": data,
+            "error": error,
+            "given": paper.answer_text(data, response.answer),
+            "right_answer": paper.correct_answer_text(data),
+        },
+    )
+
+
+# --- item statistics -------------------------------------------------------------------------------------------------
+
+
+def item_statistics(request, exam_id):
+    _require(request, "exams.view_attempt")
+    exam = get_object_or_404(Exam, pk=exam_id)
+    attempts = selectors.attempts_visible_to(request.user).filter(
+        exam=exam, is_mock=False, status=Attempt.Status.GRADED
+    )
+    responses = (
+        Response.objects.filter(attempt__in=attempts)
+        .select_related("version", "question")
+        .order_by("attempt_id", "position")
+    )
+    per_attempt: dict[int, dict] = {}
+    max_scores: dict[int, float] = {}
+    answers: dict[int, list] = {}
+    info: dict[int, dict] = {}
+    for r in responses:
+        per_attempt.setdefault(r.attempt_id, {})[r.question_id] = float(r.score or 0)
+        max_scores[r.question_id] = max(max_scores.get(r.question_id, 0.0), float(r.points))
+        answers.setdefault(r.question_id, []).append(r.answer)
+        info.setdefault(r.question_id, {"question": r.question, "data": r.version.data})
+    result = stats.item_statistics(list(per_attempt.values()), max_scores)
+    rows = []
+    for qid, st in sorted(
+        result.items(), key=lambda kv: (kv[1].discrimination is None, kv[1].discrimination or 0)
+    ):
+        data = info[qid]["data"]
+        rows.append(
+            {
+                "stat": st,
+                "question": info[qid]["question"],
+                "options": stats.option_counts(data, answers[qid])
+                if data.get("type") in ("single_choice", "multiple_choice", "true_false")
+                else [],
+            }
+        )
+    return _render(
+        request,
+        "exams/admin/item_statistics.html",
+        _("Item statistics"),
+        {
+            "exam": exam,
+            "rows": rows,
+            "attempt_count": len(per_attempt),
+        },
+        subtitle=exam.title,
+    )

@@ -1,0 +1,402 @@
+"""Staff screens of exams in Wagtail admin, under one "Must-know exams" menu: banks, knowledge points, questions
+(search, filters, preview, bulk publish, versions), exams with composition rules, qualifications, import,
+results, marking queue."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from cms.admin_views import ScopedModelViewSet
+from cms.models import StaffCategory
+from exams import admin_views, selectors, services
+from exams.models import Category, Exam, Qualification, Question, QuestionBank
+
+# --- banks and knowledge points -----------------------------------------------------------------------------------
+
+
+class QuestionBankViewSet(ModelViewSet):
+    model = QuestionBank
+    icon = "folder-open-inverse"
+    menu_label = _("Question banks")
+    name = "exams_bank"
+    form_fields = ["code", "name", "unit", "description"]
+    list_display = ["name", "code", "unit", "created_at"]
+    search_fields = ["name", "code"]
+    copy_view_enabled = False
+    inspect_view_enabled = True
+
+
+class CategoryFilterSet(WagtailFilterSet):
+    class Meta:
+        model = Category
+        fields = ["bank"]
+
+
+class CategoryViewSet(ModelViewSet):
+    model = Category
+    icon = "list-ul"
+    menu_label = _("Knowledge points")
+    name = "exams_category"
+    form_fields = ["bank", "parent", "name"]
+    list_display = ["path", "bank"]
+    search_fields = ["name", "path"]
+    filterset_class = CategoryFilterSet
+    copy_view_enabled = False
+
+
+# --- questions -------------------------------------------------------------------------------------------------------
+
+
+class QuestionFilterSet(WagtailFilterSet):
+    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label=_("Knowledge point"))
+
+    class Meta:
+        model = Question
+        fields = ["bank", "category", "type", "difficulty", "status"]
+
+
+class QuestionForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        content = cleaned.get("content") or {}
+        qtype = cleaned.get("type")
+        if qtype and isinstance(content, dict):
+            from exams.formats import validate_question
+
+            probe = {
+                "type": qtype,
+                "stem": cleaned.get("stem") or "x",
+                "title": cleaned.get("title") or None,
+                **content,
+            }
+            problems = validate_question(probe)
+            if problems:
+                self.add_error("content", forms.ValidationError(problems))
+        return cleaned
+
+    class Meta:
+        model = Question
+        fields = [
+            "bank",
+            "category",
+            "type",
+            "title",
+            "stem",
+            "stem_format",
+            "content",
+            "explanation",
+            "legal_basis",
+            "difficulty",
+            "points",
+            "tags",
+            "status",
+        ]
+
+
+class VersioningMixin:
+    """Saving a published question freezes a new version when its content changed (attempts keep the old one)."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        services.question_sync_version(question=instance, by=self.request.user)
+        return instance
+
+
+class QuestionCreateView(VersioningMixin, generic.CreateView):
+    pass
+
+
+class QuestionEditView(VersioningMixin, generic.EditView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["exam_question_tools"] = {
+            "preview": reverse("exams_question_preview", args=[self.object.pk]),
+            "regrade": reverse("exams_question_regrade", args=[self.object.pk]),
+        }
+        return context
+
+
+class QuestionIndexView(generic.IndexView):
+    def get_header_buttons(self):
+        from wagtail.admin.widgets.button import HeaderButton
+
+        buttons = list(super().get_header_buttons())
+        query = self.request.GET.urlencode()
+        buttons.append(
+            HeaderButton(
+                _("Publish drafts shown"),
+                url=reverse("exams_question_bulk_publish") + (f"?{query}" if query else ""),
+                icon_name="upload",
+            )
+        )
+        buttons.append(HeaderButton(_("Import"), url=reverse("exams_import"), icon_name="download"))
+        return buttons
+
+
+def question_preview_link(obj):
+    return reverse("exams_question_preview", args=[obj.pk])
+
+
+class QuestionViewSet(ModelViewSet):
+    model = Question
+    icon = "help"
+    menu_label = _("Questions")
+    name = "exams_question"
+    form_fields = QuestionForm.Meta.fields
+    list_display = [
+        "__str__",
+        "type",
+        "category",
+        "difficulty",
+        "status",
+        "version",
+        Column("preview", label=_("Preview"), accessor=question_preview_link),
+    ]
+    filterset_class = QuestionFilterSet
+    search_fields = ["stem", "title"]
+    search_backend_name = None
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    index_view_class = QuestionIndexView
+    add_view_class = QuestionCreateView
+    edit_view_class = QuestionEditView
+    edit_template_name = "exams/admin/question_edit.html"
+
+    def get_form_class(self, for_update=False):
+        return QuestionForm
+
+
+# --- exams ----------------------------------------------------------------------------------------------------------
+
+
+class ExamForm(WagtailAdminModelForm):
+    audience_categories = forms.MultipleChoiceField(
+        label=_("Audience staff categories"),
+        choices=StaffCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_audience_categories(self):
+        return list(self.cleaned_data.get("audience_categories") or [])
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("The exam must close after it opens."))
+        return cleaned
+
+
+exam_panels = ObjectList(
+    [
+        MultiFieldPanel(
+            [FieldPanel("title"), FieldPanel("description"), FieldPanel("banks"), FieldPanel("is_published")],
+            heading=_("Exam"),
+        ),
+        InlinePanel("rules", heading=_("Composition rules"), label=_("Composition rule")),
+        InlinePanel("fixed_questions", heading=_("Fixed questions"), label=_("Fixed question")),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("attempts_allowed")]),
+                FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]),
+                FieldRowPanel([FieldPanel("pass_percent"), FieldPanel("grading_method")]),
+                FieldPanel("multiple_choice_rule"),
+                FieldPanel("review_short_answers"),
+            ],
+            heading=_("Rules"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [
+                        FieldPanel("after_submit_score"),
+                        FieldPanel("after_submit_correctness"),
+                        FieldPanel("after_submit_answers"),
+                        FieldPanel("after_submit_explanations"),
+                    ]
+                ),
+                FieldRowPanel(
+                    [
+                        FieldPanel("after_close_score"),
+                        FieldPanel("after_close_correctness"),
+                        FieldPanel("after_close_answers"),
+                        FieldPanel("after_close_explanations"),
+                    ]
+                ),
+            ],
+            heading=_("Review policy"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience_units"),
+                FieldPanel("audience_categories"),
+                FieldPanel("audience_officers"),
+            ],
+            heading=_("Audience"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("is_qualifying"), FieldPanel("qualification_years")]),
+                FieldPanel("is_mock"),
+            ],
+            heading=_("Qualification"),
+        ),
+    ],
+    base_form_class=ExamForm,
+)
+
+
+def exam_results_link(obj):
+    return reverse("exams_results_exam", args=[obj.pk])
+
+
+class ExamViewSet(ModelViewSet):
+    model = Exam
+    icon = "doc-full"
+    menu_label = _("Exams")
+    name = "exams_exam"
+    edit_handler = exam_panels
+    list_display = [
+        "title",
+        "is_published",
+        "opens_at",
+        "closes_at",
+        "is_qualifying",
+        "is_mock",
+        Column("results", label=_("Results"), accessor=exam_results_link),
+    ]
+    search_fields = ["title"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+
+# --- qualifications (read-only, scoped) --------------------------------------------------------------------------------
+
+
+class QualificationViewSet(ScopedModelViewSet):
+    model = Qualification
+    icon = "success"
+    menu_label = _("Qualifications")
+    name = "exams_qualification"
+    disabled_actions = ("add", "change", "delete")
+    list_display = ["certificate_no", "officer", "exam", "issued_on", "valid_until", "status"]
+    list_export = ["certificate_no", "officer", "exam", "issued_on", "valid_until", "status"]
+    search_fields = ["certificate_no", "officer__name", "officer__employee_no"]
+    inspect_view_enabled = True
+    form_fields = ["status"]
+
+    def visible_to(self, user):
+        return selectors.qualifications_visible_to(user)
+
+
+# --- tool pages -----------------------------------------------------------------------------------------------------
+
+
+class ToolViewSet(ViewSet):
+    """A menu entry for one of the tool pages in exams.admin_views, shown only to users it admits."""
+
+    url_name = ""
+
+    def is_shown(self, user) -> bool:
+        raise NotImplementedError
+
+    @cached_property
+    def menu_url(self):
+        return reverse(self.url_name)
+
+    @cached_property
+    def menu_item_class(self):
+        viewset = self
+
+        class ToolMenuItem(MenuItem):
+            def is_shown(self, request):
+                return viewset.is_shown(request.user)
+
+        return ToolMenuItem
+
+
+class ImportToolViewSet(ToolViewSet):
+    name = "exams_import_tool"
+    menu_label = _("Import questions")
+    icon = "download"
+    url_name = "exams_import"
+
+    def is_shown(self, user):
+        return user.has_perm("exams.add_question")
+
+
+class ResultsToolViewSet(ToolViewSet):
+    name = "exams_results_tool"
+    menu_label = _("Exam results")
+    icon = "table"
+    url_name = "exams_results"
+
+    def is_shown(self, user):
+        return user.has_perm("exams.view_attempt")
+
+
+class MarkingToolViewSet(ToolViewSet):
+    name = "exams_marking_tool"
+    menu_label = _("Marking queue")
+    icon = "edit"
+    url_name = "exams_marking"
+
+    def is_shown(self, user):
+        return selectors.can_mark(user)
+
+
+class ExamsViewSetGroup(ViewSetGroup):
+    menu_label = _("Must-know exams")
+    menu_icon = "doc-full-inverse"
+    menu_name = "exams"
+    menu_order = 260
+    items = (
+        QuestionBankViewSet,
+        CategoryViewSet,
+        QuestionViewSet,
+        ImportToolViewSet,
+        ExamViewSet,
+        ResultsToolViewSet,
+        MarkingToolViewSet,
+        QualificationViewSet,
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_exams_viewsets():
+    return ExamsViewSetGroup()
+
+
+@hooks.register("register_admin_urls")
+def register_exams_admin_urls():
+    v = admin_views
+    return [
+        path("exams/import/", v.import_upload, name="exams_import"),
+        path("exams/import/template.xlsx", v.import_template, name="exams_import_template"),
+        path("exams/import/<int:job_id>/confirm/", v.import_confirm, name="exams_import_confirm"),
+        path("exams/import/<int:job_id>/", v.import_status, name="exams_import_status"),
+        path("exams/questions/<int:question_id>/preview/", v.question_preview, name="exams_question_preview"),
+        path("exams/questions/<int:question_id>/regrade/", v.question_regrade, name="exams_question_regrade"),
+        path("exams/questions/publish/", v.question_bulk_publish, name="exams_question_bulk_publish"),
+        path("exams/results/", v.results_index, name="exams_results"),
+        path("exams/results/<int:exam_id>/", v.exam_results, name="exams_results_exam"),
+        path("exams/results/<int:exam_id>/items/", v.item_statistics, name="exams_item_statistics"),
+        path("exams/attempts/<int:attempt_id>/", v.attempt_review, name="exams_attempt_review"),
+        path("exams/marking/", v.marking_queue, name="exams_marking"),
+        path("exams/marking/<int:response_id>/", v.mark_response, name="exams_mark_response"),
+    ]

@@ -1,0 +1,283 @@
+"""Examinee pages: the answer-key scan over every attempt-time response, denials, autosave JSON, results per
+review policy, the no-JavaScript path, practice and the mistake book."""
+
+import datetime
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from exams import services
+from exams.models import Attempt, Mistake, PracticeProgress, Question, Response
+from tests.exams.conftest import make_exam
+
+pytestmark = pytest.mark.django_db
+
+FORBIDDEN_KEYS = [
+    '"fraction"',
+    '"feedback"',
+    '"explanation"',
+    '"legal_basis"',
+    '"answers"',
+    '"pairs"',
+    '"grader_info"',
+    '"general_feedback"',
+    '"blanks": [',
+]
+
+
+def secrets_of(attempt):
+    """Every answer-key text of the drawn questions that does not also appear in what the examinee must see."""
+    found = set()
+    for r in attempt.responses.select_related("version"):
+        d = r.version.data
+        visible = d["stem"] + "".join(c["text"] for c in d.get("choices", []))
+        visible += "".join(p.get("left", "") + p.get("right", "") for p in d.get("pairs", []))
+        for key in ("explanation", "legal_basis", "general_feedback", "grader_info"):
+            if d.get(key):
+                found.add(d[key])
+        for c in d.get("choices", []):
+            if c.get("feedback"):
+                found.add(c["feedback"])
+        for a in d.get("answers", []):
+            if a.get("text") and a["text"] not in visible:
+                found.add(a["text"])
+        # the right/left mapping of a matching question
+        for p in d.get("pairs", []):
+            if p.get("left"):
+                found.add(f"{p['left']} → {p['right']}")
+    return found
+
+
+def assert_clean(body: str, secrets):
+    for key in FORBIDDEN_KEYS:
+        assert key not in body, key
+    for text in secrets:
+        assert text not in body, text
+
+
+@pytest.fixture
+def full_exam(bank):
+    return make_exam(bank, rules=[{"count": 7 + 10}], shuffle_options=True)
+
+
+def test_no_answer_key_in_any_attempt_time_response(client, trainee, full_exam):
+    client.force_login(trainee.user)
+    resp = client.post(reverse("exams:exam_start", args=[full_exam.pk]))
+    attempt = Attempt.objects.get(officer=trainee)
+    assert resp.url == reverse("exams:attempt", args=[attempt.pk])
+    secrets = secrets_of(attempt)
+    assert any("EXPLAIN" in s for s in secrets) and any("FEEDBACK" in s for s in secrets)
+    bodies = []
+    for q in range(1, attempt.responses.count() + 1):
+        page = client.get(reverse("exams:attempt", args=[attempt.pk]) + f"?q={q}")
+        assert page.status_code == 200
+        bodies.append(page.content.decode())
+    state = client.get(reverse("exams:attempt_state", args=[attempt.pk]))
+    bodies.append(state.content.decode())
+    save_url = reverse("exams:attempt_save", args=[attempt.pk])
+    for r in attempt.responses.select_related("version"):
+        t = r.version.data["type"]
+        answer = {
+            "single_choice": 0,
+            "multiple_choice": [0, 1],
+            "true_false": True,
+            "short_answer": ["我的答案"],
+            "numerical": "3",
+            "matching": {"0": 0, "1": 1},
+            "essay": "答",
+        }[t]
+        saved = client.post(
+            save_url,
+            json.dumps({"position": r.position, "seq": 1, "answer": answer}),
+            content_type="application/json",
+        )
+        assert saved.status_code == 200, saved.content
+        bodies.append(saved.content.decode())
+        stale = client.post(
+            save_url,
+            json.dumps({"position": r.position, "seq": 1, "answer": answer}),
+            content_type="application/json",
+        )
+        assert stale.status_code == 409
+        bodies.append(stale.content.decode())
+    bodies.append(client.get(reverse("exams:attempt", args=[attempt.pk])).content.decode())
+    bodies.append(client.get(reverse("exams:attempt_state", args=[attempt.pk])).content.decode())
+    bodies.append(client.get(reverse("exams:exam_detail", args=[full_exam.pk])).content.decode())
+    bodies.append(client.get(reverse("exams:exam_list")).content.decode())
+    # while in progress the result page redirects back to the paper
+    assert client.get(reverse("exams:attempt_result", args=[attempt.pk])).status_code == 302
+    for body in bodies:
+        assert_clean(body, secrets)
+
+
+def test_autosave_json_maps_display_positions(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    client.force_login(trainee.user)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    r = attempt.responses.get(position=1)
+    resp = client.post(
+        reverse("exams:attempt_save", args=[attempt.pk]),
+        json.dumps({"position": 1, "seq": 5, "answer": 2}),
+        content_type="application/json",
+    )
+    assert resp.json() == {
+        "ok": True,
+        "reason": "saved",
+        "position": 1,
+        "seq": 5,
+        "answer": 2,
+        "flagged": False,
+    }
+    r.refresh_from_db()
+    assert r.answer == r.option_order[2] and r.seq == 5
+    state = client.get(reverse("exams:attempt_state", args=[attempt.pk])).json()
+    assert state["saved"]["1"] == {"answer": 2, "seq": 5, "flagged": False}
+    assert 0 < state["remaining_seconds"] <= 3600
+    bad = client.post(
+        reverse("exams:attempt_save", args=[attempt.pk]), "nonsense", content_type="application/json"
+    )
+    assert bad.status_code == 400
+
+
+def test_another_officers_attempt_is_404(client, trainee, other_trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(other_trainee.user)
+    for name in ("exams:attempt", "exams:attempt_state", "exams:attempt_result"):
+        assert client.get(reverse(name, args=[attempt.pk])).status_code == 404
+    for name in (
+        "exams:attempt_save",
+        "exams:attempt_submit",
+        "exams:attempt_form_save",
+        "exams:attempt_blur",
+    ):
+        resp = client.post(
+            reverse(name, args=[attempt.pk]),
+            json.dumps({"position": 1, "seq": 9, "answer": 0}),
+            content_type="application/json",
+        )
+        assert resp.status_code == 404
+    assert Response.objects.get(attempt=attempt, position=1).answer is None
+    assert Attempt.objects.get(pk=attempt.pk).status == Attempt.Status.IN_PROGRESS
+
+
+def test_exam_outside_audience_is_404(client, other_trainee, bank, street_east):
+    exam = make_exam(bank, rules=[{"count": 2}])
+    exam.audience_units.add(street_east)
+    client.force_login(other_trainee.user)
+    assert client.get(reverse("exams:exam_detail", args=[exam.pk])).status_code == 404
+    assert client.post(reverse("exams:exam_start", args=[exam.pk])).status_code == 404
+
+
+def test_without_javascript_the_form_saves_and_submits(client, trainee, bank):
+    exam = make_exam(
+        bank,
+        rules=[{"question_type": "single_choice", "count": 2}, {"question_type": "short_answer", "count": 1}],
+    )
+    client.force_login(trainee.user)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    short = attempt.responses.get(question__type="short_answer")
+    url = reverse("exams:attempt_form_save", args=[attempt.pk])
+    resp = client.post(url, {"q1": "0", f"q{short.position}_0": "当场处罚", "action": "save", "q": "2"})
+    assert resp.status_code == 302 and resp.url.endswith("?q=2")
+    short.refresh_from_db()
+    assert short.answer == ["当场处罚"] and short.seq == 1
+    resp = client.post(url, {"q1": "1", f"q{short.position}_0": "当场处罚", "action": "submit"})
+    assert resp.url == reverse("exams:attempt_result", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED
+    assert (
+        attempt.responses.get(question__type="short_answer").auto_score
+        == attempt.responses.get(question__type="short_answer").points
+    )
+
+
+def test_result_page_follows_review_policy(client, trainee, bank):
+    exam = make_exam(
+        bank,
+        rules=[{"question_type": "true_false", "count": 1}],
+        after_submit_score=True,
+        after_submit_correctness=False,
+        after_submit_answers=False,
+        after_submit_explanations=False,
+        closes_at=timezone.now() + datetime.timedelta(hours=2),
+    )
+    client.force_login(trainee.user)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.post(reverse("exams:attempt_submit", args=[attempt.pk]))
+    body = client.get(reverse("exams:attempt_result", args=[attempt.pk])).content.decode()
+    assert 'id="score"' in body and "EXPLAIN-TF" not in body
+    exam.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    exam.save()
+    body = client.get(reverse("exams:attempt_result", args=[attempt.pk])).content.decode()
+    assert "EXPLAIN-TF" in body and "right-answer" in body
+
+
+def test_result_hidden_until_marking_complete(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "essay", "count": 1}], after_submit_explanations=True)
+    client.force_login(trainee.user)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    services.save_answer(attempt_id=attempt.pk, officer=trainee, position=1, raw="作答", seq=1)
+    client.post(reverse("exams:attempt_submit", args=[attempt.pk]))
+    body = client.get(reverse("exams:attempt_result", args=[attempt.pk])).content.decode()
+    assert 'id="awaiting-marking"' in body and 'id="score"' not in body and "EXPLAIN-ESSAY" not in body
+
+
+def test_practice_feedback_progress_and_mistake_book(client, trainee, bank):
+    client.force_login(trainee.user)
+    q = Question.objects.get(bank=bank, type="true_false")
+    url = reverse("exams:practice_question", args=[bank.pk])
+    ids = list(
+        Question.objects.filter(bank=bank).order_by("category__path", "id").values_list("id", flat=True)
+    )
+    i = ids.index(q.pk)
+    resp = client.post(f"{url}?mode=seq&i={i}", {"q0": "false"})
+    body = resp.content.decode()
+    assert 'id="practice-feedback"' in body and "EXPLAIN-TF" in body
+    assert Mistake.objects.filter(officer=trainee, question=q).exists()
+    progress = PracticeProgress.objects.get(officer=trainee)
+    assert progress.answered == 1 and progress.correct == 0 and progress.position == i + 1
+    # progress follows the officer to another device: a fresh session resumes at the saved position
+    client.logout()
+    client.force_login(trainee.user)
+    assert client.get(f"{url}?mode=seq").context["index"] == i + 1
+    client.post(f"{url}?mode=mistakes&i=0", {"q0": "true"})
+    assert Mistake.objects.get(officer=trainee, question=q).right_streak == 1
+    client.post(f"{url}?mode=mistakes&i=0", {"q0": "true"})
+    assert not Mistake.objects.filter(officer=trainee, question=q).exists()
+    assert client.get(reverse("exams:mistakes")).status_code == 200
+
+
+def test_wrong_answer_rearms_the_streak(trainee, bank):
+    q = Question.objects.get(bank=bank, type="true_false")
+    services.record_practice_outcome(officer_id=trainee.pk, question_id=q.pk, correct=False)
+    services.record_practice_outcome(officer_id=trainee.pk, question_id=q.pk, correct=True)
+    services.record_practice_outcome(officer_id=trainee.pk, question_id=q.pk, correct=False)
+    m = Mistake.objects.get(officer=trainee, question=q)
+    assert m.wrong_count == 2 and m.right_streak == 0
+
+
+def test_favourites_and_qualification_pages(client, trainee, other_trainee, bank):
+    client.force_login(trainee.user)
+    q = Question.objects.filter(bank=bank).first()
+    client.post(reverse("exams:favourite_toggle", args=[q.pk]), {"next": "/exams/favourites/"})
+    assert q.stem[:20] in client.get(reverse("exams:favourites")).content.decode()
+    exam = make_exam(bank, rules=[{"question_type": "true_false", "count": 1}], is_qualifying=True)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    services.save_answer(attempt_id=attempt.pk, officer=trainee, position=1, raw="true", seq=1)
+    services.submit_attempt(attempt=attempt, by=trainee.user)
+    qual = attempt.qualification
+    assert qual.certificate_no in client.get(reverse("exams:qualifications")).content.decode()
+    assert client.get(reverse("exams:certificate", args=[qual.pk])).status_code == 200
+    assert trainee.name in client.get(reverse("exams:certificate", args=[qual.pk])).content.decode()
+    client.force_login(other_trainee.user)
+    assert client.get(reverse("exams:certificate", args=[qual.pk])).status_code == 404
+
+
+def test_my_training_section_and_nav(client, trainee, bank):
+    make_exam(bank, rules=[{"count": 2}])
+    client.force_login(trainee.user)
+    body = client.get(reverse("my_training")).content.decode()
+    assert 'id="exams-section"' in body and reverse("exams:exam_list") in body
