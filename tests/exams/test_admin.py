@@ -1,0 +1,144 @@
+"""Staff screens: questions (versions, preview, bulk publish), import with dry-run, results scoped to the
+staff user's subtree with xlsx export, attempt review, marking queue denials, item statistics."""
+
+from decimal import Decimal
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from exams import services
+from exams.models import Attempt, ImportJob, Question
+from tests.exams.conftest import make_exam
+
+pytestmark = pytest.mark.django_db
+
+GIFT = "$CATEGORY: 法律法规/突发事件应对法\n\n::T1::突发事件分为几级预警？{=四级 ~三级 ~五级}\n\n::T2::应急预案应当定期修订。{T}\n".encode()
+
+
+def essay_attempt(officer, bank):
+    exam = make_exam(
+        bank,
+        rules=[
+            {"question_type": "essay", "count": 1, "points": Decimal("10")},
+            {"question_type": "single_choice", "count": 2},
+        ],
+    )
+    attempt = services.start_attempt(exam=exam, officer=officer, by=officer.user)
+    essay = attempt.responses.get(question__type="essay")
+    services.save_answer(attempt_id=attempt.pk, officer=officer, position=essay.position, raw="先排查", seq=1)
+    return services.submit_attempt(attempt=attempt, by=officer.user), essay
+
+
+def test_question_screens_and_new_version_on_edit(client, training_admin_east, bank):
+    client.force_login(training_admin_east)
+    assert client.get(reverse("exams_question:index") + "?type=true_false&q=方针").status_code == 200
+    q = Question.objects.get(bank=bank, type="true_false")
+    preview = client.get(reverse("exams_question_preview", args=[q.pk]))
+    assert preview.status_code == 200 and q.stem in preview.content.decode()
+    edit_url = reverse("exams_question:edit", args=[q.pk])
+    assert client.get(edit_url).status_code == 200
+    resp = client.post(
+        edit_url,
+        {
+            "bank": bank.pk,
+            "category": q.category_id,
+            "type": "true_false",
+            "title": "",
+            "stem": q.stem + "（修订）",
+            "stem_format": "plain",
+            "content": '{"answer": true, "feedback": {"true": null, "false": null}}',
+            "explanation": "x",
+            "legal_basis": "",
+            "difficulty": 2,
+            "points": "1",
+            "tags": "",
+            "status": "published",
+        },
+    )
+    assert resp.status_code == 302, resp.context["form"].errors if resp.context else resp
+    q.refresh_from_db()
+    assert q.version == 2 and q.current_version.data["stem"].endswith("（修订）")
+
+
+def test_bulk_publish(client, training_admin_east, bank):
+    Question.objects.filter(bank=bank, type="essay").update(status="draft")
+    client.force_login(training_admin_east)
+    url = reverse("exams_question_bulk_publish") + "?status=draft"
+    assert client.get(url).status_code == 200
+    client.post(url)
+    assert not Question.objects.filter(status="draft").exists()
+
+
+def test_import_dry_run_then_confirm(client, training_admin_east, bank):
+    client.force_login(training_admin_east)
+    before = Question.objects.count()
+    resp = client.post(
+        reverse("exams_import"),
+        {"bank": bank.pk, "format": "auto", "publish": "on", "file": SimpleUploadedFile("q.gift", GIFT)},
+    )
+    assert resp.status_code == 200 and "confirm-import" in resp.content.decode()
+    assert Question.objects.count() == before  # the preview writes no question
+    job = ImportJob.objects.get()
+    client.post(reverse("exams_import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and Question.objects.count() == before + 2
+    bad = client.post(
+        reverse("exams_import"),
+        {"bank": bank.pk, "format": "gift", "file": SimpleUploadedFile("bad.gift", b"::X:: broken {=\n")},
+    )
+    assert "import-errors" in bad.content.decode() and "confirm-import" not in bad.content.decode()
+    tpl = client.get(reverse("exams_import_template"))
+    assert tpl.status_code == 200 and load_workbook(BytesIO(tpl.content)).active["A1"].value
+
+
+def test_results_are_scoped_and_exported(client, training_admin_east, trainee, other_trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 2}])
+    mine = services.submit_attempt(
+        attempt=services.start_attempt(exam=exam, officer=trainee, by=trainee.user), by=trainee.user
+    )
+    theirs = services.submit_attempt(
+        attempt=services.start_attempt(exam=exam, officer=other_trainee, by=other_trainee.user), by=None
+    )
+    client.force_login(training_admin_east)
+    body = client.get(reverse("exams_results_exam", args=[exam.pk])).content.decode()
+    assert trainee.name in body and other_trainee.name not in body
+    export = client.get(reverse("exams_results_exam", args=[exam.pk]) + "?export=xlsx")
+    rows = list(load_workbook(BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][0] == trainee.employee_no
+    assert client.get(reverse("exams_attempt_review", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("exams_attempt_review", args=[theirs.pk])).status_code == 404
+    stats = client.get(reverse("exams_item_statistics", args=[exam.pk]))
+    assert stats.status_code == 200 and "item-stats" in stats.content.decode()
+
+
+def test_marking_queue_and_denials(client, training_admin_east, leader_east, trainee, bank):
+    attempt, essay = essay_attempt(trainee, bank)
+    assert attempt.status == Attempt.Status.NEEDS_MARKING
+    url = reverse("exams_marking")
+    client.force_login(trainee.user)
+    resp = client.get(url)
+    assert resp.status_code in (302, 403, 404) and "marking-queue" not in resp.content.decode()
+    assert client.get(reverse("exams_mark_response", args=[essay.pk])).status_code in (302, 403, 404)
+    client.force_login(leader_east)
+    resp = client.get(url)
+    assert resp.status_code in (302, 403) and "marking-queue" not in resp.content.decode()
+    client.force_login(training_admin_east)
+    body = client.get(url).content.decode()
+    assert "marking-queue" in body and trainee.name in body
+    resp = client.post(reverse("exams_mark_response", args=[essay.pk]), {"score": "7", "comment": "基本正确"})
+    assert resp.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.GRADED
+
+
+def test_admin_menu_and_exam_screens(client, training_admin_east, bank):
+    make_exam(bank, rules=[{"count": 2}])
+    client.force_login(training_admin_east)
+    assert client.get(reverse("exams_exam:index")).status_code == 200
+    assert client.get(reverse("exams_exam:add")).status_code == 200
+    assert client.get(reverse("exams_bank:index")).status_code == 200
+    assert client.get(reverse("exams_results")).status_code == 200
+    assert client.get(reverse("exams_qualification:index")).status_code == 200
