@@ -330,3 +330,6 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("Home page")
         verbose_name_plural = _("Home page")
+
+
+from cms.roster_models import RosterImport  # noqa: E402,F401

@@ -1,0 +1,57 @@
+"""The RosterImport record: one uploaded roster file, its dry-run report and the outcome of applying it.
+
+Imported from cms.models (so Django registers it in the cms app); lives here to keep the roster import in one place.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RosterImport(models.Model):
+    """An uploaded roster file. The file's bytes are kept in the database, not in MEDIA_ROOT: a roster holds
+    personal data that must never be served as a public media file, and every worker host can read it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file_name = models.CharField(_("File name"), max_length=255)
+    content = models.BinaryField(_("File content"), editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    dry_run_report = models.JSONField(_("Dry-run report"), null=True, blank=True)
+    report = models.JSONField(_("Import report"), null=True, blank=True)
+    total_rows = models.PositiveIntegerField(_("Rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("Rows processed"), default=0)
+    created_at = models.DateTimeField(_("Uploaded at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("Confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Roster import")
+        verbose_name_plural = _("Roster imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
+
+    @property
+    def can_confirm(self) -> bool:
+        report = self.dry_run_report or {}
+        return self.status == self.Status.PENDING and self.confirmed_at is None and not report.get("errors")
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}
