@@ -45,7 +45,7 @@ from cms.models import (
     Unit,
     UserScope,
 )
-from cms.selectors import has_role, officers_visible_to, scope_unit, units_visible_to
+from cms.selectors import SUBTREE_ROLES, has_role, officers_visible_to, scope_unit, units_visible_to
 
 User = get_user_model()
 
@@ -400,7 +400,10 @@ class SpellForm(forms.ModelForm):
     class Meta:
         model = EmploymentSpell
         fields = ["unit", "staff_category", "hire_date", "leave_date", "leave_reason"]
-        widgets = {"hire_date": AdminDateInput, "leave_date": AdminDateInput}
+        widgets = {
+            "hire_date": AdminDateInput(attrs={"style": "min-width: 9rem"}),
+            "leave_date": AdminDateInput(attrs={"style": "min-width: 9rem"}),
+        }
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -821,6 +824,17 @@ class UserScopeForm(WagtailAdminModelForm):
         model = UserScope
         fields = ["user", "unit"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Scopes matter only for the subtree roles; offer those accounts (and the one already chosen).
+        staff = Q(groups__name__in=SUBTREE_ROLES)
+        if self.instance.user_id:
+            staff |= Q(pk=self.instance.user_id)
+        self.fields["user"].queryset = User.objects.filter(staff).distinct().order_by("username")
+        self.fields["user"].help_text = _(
+            "Accounts holding the HR, unit leader or training administrator role."
+        )
+
 
 class UserScopeCreateView(generic.CreateView):
     def save_instance(self):
@@ -996,6 +1010,9 @@ class AuditEventInspectView(UnitPathsMixin, ScopedInspectView):
 
     def get_content_type_display_value(self):
         return _content_type_label(self.object) or "-"
+
+    def get_ip_address_display_value(self):
+        return self.object.ip_address or "-"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

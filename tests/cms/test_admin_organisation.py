@@ -204,3 +204,13 @@ def test_unit_export_is_scoped_with_full_paths(client, hr_east, street_east, str
         ("D01", "东城区", "区", "示范市/东城区"),
         ("S0101", "东华街道", "街道", "示范市/东城区/东华街道"),
     }
+
+
+def test_scope_form_offers_only_staff_accounts(client, superuser, trainee, hr_east):
+    client.force_login(superuser)
+    content = client.get(reverse("staff_scopes:add")).content.decode()
+    assert "hr_east" in content
+    assert "trainee_east" not in content
+    response = client.post(reverse("staff_scopes:add"), {"user": trainee.user.pk, "unit": trainee.unit.pk})
+    assert response.status_code == 200
+    assert not UserScope.objects.filter(user=trainee.user).exists()
