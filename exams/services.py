@@ -214,7 +214,9 @@ def _deadline(exam: Exam, now) -> datetime.datetime:
     return deadline
 
 
-def start_attempt(*, exam: Exam, officer: Officer, by, mock: bool = False, now=None) -> Attempt:
+def start_attempt(
+    *, exam: Exam, officer: Officer, by, mock: bool = False, now=None, seed: int | None = None
+) -> Attempt:
     """Start (or resume) the officer's attempt: the paper is drawn once and frozen."""
     now = now or timezone.now()
     try:
@@ -229,7 +231,7 @@ def start_attempt(*, exam: Exam, officer: Officer, by, mock: bool = False, now=N
                     submit_attempt(attempt=open_attempt, by=None, auto=True, now=now)
                 else:
                     return open_attempt
-            return _create_attempt(exam=exam, officer=officer, by=by, mock=mock, now=now)
+            return _create_attempt(exam=exam, officer=officer, by=by, mock=mock, now=now, seed=seed)
     except IntegrityError:
         # Another request created the attempt between our check and insert (the partial unique constraint).
         existing = Attempt.objects.filter(
@@ -240,7 +242,7 @@ def start_attempt(*, exam: Exam, officer: Officer, by, mock: bool = False, now=N
         return existing
 
 
-def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now) -> Attempt:
+def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: int | None = None) -> Attempt:
     if not exam.is_published:
         raise ExamError(_("This exam is not published."))
     if officer.status != Officer.Status.ACTIVE or not officer_in_audience(exam, officer):
@@ -260,7 +262,8 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now) -> Att
             "question_id", flat=True
         )
     )
-    seed = random.SystemRandom().getrandbits(62)
+    if seed is None:
+        seed = random.SystemRandom().getrandbits(62)
     drawn = draw_paper(exam, seed=seed, seen=seen)
     if not drawn:
         raise ExamError(_("This exam has no questions."))
@@ -324,6 +327,8 @@ def schedule_auto_submit(*, attempt_id: int, deadline) -> None:
     """A one-off django-q2 schedule that submits the attempt after its deadline (+ grace) even if nobody returns."""
     from django_q.models import Schedule
 
+    if not Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS).exists():
+        return  # already submitted (e.g. in the same transaction)
     Schedule.objects.update_or_create(
         name=f"exams-auto-submit-{attempt_id}",
         defaults={

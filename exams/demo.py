@@ -1,0 +1,164 @@
+"""Demo data for exams: the must-know bank (应知应会题库), a qualifying exam, a mock exam and historic attempts.
+
+Called by cms's seed_demo after the city and people exist. Idempotent and deterministic for a given rng.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from cms.models import Officer
+from exams import paper, services, tasks
+from exams.models import Attempt, Exam, ExamRule, Question, QuestionBank
+
+BANK_CODE = "YZYH"
+EXAM_TITLE = "应知应会资格考试（2026年度）"
+MOCK_TITLE = "应知应会模拟测验"
+HISTORIC_OFFICERS = 24
+
+
+def _questions() -> list[dict] | None:
+    try:
+        from exams.demo_bank import QUESTIONS
+    except ImportError:
+        return None
+    return list(QUESTIONS)
+
+
+def seed(*, stdout, rng) -> None:
+    bank, created = QuestionBank.objects.get_or_create(
+        code=BANK_CODE,
+        defaults={
+            "name": "应知应会题库",
+            "description": "安全生产法律法规、执法程序、隐患排查、危险化学品、应急处置等应知应会内容。",
+        },
+    )
+    questions = _questions()
+    if questions is None:
+        stdout.write("exams: exams.demo_bank is not available; the YZYH bank has no questions.\n")
+    elif not bank.questions.exists():
+        services.import_questions(bank=bank, questions=questions, by=None, source="exams.demo_bank")
+        stdout.write(f"exams: imported {len(questions)} must-know questions into {BANK_CODE}.\n")
+    else:
+        stdout.write(f"exams: bank {BANK_CODE} already holds {bank.questions.count()} questions.\n")
+    tasks.ensure_schedules()
+
+    published = Question.objects.filter(bank=bank, status=Question.Status.PUBLISHED)
+    counts = {t: published.filter(type=t).count() for t in ("single_choice", "multiple_choice", "true_false")}
+    if sum(counts.values()) == 0:
+        stdout.write("exams: no published questions, so no demo exam.\n")
+        return
+    now = timezone.now()
+    exam = Exam.objects.filter(title=EXAM_TITLE).first()
+    if exam is None:
+        exam = Exam.objects.create(
+            title=EXAM_TITLE,
+            description="新入职安监员应知应会资格考试：50 题，60 分钟，80 分合格，合格后取得三年有效的资格证书。",
+            is_published=True,
+            time_limit_minutes=60,
+            attempts_allowed=3,
+            pass_percent=Decimal("80"),
+            grading_method=Exam.GradingMethod.HIGHEST,
+            multiple_choice_rule=Exam.MultipleChoiceRule.PARTIAL,
+            opens_at=now - datetime.timedelta(days=90),
+            closes_at=now + datetime.timedelta(days=60),
+            is_qualifying=True,
+            qualification_years=3,
+            after_submit_score=True,
+            after_submit_correctness=True,
+            after_close_answers=True,
+            after_close_explanations=True,
+        )
+        exam.banks.add(bank)
+        plan = [("single_choice", 30, "2"), ("multiple_choice", 10, "2"), ("true_false", 10, "2")]
+        for i, (qtype, count, points) in enumerate(plan):
+            ExamRule.objects.create(
+                exam=exam,
+                sort_order=i,
+                question_type=qtype,
+                count=min(count, counts[qtype]),
+                points=Decimal(points),
+            )
+    mock = Exam.objects.filter(title=MOCK_TITLE).first()
+    if mock is None:
+        mock = Exam.objects.create(
+            title=MOCK_TITLE,
+            description="随时可做的 20 题模拟测验，不计入资格。",
+            is_published=True,
+            time_limit_minutes=20,
+            attempts_allowed=0,
+            pass_percent=Decimal("80"),
+            is_mock=True,
+            after_submit_correctness=True,
+            after_submit_answers=True,
+            after_submit_explanations=True,
+        )
+        mock.banks.add(bank)
+        ExamRule.objects.create(exam=mock, count=min(20, sum(counts.values())), points=Decimal("5"))
+    made = _historic_attempts(exam, rng=rng, now=now)
+    stdout.write(f"exams: exam “{exam.title}” ready; {made} historic attempts added.\n")
+
+
+def _historic_attempts(exam: Exam, *, rng, now) -> int:
+    """Graded past attempts for demo officers (not demo_trainee, who keeps the exam to take)."""
+    officers = list(
+        Officer.objects.filter(status=Officer.Status.ACTIVE, user__isnull=False)
+        .exclude(user__username="demo_trainee")
+        .select_related("unit", "user")
+        .order_by("employee_no")
+    )
+    if not officers:
+        return 0
+    chosen = rng.sample(officers, min(HISTORIC_OFFICERS, len(officers)))
+    made = 0
+    for n, officer in enumerate(sorted(chosen, key=lambda o: o.employee_no)):
+        if Attempt.objects.filter(officer=officer, exam=exam).exists():
+            continue
+        ability = rng.uniform(0.55, 0.98)
+        start = now - datetime.timedelta(days=80 - n * 3, hours=rng.randint(0, 6))
+        tries = 2 if ability < 0.8 and rng.random() < 0.5 else 1
+        for t in range(tries):
+            at = start + datetime.timedelta(days=7 * t)
+            with transaction.atomic():
+                attempt = services.start_attempt(
+                    exam=exam, officer=officer, by=officer.user, now=at, seed=rng.getrandbits(62)
+                )
+                _answer(attempt, rng=rng, ability=min(0.99, ability + 0.08 * t), at=at)
+                services.submit_attempt(
+                    attempt=attempt, by=officer.user, now=at + datetime.timedelta(minutes=rng.randint(25, 55))
+                )
+            made += 1
+    return made
+
+
+def _answer(attempt: Attempt, *, rng, ability: float, at) -> None:
+    for r in attempt.responses.select_related("version").order_by("position"):
+        data = r.version.data
+        right = rng.random() < ability
+        order = r.option_order
+        if data["type"] == "true_false":
+            raw = data["answer"] if right else not data["answer"]
+        elif data["type"] == "single_choice":
+            good = [i for i, c in enumerate(data["choices"]) if c["fraction"] >= 1]
+            bad = [i for i, c in enumerate(data["choices"]) if c["fraction"] <= 0]
+            raw = order.index(rng.choice(good if right or not bad else bad))
+        elif data["type"] == "multiple_choice":
+            good = [i for i, c in enumerate(data["choices"]) if c["fraction"] > 0]
+            picked = good if right else good[: max(1, len(good) - 1)]
+            raw = [order.index(i) for i in picked]
+        else:
+            continue
+        if paper.answer_from_display(data, order, raw) is None:
+            continue
+        services.save_answer(
+            attempt_id=attempt.pk,
+            officer=attempt.officer,
+            position=r.position,
+            raw=raw,
+            seq=1,
+            now=at + datetime.timedelta(minutes=1),
+        )
