@@ -137,7 +137,7 @@ def default_title(stem: str, stem_format: str = "plain") -> str:
     """The name Moodle derives for an untitled question (the stem's first 40 characters on one line)."""
     text = html_to_text(stem) if stem_format == "html" else stem
     text = re.sub(r"\s+", " ", text).strip()
-    return text[:40]
+    return text[:40].strip()
 
 
 def count_blanks(stem: str) -> int:

@@ -67,15 +67,21 @@ def _restore(text: str) -> str:
     return text.replace(_NEWLINE, "\n")
 
 
-def _text(text: str) -> str | None:
+def _text(text: str, *, marker: bool = True) -> str | None:
     """A restored, stripped text, or None when empty (an answer's own [format] marker is dropped)."""
-    text = _FORMAT_RE.sub("", _restore(text), count=1).strip()
+    text = _restore(text)
+    if marker:
+        text = _FORMAT_RE.sub("", text, count=1)
+    text = text.strip()
     return text or None
 
 
-def escape(text: str | None) -> str:
+def escape(text: str | None, *, field: bool = False) -> str:
+    """GIFT-escape a text; a `field` (answer, feedback) that starts like a [format] marker gets an explicit one."""
     if not text:
         return ""
+    if field and _FORMAT_RE.match(text):
+        return "[plain]" + escape(text)
     out = []
     for ch in text.replace("\r\n", "\n"):
         if ch in _ESCAPABLE:
@@ -174,7 +180,7 @@ def _parse_question(body: str, first_line: int) -> dict | None:
         end = stripped.find("::", 2)
         if end < 0:
             raise FormatError(_("The title is not closed with “::”."), line=first_line)
-        title = _text(stripped[2:end])
+        title = _text(stripped[2:end], marker=False)
         text = stripped[end + 2 :]
         lead = 0
     else:
@@ -425,13 +431,16 @@ def dump(questions: list[dict]) -> bytes:
 
 
 def _feedback(text: str | None) -> str:
-    return f"#{escape(text)}" if text else ""
+    return f"#{escape(text, field=True)}" if text else ""
 
 
 def _dump_question(q: dict) -> str:
-    lines = [f"// [tag:{tag}]" for tag in q["tags"] if "]" not in tag]
+    if any("]" in tag or "\n" in tag for tag in q["tags"]):
+        raise error_for(q, _("GIFT cannot express a tag containing “]”."))
+    lines = [f"// [tag:{tag}]" for tag in q["tags"]]
     head = f"::{escape(q['title'])}::" if q["title"] else ""
-    if q["stem_format"] != "plain":
+    if q["stem_format"] != "plain" or q["stem"].startswith(("[", "//")):
+        # an explicit marker keeps a stem that starts like a marker or a comment from being misread
         head += f"[{q['stem_format']}]"
     head += escape(q["stem"])
     qtype = q["type"]
@@ -448,16 +457,16 @@ def _dump_question(q: dict) -> str:
                 prefix = "~"
             else:
                 prefix = f"~%{format_percent(c['fraction'])}%"
-            parts.append(f"\t{prefix}{escape(c['text'])}{_feedback(c['feedback'])}")
+            parts.append(f"\t{prefix}{escape(c['text'], field=True)}{_feedback(c['feedback'])}")
         block = "\n" + "\n".join(parts) + "\n"
     elif qtype == "true_false":
         right = q["feedback"]["true" if q["answer"] else "false"]
         wrong = q["feedback"]["false" if q["answer"] else "true"]
         block = "TRUE" if q["answer"] else "FALSE"
         if wrong or right:
-            block += f"#{escape(wrong)}"
+            block += f"#{escape(wrong, field=True)}"
             if right:
-                block += f"#{escape(right)}"
+                block += f"#{escape(right, field=True)}"
     elif qtype == "short_answer":
         if q.get("blanks"):
             raise error_for(q, _("GIFT cannot express a fill-in question with several blanks."))
@@ -478,7 +487,7 @@ def _dump_question(q: dict) -> str:
         if catch_all is not None:
             if catch_all["fraction"] != 0:
                 raise error_for(q, _("GIFT can give only feedback, not credit, for any other number."))
-            parts.append(f"~#{escape(catch_all['feedback'])}" if catch_all["feedback"] else "~")
+            parts.append(f"~#{escape(catch_all['feedback'], field=True)}" if catch_all["feedback"] else "~")
         if (
             len(parts) == 1
             and catch_all is None
@@ -489,17 +498,23 @@ def _dump_question(q: dict) -> str:
             parts = [f"{format_number(a['value'])}:{format_number(a['tolerance'])}{_feedback(a['feedback'])}"]
         block = "#" + " ".join(parts)
     elif qtype == "matching":
-        block = "\n" + "\n".join(f"\t={escape(p['left'])} -> {escape(p['right'])}" for p in q["pairs"]) + "\n"
+        block = (
+            "\n"
+            + "\n".join(
+                f"\t={escape(p['left'], field=True)} -> {escape(p['right'], field=True)}" for p in q["pairs"]
+            )
+            + "\n"
+        )
         if any("->" in p["left"] or "->" in p["right"] for p in q["pairs"]):
             raise error_for(q, _("GIFT cannot express “->” inside a matching pair."))
     else:  # essay
         block = ""
     if q["explanation"]:
-        block += f"####{escape(q['explanation'])}"
+        block += f"####{escape(q['explanation'], field=True)}"
     lines.append(f"{head} {{{block}}}\n")
     return "\n".join(lines)
 
 
 def _short_answer(a: dict) -> str:
     weight = "" if a["fraction"] >= 1 else f"%{format_percent(a['fraction'])}%"
-    return f"={weight}{escape(a['text'])}{_feedback(a['feedback'])}"
+    return f"={weight}{escape(a['text'], field=True)}{_feedback(a['feedback'])}"

@@ -276,6 +276,25 @@ def _unescape_cloze(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
 
+def _split_unescaped(text: str, separator: str, maxsplit: int = -1) -> list[str]:
+    """Split on a separator that is not backslash-escaped (escapes are kept for _unescape_cloze)."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if text[i] == separator and maxsplit != 0:
+            parts.append("".join(current))
+            current = []
+            maxsplit -= 1
+        else:
+            current.append(text[i])
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
 def _parse_cloze(stem: str, line) -> dict:
     blanks = []
 
@@ -288,12 +307,12 @@ def _parse_cloze(stem: str, line) -> dict:
                 line=line,
             )
         alternatives = []
-        for part in re.split(r"(?<!\\)~", m.group(3)):
-            part = part.strip()
-            if not part:
+        for part in _split_unescaped(m.group(3), "~"):
+            if not part.strip():
                 continue
-            part = re.split(r"(?<!\\)#", part, maxsplit=1)
-            text, feedback = part[0], (_unescape_cloze(part[1]).strip() or None) if len(part) > 1 else None
+            pieces = _split_unescaped(part, "#", maxsplit=1)
+            text = pieces[0].strip()
+            feedback = (_unescape_cloze(pieces[1]).strip() or None) if len(pieces) > 1 else None
             if text.startswith("="):
                 frac, text = 1.0, text[1:]
             elif text.startswith("%"):

@@ -243,12 +243,12 @@ def _question(record: dict, row: int) -> dict:
     elif qtype == "matching":
         q["pairs"] = []
         for _letter, text in options:
-            text = text.replace("＝", "=")
-            if "=" not in text:
+            cut = min((i for i in (text.find("="), text.find("＝")) if i >= 0), default=-1)
+            if cut < 0:
                 raise FormatError(
                     _("A matching option must read “左项=右项”, not “%(text)s”.") % {"text": text}, row=row
                 )
-            left, right = text.split("=", 1)
+            left, right = text[:cut], text[cut + 1 :]
             q["pairs"].append({"left": left.strip(), "right": right.strip()})
     elif qtype == "essay":
         q["grader_info"] = answer or None
@@ -381,8 +381,8 @@ def parse_csv(data: bytes) -> ParseResult:
     except FormatError as exc:
         result.errors.append(exc)
         return result
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",\t;", key=header.count)  # Excel writes ";" in some locales and tabs for "Unicode text"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = list(reader)

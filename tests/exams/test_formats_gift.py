@@ -233,3 +233,14 @@ def test_single_choice_with_two_right_options_round_trips():
         ],
     }
     assert parse(dump([q], "gift"), "gift").questions == [expressible(q, "gift")]
+
+
+@pytest.mark.parametrize("stem", ["// 不是注释", "[html] 不是格式标记", "$CATEGORY: 不是分类", "::不是标题"])
+def test_stems_that_look_like_syntax_round_trip(stem):
+    q = {"type": "true_false", "stem": stem, "answer": True}
+    assert parse(dump([q], "gift"), "gift").questions == [expressible(q, "gift")]
+
+
+def test_utf8_bom_and_crlf():
+    [q] = parse("\ufeff// 注释\r\n::标题::题目{F}\r\n".encode(), "gift").questions
+    assert (q["title"], q["answer"]) == ("标题", False)

@@ -400,3 +400,9 @@ def test_dump_refuses_what_the_template_cannot_hold(question):
     with pytest.raises(FormatError) as exc:
         dump([question], "xlsx")
     assert exc.value.question == question["stem"]
+
+
+def test_semicolon_separated_csv():
+    text = "题型;题干;选项A;选项B;答案\n单选;题干，含逗号;甲;乙;A\n"
+    [q] = parse(text.encode(), "csv").questions
+    assert q["stem"] == "题干，含逗号" and q["choices"][0]["fraction"] == 1.0
