@@ -97,7 +97,12 @@ class Spells:
     category: np.ndarray  # index into category_codes
     hire: np.ndarray
     leave: np.ndarray
-    reason: np.ndarray  # object array of reason codes ('' when open)
+    hire_month: np.ndarray  # months since 1970-01 of hire_date
+    hire_on_first: np.ndarray  # hire_date is the 1st of its month
+    leave_month: np.ndarray  # months since 1970-01 of leave_date (huge when open)
+    leave_on_first: np.ndarray
+    reason_idx: np.ndarray  # index into reason_codes
+    reason_codes: np.ndarray
     voluntary: np.ndarray
     next_linked: np.ndarray  # this spell ends in an internal transfer continued by the next row
     prev_linked: np.ndarray  # this spell is the continuation of the previous row's internal transfer
@@ -108,6 +113,7 @@ class Spells:
     unit_codes: np.ndarray
     unit_paths: np.ndarray
     unit_depth: np.ndarray
+    unit_ancestors: np.ndarray  # (units, levels) index into tree_paths of the level-L ancestor, -1 if none
     category_codes: np.ndarray
     tree_paths: np.ndarray  # every known path (units frame ∪ spells), sorted in tree order
     tree_codes: np.ndarray
@@ -115,16 +121,28 @@ class Spells:
     def __len__(self) -> int:
         return len(self.hire)
 
+    @property
+    def reason(self) -> np.ndarray:
+        return np.where(self.leave == OPEN, "", self.reason_codes[self.reason_idx]).astype(object)
 
-def _shared_levels(path_a: str, path_b: str) -> int:
-    n = min(len(path_a), len(path_b)) // STEPLEN
-    level = 0
-    while (
-        level < n
-        and path_a[level * STEPLEN : (level + 1) * STEPLEN] == path_b[level * STEPLEN : (level + 1) * STEPLEN]
-    ):
-        level += 1
-    return level
+
+def _months(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(months since 1970-01, is the 1st of the month) for day numbers; OPEN maps to a month beyond any grid.
+
+    Integer civil-from-days (H. Hinnant's algorithm): several times faster than datetime64 unit casts."""
+    open_ = days == OPEN
+    z = np.where(open_, 0, days) + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    months = (year - 1970) * 12 + month - 1
+    months[open_] = np.int64(2**40)
+    return months, (day == 1) & ~open_
 
 
 def prepare(spells: pd.DataFrame | Spells, units: pd.DataFrame | None = None) -> Spells:
@@ -145,19 +163,43 @@ def prepare(spells: pd.DataFrame | Spells, units: pd.DataFrame | None = None) ->
     officer = np.asarray(spells["officer_id"].to_numpy(), dtype=np.int64)
     hire = to_days(spells["hire_date"])
     leave = to_days(spells["leave_date"])
+    if np.any(hire == OPEN):
+        raise ValueError("every spell needs a hire_date")
+    if np.any(leave < hire):
+        raise ValueError("a spell leaves before it was hired")
     order = np.lexsort((hire, officer))
     officer, hire, leave = officer[order], hire[order], leave[order]
-    unit_idx, unit_codes = pd.factorize(spells["unit"].to_numpy()[order])
-    cat_idx, cat_codes = pd.factorize(spells["staff_category"].to_numpy()[order])
-    reason = spells["leave_reason"].fillna("").to_numpy(dtype=object)[order]
-    reason = np.where(leave == OPEN, "", reason).astype(object)
-    unit_paths_all = spells["unit_path"].to_numpy(dtype=object)[order]
-    first_of_unit = np.full(len(unit_codes), -1, dtype=np.int64)
-    first_of_unit[unit_idx[::-1]] = np.arange(len(unit_idx))[::-1]
-    unit_paths = unit_paths_all[first_of_unit].astype(str) if len(unit_codes) else np.array([], dtype=str)
+    unit_raw, unit_codes = pd.factorize(spells["unit"])
+    unit_idx = unit_raw[order]
+    cat_raw, cat_codes = pd.factorize(spells["staff_category"])
+    reason_raw, reason_codes = pd.factorize(spells["leave_reason"])
+    reason_codes = np.r_[np.asarray(reason_codes, dtype=object), np.array([""], dtype=object)]
+    reason_raw[reason_raw < 0] = len(reason_codes) - 1  # missing reason → ''
+    reason_idx = reason_raw[order]
+    paths_raw = spells["unit_path"].to_numpy(dtype=object)
+    first_of_unit = np.zeros(len(unit_codes), dtype=np.int64)
+    first_of_unit[unit_raw[::-1]] = np.arange(len(unit_raw))[::-1]
+    unit_paths = np.array([str(p) for p in paths_raw[first_of_unit]], dtype=object)
     unit_depth = np.array([len(p) // STEPLEN for p in unit_paths], dtype=np.int64)
 
-    is_transfer = reason == INTERNAL_TRANSFER
+    known = dict(zip(unit_paths.tolist(), [str(c) for c in unit_codes], strict=True))
+    if units is not None and len(units):
+        known.update(zip(units["path"].astype(str).tolist(), units["code"].astype(str).tolist(), strict=True))
+    tree_paths = np.array(sorted(known), dtype=object)
+    tree_codes = np.array([known[p] for p in tree_paths], dtype=object)
+    path_index = {p: i for i, p in enumerate(tree_paths.tolist())}
+    max_depth = int(unit_depth.max()) if len(unit_depth) else 0
+    ancestors = np.full((len(unit_codes), max_depth), -1, dtype=np.int64)
+    prefixes = np.full((len(unit_codes), max_depth), -1, dtype=np.int64)  # prefix ids, known or not
+    prefix_ids: dict[str, int] = {}
+    for u, p in enumerate(unit_paths.tolist()):
+        for level in range(1, len(p) // STEPLEN + 1):
+            prefix = p[: level * STEPLEN]
+            ancestors[u, level - 1] = path_index.get(prefix, -1)
+            prefixes[u, level - 1] = prefix_ids.setdefault(prefix, len(prefix_ids))
+
+    reason_is_transfer = reason_codes == INTERNAL_TRANSFER
+    is_transfer = reason_is_transfer[reason_idx] & (leave != OPEN)
     n = len(hire)
     next_linked = np.zeros(n, dtype=bool)
     if n > 1:
@@ -166,34 +208,34 @@ def prepare(spells: pd.DataFrame | Spells, units: pd.DataFrame | None = None) ->
     prev_linked[1:] = next_linked[:-1]
     next_shared = np.full(n, -1, dtype=np.int64)
     linked = np.flatnonzero(next_linked)
-    if len(linked):
-        nu = len(unit_codes)
-        pair = unit_idx[linked] * nu + unit_idx[linked + 1]
-        upairs, inv = np.unique(pair, return_inverse=True)
-        shared = np.array(
-            [_shared_levels(unit_paths[p // nu], unit_paths[p % nu]) for p in upairs], dtype=np.int64
-        )
-        next_shared[linked] = shared[inv]
+    if len(linked) and max_depth:
+        a, b = prefixes[unit_idx[linked]], prefixes[unit_idx[linked + 1]]
+        same = (a == b) & (a >= 0)
+        next_shared[linked] = np.cumprod(same, axis=1).sum(axis=1)
+    elif len(linked):
+        next_shared[linked] = 0
     prev_shared = np.full(n, -1, dtype=np.int64)
     prev_shared[1:] = next_shared[:-1]
 
     tenure = np.cumsum(~prev_linked) - 1
     starts = np.flatnonzero(~prev_linked)
     cohort = _years(hire[starts])[tenure] if n else np.array([], dtype=np.int64)
-
-    known = dict(zip(unit_paths.tolist(), unit_codes.tolist(), strict=True))
-    if units is not None and len(units):
-        known.update(zip(units["path"].astype(str).tolist(), units["code"].astype(str).tolist(), strict=True))
-    tree_paths = np.array(sorted(known), dtype=object)
-    tree_codes = np.array([known[p] for p in tree_paths], dtype=object)
+    hire_month, hire_on_first = _months(hire)
+    leave_month, leave_on_first = _months(leave)
+    voluntary_codes = np.isin(reason_codes, VOLUNTARY_REASONS)
     return Spells(
         officer=officer,
         unit=unit_idx.astype(np.int64),
-        category=cat_idx.astype(np.int64),
+        category=cat_raw[order].astype(np.int64),
         hire=hire,
         leave=leave,
-        reason=reason,
-        voluntary=np.isin(reason, VOLUNTARY_REASONS),
+        hire_month=hire_month,
+        hire_on_first=hire_on_first,
+        leave_month=leave_month,
+        leave_on_first=leave_on_first,
+        reason_idx=reason_idx.astype(np.int64),
+        reason_codes=reason_codes,
+        voluntary=voluntary_codes[reason_idx] & (leave != OPEN),
         next_linked=next_linked,
         prev_linked=prev_linked,
         next_shared=next_shared,
@@ -203,6 +245,7 @@ def prepare(spells: pd.DataFrame | Spells, units: pd.DataFrame | None = None) ->
         unit_codes=np.asarray(unit_codes, dtype=object),
         unit_paths=unit_paths,
         unit_depth=unit_depth,
+        unit_ancestors=ancestors,
         category_codes=np.asarray(cat_codes, dtype=object),
         tree_paths=tree_paths,
         tree_codes=tree_codes,
@@ -211,157 +254,124 @@ def prepare(spells: pd.DataFrame | Spells, units: pd.DataFrame | None = None) ->
 
 # --------------------------------------------------------------------------------------------------- groupings
 @dataclass
-class Entries:
-    """What the flow engine counts: one row per (spell, group it counts in)."""
+class Layer:
+    """One way of counting every spell: its group (-1 = not counted here) and whether its hire/leave is a flow."""
 
     group: np.ndarray
-    keys: list[str]
-    hire: np.ndarray
-    leave: np.ndarray
     counts_hire: np.ndarray
     counts_sep: np.ndarray
-    voluntary: np.ndarray
 
 
-def _unit_levels(sp: Spells) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """For each tree level L: (L, ancestor index into sp.tree_paths per unit or -1)."""
-    path_index = {p: i for i, p in enumerate(sp.tree_paths.tolist())}
-    max_depth = int(sp.unit_depth.max()) if len(sp.unit_depth) else 0
-    levels = []
-    for level in range(1, max_depth + 1):
-        anc = np.array(
-            [
-                path_index.get(p[: level * STEPLEN], -1) if len(p) >= level * STEPLEN else -1
-                for p in sp.unit_paths
-            ],
-            dtype=np.int64,
-        )
-        levels.append((level, anc))
-    return levels
-
-
-def entries(sp: Spells, by: str) -> Entries:
-    """Assign spells to groups and decide, per group level, whether each hire/leave is a flow (see module doc)."""
+def layers(sp: Spells, by: str) -> tuple[list[str], list[Layer]]:
+    """Group keys and counting layers for a grouping; the transfer rule per level is in the module doc."""
     city_hire = ~sp.prev_linked
     city_sep = (sp.leave != OPEN) & ~sp.next_linked
     if by == "none":
-        return Entries(
-            np.zeros(len(sp), np.int64), [ALL], sp.hire, sp.leave, city_hire, city_sep, sp.voluntary
-        )
+        return [ALL], [Layer(np.zeros(len(sp), np.int64), city_hire, city_sep)]
     if by == "category":
-        return Entries(
-            sp.category,
-            [str(c) for c in sp.category_codes],
-            sp.hire,
-            sp.leave,
-            city_hire,
-            city_sep,
-            sp.voluntary,
-        )
+        return [str(c) for c in sp.category_codes], [Layer(sp.category, city_hire, city_sep)]
     if by == "cohort":
         years, idx = np.unique(sp.cohort, return_inverse=True)
-        return Entries(
-            idx.astype(np.int64),
-            [str(y) for y in years],
-            sp.hire,
-            sp.leave,
-            city_hire,
-            city_sep,
-            sp.voluntary,
-        )
+        return [str(y) for y in years], [Layer(idx.astype(np.int64).ravel(), city_hire, city_sep)]
     if by != "unit":
         raise ValueError(f"unknown grouping {by!r}")
-    groups, hires, leaves, ch, cs, vol = [], [], [], [], [], []
     has_leave = sp.leave != OPEN
-    for level, anc in _unit_levels(sp):
-        g = anc[sp.unit]
-        keep = g >= 0
-        groups.append(g[keep])
-        hires.append(sp.hire[keep])
-        leaves.append(sp.leave[keep])
-        ch.append((~(sp.prev_linked & (sp.prev_shared >= level)))[keep])
-        cs.append((has_leave & ~(sp.next_linked & (sp.next_shared >= level)))[keep])
-        vol.append(sp.voluntary[keep])
-    if not groups:
-        return Entries(
-            np.zeros(0, np.int64),
-            [],
-            sp.hire[:0],
-            sp.leave[:0],
-            city_hire[:0],
-            city_sep[:0],
-            sp.voluntary[:0],
+    out = []
+    for level in range(1, sp.unit_ancestors.shape[1] + 1):
+        out.append(
+            Layer(
+                sp.unit_ancestors[:, level - 1][sp.unit],
+                ~(sp.prev_linked & (sp.prev_shared >= level)),
+                has_leave & ~(sp.next_linked & (sp.next_shared >= level)),
+            )
         )
-    return Entries(
-        np.concatenate(groups),
-        [str(c) for c in sp.tree_codes],
-        np.concatenate(hires),
-        np.concatenate(leaves),
-        np.concatenate(ch),
-        np.concatenate(cs),
-        np.concatenate(vol),
-    )
+    return [str(c) for c in sp.tree_codes], out
 
 
 # --------------------------------------------------------------------------------------------------- periods
-def _month_grid(
-    start_day: int, end_day: int, period: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def _month_grid(start_day: int, end_day: int, period: str) -> tuple[int, int, np.ndarray, list[str]]:
     """Months covering whole periods from the one containing start to the one containing end.
 
-    Returns (month_starts, month_ends, period index per month, period labels)."""
+    Returns (first month number, number of months, period index per month, period labels)."""
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}")
     step = {"month": 1, "quarter": 3, "year": 12}[period]
-    m_first = np.datetime64(int(start_day), "D").astype("datetime64[M]").astype(np.int64)
-    m_last = np.datetime64(int(end_day), "D").astype("datetime64[M]").astype(np.int64)
+    m_first = int(np.datetime64(int(start_day), "D").astype("datetime64[M]").astype(np.int64))
+    m_last = int(np.datetime64(int(end_day), "D").astype("datetime64[M]").astype(np.int64))
     m_first -= m_first % step
     m_last += step - 1 - m_last % step
     months = np.arange(m_first, m_last + 1)
-    month_starts = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    month_ends = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - 1
     pidx = (months - m_first) // step
     labels = []
     for m in months[::step]:
         year, month0 = int(m // 12 + 1970), int(m % 12)
-        labels.append(
-            f"{year}-{month0 + 1:02d}"
-            if period == "month"
-            else f"{year}-Q{month0 // 3 + 1}"
-            if period == "quarter"
-            else f"{year}"
-        )
-    return month_starts, month_ends, pidx, labels
+        if period == "month":
+            labels.append(f"{year}-{month0 + 1:02d}")
+        elif period == "quarter":
+            labels.append(f"{year}-Q{month0 // 3 + 1}")
+        else:
+            labels.append(f"{year}")
+    return m_first, len(months), pidx, labels
 
 
-def _monthly(
-    e: Entries, n_groups: int, month_starts: np.ndarray, month_ends: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Per (group, month): headcount first/last day, hires, separations, voluntary separations. Shapes (G, M)."""
-    nm = len(month_starts)
-    # Headcount on the query days: #(hire <= d) - #(leave <= d), by bucketing each date at the first query day >= it.
-    q = np.empty(2 * nm, dtype=np.int64)
-    q[0::2], q[1::2] = month_starts, month_ends
-    nq = len(q)
+def _month_bounds(m_first: int, n_months: int) -> tuple[np.ndarray, np.ndarray]:
+    months = (
+        np.arange(m_first, m_first + n_months + 1)
+        .astype("datetime64[M]")
+        .astype("datetime64[D]")
+        .astype(np.int64)
+    )
+    return months[:-1], months[1:] - 1
+
+
+def _monthly(sp: Spells, keys: list[str], lays: list[Layer], m_first: int, nm: int) -> dict[str, np.ndarray]:
+    """Per (group, month): headcount first/last day, hires, separations, voluntary separations. Shapes (G, M).
+
+    Headcount on day d is #(hire <= d) − #(leave <= d). The query days are q = [first_0, last_0, first_1, …]; each
+    date is bucketed at the first query day on or after it (month k: its 1st → 2k, any later day → 2k + 1), and a
+    cumulative sum over buckets gives the counts. Month arithmetic replaces searchsorted (10× faster unsorted)."""
+    n_groups = len(keys)
+    nq = 2 * nm
     width = nq + 1
-    ih = np.searchsorted(q, e.hire, side="left")
-    il = np.searchsorted(q, e.leave, side="left")
-    size = n_groups * width
-    heads = np.bincount(e.group * width + ih, minlength=size).reshape(n_groups, width)
-    heads -= np.bincount(e.group * width + il, minlength=size).reshape(n_groups, width)
-    headcount = np.cumsum(heads, axis=1)[:, :nq]
-    first, last = headcount[:, 0::2], headcount[:, 1::2]
 
-    lo, hi = month_starts[0], month_ends[-1]
-    mh = np.searchsorted(month_starts, e.hire, side="right") - 1
-    ok = e.counts_hire & (e.hire >= lo) & (e.hire <= hi)
-    hires = np.bincount(e.group[ok] * nm + mh[ok], minlength=n_groups * nm).reshape(n_groups, nm)
-    ml = np.searchsorted(month_starts, e.leave, side="right") - 1
-    ok = e.counts_sep & (e.leave >= lo) & (e.leave <= hi)
-    seps = np.bincount(e.group[ok] * nm + ml[ok], minlength=n_groups * nm).reshape(n_groups, nm)
-    ok &= e.voluntary
-    vol = np.bincount(e.group[ok] * nm + ml[ok], minlength=n_groups * nm).reshape(n_groups, nm)
-    return {"first": first, "last": last, "hires": hires, "separations": seps, "voluntary": vol}
+    def bucket(month, on_first):
+        k = month - m_first
+        idx = 2 * k + (~on_first)
+        return np.where(k < 0, 0, np.where(k >= nm, nq, idx))
+
+    ih = bucket(sp.hire_month, sp.hire_on_first)
+    il = bucket(sp.leave_month, sp.leave_on_first)
+    kh = sp.hire_month - m_first
+    kl = sp.leave_month - m_first
+    in_h = (kh >= 0) & (kh < nm)
+    in_l = (kl >= 0) & (kl < nm)
+    heads = np.zeros(n_groups * width, dtype=np.int64)
+    hires = np.zeros(n_groups * nm, dtype=np.int64)
+    seps = np.zeros(n_groups * nm, dtype=np.int64)
+    vol = np.zeros(n_groups * nm, dtype=np.int64)
+    for lay in lays:
+        g = lay.group
+        valid = g >= 0
+        if valid.all():
+            heads += np.bincount(g * width + ih, minlength=n_groups * width)
+            heads -= np.bincount(g * width + il, minlength=n_groups * width)
+        else:
+            heads += np.bincount(g[valid] * width + ih[valid], minlength=n_groups * width)
+            heads -= np.bincount(g[valid] * width + il[valid], minlength=n_groups * width)
+        ok = valid & lay.counts_hire & in_h
+        hires += np.bincount(g[ok] * nm + kh[ok], minlength=n_groups * nm)
+        ok = valid & lay.counts_sep & in_l
+        seps += np.bincount(g[ok] * nm + kl[ok], minlength=n_groups * nm)
+        ok &= sp.voluntary
+        vol += np.bincount(g[ok] * nm + kl[ok], minlength=n_groups * nm)
+    headcount = np.cumsum(heads.reshape(n_groups, width), axis=1)[:, :nq]
+    return {
+        "first": headcount[:, 0::2],
+        "last": headcount[:, 1::2],
+        "hires": hires.reshape(n_groups, nm),
+        "separations": seps.reshape(n_groups, nm),
+        "voluntary": vol.reshape(n_groups, nm),
+    }
 
 
 def _data_range(sp: Spells) -> tuple[int, int]:
@@ -397,10 +407,11 @@ def turnover(
     e_day = end if isinstance(end, (int, np.integer)) else day_of(end)
     if e_day < s_day:
         raise ValueError("end is before start")
-    month_starts, month_ends, pidx, labels = _month_grid(s_day, e_day, period)
-    e = entries(sp, by)
-    n_groups = len(e.keys)
-    m = _monthly(e, n_groups, month_starts, month_ends)
+    m_first, nm, pidx, labels = _month_grid(s_day, e_day, period)
+    month_starts, month_ends = _month_bounds(m_first, nm)
+    keys, lays = layers(sp, by)
+    n_groups = len(keys)
+    m = _monthly(sp, keys, lays, m_first, nm)
     cuts = np.flatnonzero(np.r_[True, pidx[1:] != pidx[:-1]])
     n_months = np.diff(np.r_[cuts, len(pidx)])
     monthly_avg = (m["first"] + m["last"]) / 2.0
@@ -421,7 +432,7 @@ def turnover(
             "period": np.repeat(np.array(labels, dtype=object), n_groups),
             "period_start": np.repeat(month_starts[cuts], n_groups).astype("datetime64[D]"),
             "period_end": np.repeat(month_ends[last_idx], n_groups).astype("datetime64[D]"),
-            "group": np.tile(np.array(e.keys, dtype=object), n_periods),
+            "group": np.tile(np.array(keys, dtype=object), n_periods),
             "start_headcount": start_hc.T.ravel(),
             "end_headcount": end_hc.T.ravel(),
             "avg_headcount": avg.T.ravel(),
@@ -440,10 +451,13 @@ def headcount_on(
     """Headcount on one day per group (Series indexed by group key)."""
     sp = prepare(spells, units)
     d = day if isinstance(day, (int, np.integer)) else day_of(day)
-    e = entries(sp, by)
-    present = (e.hire <= d) & (e.leave > d)
-    counts = np.bincount(e.group[present], minlength=len(e.keys))
-    return pd.Series(counts, index=pd.Index(e.keys, name="group"), name="headcount")
+    keys, lays = layers(sp, by)
+    present = (sp.hire <= d) & (sp.leave > d)
+    counts = np.zeros(len(keys), dtype=np.int64)
+    for lay in lays:
+        ok = present & (lay.group >= 0)
+        counts += np.bincount(lay.group[ok], minlength=len(keys))
+    return pd.Series(counts, index=pd.Index(keys, name="group"), name="headcount")
 
 
 def trailing_turnover(
@@ -499,17 +513,27 @@ def tenures(
     as_of is not yet observed, so that tenure is censored at as_of.
     """
     sp = prepare(spells, units)
+    out, keys = _tenure_frame(sp, by, as_of)
+    out["group"] = np.array(keys, dtype=object)[out["group"].to_numpy(dtype=np.int64)]
+    return out
+
+
+def _as_of_day(sp: Spells, as_of) -> int:
     if as_of is None:
-        as_of_day = _data_range(sp)[1] if len(sp) else 0
-    else:
-        as_of_day = as_of if isinstance(as_of, (int, np.integer)) else day_of(as_of)
-    frames = []
+        return _data_range(sp)[1] if len(sp) else 0
+    return as_of if isinstance(as_of, (int, np.integer)) else day_of(as_of)
+
+
+def _tenure_frame(sp: Spells, by: str, as_of, *, full: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """Tenures with integer group codes, and the keys they index (``full=False``: group, duration, event only)."""
+    as_of_day = _as_of_day(sp, as_of)
+    parts = []
     if by == "unit":
-        for level, anc in _unit_levels(sp):
-            g = anc[sp.unit]
+        for level in range(1, sp.unit_ancestors.shape[1] + 1):
+            g = sp.unit_ancestors[:, level - 1][sp.unit]
             # A new tenure in the level-L group starts unless the spell continues a transfer inside that group.
             new = ~(sp.prev_linked & (sp.prev_shared >= level))
-            frames.append(_tenure_rows(sp, g, new, as_of_day))
+            parts.append(_tenure_rows(sp, g, new, as_of_day, full))
         keys = [str(c) for c in sp.tree_codes]
     else:
         new = ~sp.prev_linked
@@ -521,41 +545,21 @@ def tenures(
             keys = [str(c) for c in sp.category_codes]
         elif by == "cohort":
             years, g = np.unique(sp.cohort, return_inverse=True)
+            g = g.astype(np.int64).ravel()
             keys = [str(y) for y in years]
         else:
             raise ValueError(f"unknown grouping {by!r}")
-        frames.append(_tenure_rows(sp, g, new, as_of_day))
-    out = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else _tenure_rows(sp, np.zeros(0, np.int64), np.zeros(0, bool), 0)
-    )
-    out["group"] = (
-        np.array(keys, dtype=object)[out["group"].to_numpy()] if len(out) else out["group"].astype(object)
-    )
-    return out
+        parts.append(_tenure_rows(sp, g, new, as_of_day, full))
+    if not parts:
+        parts.append(_tenure_rows(sp, np.zeros(0, np.int64), np.zeros(0, bool), 0, full))
+    columns = {c: np.concatenate([p[c] for p in parts]) for c in parts[0]}
+    return pd.DataFrame(columns), keys
 
 
-def _tenure_rows(sp: Spells, group: np.ndarray, new: np.ndarray, as_of_day: int) -> pd.DataFrame:
-    if len(group) == 0:
-        return pd.DataFrame(
-            {
-                c: []
-                for c in (
-                    "group",
-                    "officer_id",
-                    "hire_day",
-                    "leave_day",
-                    "duration",
-                    "event",
-                    "leave_reason",
-                    "staff_category",
-                    "cohort",
-                )
-            }
-        )
-    # Rows with no group at this level (unit deeper than nothing) are dropped after chaining: a chain never
-    # crosses such rows because a linked transfer inside group L implies both units have a level-L ancestor.
+def _tenure_rows(sp: Spells, group: np.ndarray, new: np.ndarray, as_of_day: int, full: bool) -> dict:
+    # Chains of linked spells are contiguous in (officer, hire) order: a tenure runs from a "new" row to the row
+    # before the next one. Rows with no group at this level are dropped after chaining (a chain never crosses
+    # them: a transfer inside a level-L group implies both units have a level-L ancestor).
     starts = np.flatnonzero(new)
     ends = np.r_[starts[1:], len(new)] - 1
     hire = sp.hire[starts]
@@ -564,24 +568,19 @@ def _tenure_rows(sp: Spells, group: np.ndarray, new: np.ndarray, as_of_day: int)
     keep = (g >= 0) & (hire <= as_of_day)
     starts, ends, hire, leave, g = starts[keep], ends[keep], hire[keep], leave[keep], g[keep]
     event = leave <= as_of_day
-    stop = np.where(event, leave, as_of_day)
-    reason = np.where(event, sp.reason[ends], "")
-    return pd.DataFrame(
-        {
-            "group": g,
-            "officer_id": sp.officer[starts],
-            "hire_day": hire,
-            "leave_day": np.where(event, leave, OPEN),
-            "duration": stop - hire,
-            "event": event,
-            "leave_reason": reason.astype(object),
-            "voluntary": np.isin(reason, VOLUNTARY_REASONS),
-            "staff_category": sp.category_codes[sp.category[starts]]
-            if len(starts)
-            else np.array([], dtype=object),
-            "cohort": sp.cohort[starts],
-        }
-    )
+    out = {"group": g, "duration": np.where(event, leave, as_of_day) - hire, "event": event}
+    if full:
+        reason = np.where(event, sp.reason_codes[sp.reason_idx[ends]], "").astype(object)
+        out.update(
+            officer_id=sp.officer[starts],
+            hire_day=hire,
+            leave_day=np.where(event, leave, OPEN),
+            leave_reason=reason,
+            voluntary=np.isin(reason, VOLUNTARY_REASONS),
+            staff_category=np.asarray(sp.category_codes, dtype=object)[sp.category[starts]],
+            cohort=sp.cohort[starts],
+        )
+    return out
 
 
 def first_year_turnover(
@@ -628,6 +627,7 @@ def kaplan_meier(
     events: Sequence[bool] | np.ndarray,
     groups: Sequence | np.ndarray | None = None,
     *,
+    keys: Sequence[str] | None = None,
     alpha: float = 0.05,
 ) -> KaplanMeier:
     """Kaplan–Meier survival per group, one point per distinct event time.
@@ -635,7 +635,7 @@ def kaplan_meier(
     S(t) = Π (1 − d/n); Greenwood sum V = Σ d / (n (n − d)); the (1 − alpha) band is
     exp(−exp(log(−log S) ± z·√V / log S)) (log(−log) transform, as lifelines); where S reaches 0 the band is
     [0, 0]. median = first t with S(t) ≤ 0.5, NaN while the curve stays above. Groups are reported in sorted order
-    of their keys.
+    of their keys; or pass ``keys`` and give ``groups`` as integer indexes into it (then in that order).
     """
     t = np.asarray(durations, dtype=float)
     d = np.asarray(events, dtype=bool)
@@ -646,21 +646,18 @@ def kaplan_meier(
     if groups is None:
         gidx = np.zeros(len(t), np.int64)
         keys = np.array([ALL], dtype=object)
+    elif keys is not None:
+        gidx = np.asarray(groups, dtype=np.int64)
+        keys = np.asarray(list(keys), dtype=object)
     else:
-        keys, gidx = np.unique(np.asarray(groups), return_inverse=True)
-        gidx = gidx.astype(np.int64).ravel()
+        gidx, keys = _factorize_sorted(groups)
+    if gidx.shape != t.shape:
+        raise ValueError("groups and durations differ in length")
     n_groups = len(keys)
-    order = np.lexsort((t, gidx))
-    ts, gs, ds = t[order], gidx[order], d[order]
-    n = len(ts)
-    if n == 0:
+    if len(t) == 0:
         empty = pd.DataFrame(columns=["group", "t", "at_risk", "events", "s", "var_log", "ci_low", "ci_high"])
         return KaplanMeier(empty, pd.DataFrame({"group": keys, "n": 0, "events": 0, "median": np.nan}))
-    change = np.r_[True, (gs[1:] != gs[:-1]) | (ts[1:] != ts[:-1])]
-    cut = np.flatnonzero(change)
-    pair_g, pair_t = gs[cut], ts[cut]
-    removed = np.diff(np.r_[cut, n])  # subjects leaving the risk set at this time (events + censored)
-    deaths = np.add.reduceat(ds.astype(np.int64), cut)
+    pair_g, pair_t, removed, deaths = _group_time_pairs(gidx, t, d, n_groups)
     group_n = np.bincount(gidx, minlength=n_groups)
     group_start = np.r_[0, np.cumsum(group_n)[:-1]]
     before = np.cumsum(removed) - removed  # removed before this pair, globally
@@ -736,10 +733,45 @@ def retention(
     alpha: float = 0.05,
 ) -> KaplanMeier:
     """Kaplan–Meier tenure curves per group (by none/category/unit/cohort), tenures as defined in ``tenures``."""
-    t = tenures(spells, by=by, as_of=as_of, units=units)
+    frame, keys = _tenure_frame(prepare(spells, units), by, as_of, full=False)
     return kaplan_meier(
-        t["duration"].to_numpy(), t["event"].to_numpy(), t["group"].to_numpy(dtype=object), alpha=alpha
+        frame["duration"].to_numpy(),
+        frame["event"].to_numpy(),
+        frame["group"].to_numpy(dtype=np.int64),
+        keys=keys,
+        alpha=alpha,
     )
+
+
+def _factorize_sorted(values) -> tuple[np.ndarray, np.ndarray]:
+    """Hash-factorize (fast on strings), then renumber so that codes follow the sorted keys."""
+    codes, uniques = pd.factorize(
+        np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    )
+    uniques = np.asarray(uniques)
+    rank = np.argsort(uniques, kind="stable")
+    remap = np.empty(len(rank), dtype=np.int64)
+    remap[rank] = np.arange(len(rank))
+    return remap[codes], uniques[rank]
+
+
+def _group_time_pairs(g: np.ndarray, t: np.ndarray, d: np.ndarray, n_groups: int):
+    """Distinct (group, time) pairs in (group, time) order with subjects removed (events + censored) and events.
+
+    Whole-day durations (tenures) are counted with bincount over group × day, no sort at all; other durations
+    are sorted with lexsort."""
+    span = int(t.max()) + 1 if len(t) else 1
+    if np.all(t == np.floor(t)) and n_groups * span <= 50_000_000:
+        key = g * span + t.astype(np.int64)
+        total = np.bincount(key, minlength=n_groups * span)
+        dead = np.bincount(key[d], minlength=n_groups * span)
+        nz = np.flatnonzero(total)
+        return nz // span, (nz % span).astype(float), total[nz], dead[nz]
+    order = np.lexsort((t, g))
+    ts, gs, ds = t[order], g[order], d[order]
+    cut = np.flatnonzero(np.r_[True, (gs[1:] != gs[:-1]) | (ts[1:] != ts[:-1])])
+    removed = np.diff(np.r_[cut, len(ts)])
+    return gs[cut], ts[cut], removed, np.add.reduceat(ds.astype(np.int64), cut)
 
 
 # --------------------------------------------------------------------------------------------------- log-rank
@@ -783,17 +815,15 @@ def logrank(durations, events, groups) -> LogRank:
     """Log-rank test that the survival curves of k ≥ 2 groups are equal (chi-square with k − 1 df)."""
     t = np.asarray(durations, dtype=float)
     d = np.asarray(events, dtype=bool)
-    keys, g = np.unique(np.asarray(groups), return_inverse=True)
-    g = g.ravel()
+    g, keys = _factorize_sorted(groups)
     k = len(keys)
     if k < 2:
         raise ValueError("log-rank needs at least two groups")
     times, ti = np.unique(t, return_inverse=True)
     m = len(times)
-    removed = np.zeros((m, k))
-    np.add.at(removed, (ti, g), 1)
-    deaths = np.zeros((m, k))
-    np.add.at(deaths, (ti[d], g[d]), 1)
+    cell = ti.ravel() * k + g
+    removed = np.bincount(cell, minlength=m * k).reshape(m, k).astype(float)
+    deaths = np.bincount(cell[d], minlength=m * k).reshape(m, k).astype(float)
     at_risk = removed[::-1].cumsum(axis=0)[::-1]  # n_gj = subjects with t >= t_j
     n_tot = at_risk.sum(axis=1)
     d_tot = deaths.sum(axis=1)
