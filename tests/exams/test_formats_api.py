@@ -273,7 +273,10 @@ def test_import_export_import_gives_the_same_questions(fmt, seed):
         except FormatError:
             continue
         kept.append(q)
-    assert len(kept) >= len(questions) * 0.6, f"{fmt} refused too many: {len(kept)}/{len(questions)}"
+    # Aiken refuses stems with option-like lines and multi-line options, which the generator makes often
+    assert len(kept) >= len(questions) * (0.3 if fmt == "aiken" else 0.6), (
+        f"{fmt} refused too many: {len(kept)}/{len(questions)}"
+    )
     first = parse(dump(kept, fmt), fmt)
     assert first.errors == []
     assert first.questions == [expressible(q, fmt) for q in kept]
