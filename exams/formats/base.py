@@ -303,10 +303,14 @@ def _clean_tags(value) -> list[str]:
 
 
 def validate_question(q: dict) -> list[str]:
-    """Translated reasons why a (normalised) question is unusable; empty when it is fine."""
+    """Translated reasons why a question dict (in any state: it is normalised first) is unusable; [] when fine."""
     qtype = q.get("type")
     if qtype not in QUESTION_TYPES:
         return [_("Unknown question type “%(type)s”.") % {"type": qtype}]
+    try:
+        q = normalise(q)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return [_("The question has a malformed field (%(reason)s).") % {"reason": exc}]
     problems = []
     if not q.get("stem"):
         problems.append(_("The question has no stem."))

@@ -19,6 +19,7 @@ from exams.formats import (
     normalise,
     parse,
     stem_key,
+    validate_question,
     xlsx_template,
 )
 
@@ -299,3 +300,22 @@ def test_large_xlsx_parses_quickly():
     result = parse(data, "xlsx")
     assert len(result.questions) == len(ok) * 3
     assert time.perf_counter() - started < 10
+
+
+def test_validate_question_accepts_raw_form_data():
+    assert (
+        validate_question(
+            {
+                "type": "single_choice",
+                "stem": "题",
+                "choices": [{"text": "甲", "fraction": "1"}, {"text": "乙"}],
+            }
+        )
+        == []
+    )
+    assert validate_question(
+        {"type": "single_choice", "stem": "题", "choices": [{"text": "甲"}, {"text": "乙"}]}
+    )
+    assert validate_question({"type": "numerical", "stem": "题", "answers": [{"value": "abc"}]})
+    assert validate_question({"type": "essay", "stem": "题", "tags": 5})
+    assert validate_question({"type": "riddle", "stem": "题"})
