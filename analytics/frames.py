@@ -314,6 +314,11 @@ def _month_grid(start_day: int, end_day: int, period: str) -> tuple[int, int, np
     return m_first, len(months), pidx, labels
 
 
+def period_labels(start, end, period: str) -> list[str]:
+    """Labels (2024-03, 2024-Q1, 2024) of the whole periods from the one containing start to the one containing end."""
+    return _month_grid(day_of(start), day_of(end), period)[3]
+
+
 def _month_bounds(m_first: int, n_months: int) -> tuple[np.ndarray, np.ndarray]:
     months = (
         np.arange(m_first, m_first + n_months + 1)
