@@ -184,3 +184,20 @@ def test_xlsx_export(client, superuser, events):
     assert len(rows) == 2
     assert "roster.xlsx" in rows[1]
     assert "cms.roster_import" in rows[1]
+
+
+def test_times_are_shown_and_exported_in_local_time(client, superuser, trainee):
+    event = AuditEvent(
+        action="cms.officer_update",
+        object_repr="夜间修改",
+        unit=trainee.unit,
+        timestamp=datetime.datetime(2025, 3, 1, 18, 30, tzinfo=datetime.UTC),
+    )
+    event.save(force_insert=True)
+    client.force_login(superuser)
+    assert (
+        "2025-03-02 02:30:00" in client.get(reverse("audit_events:index")).content.decode()
+    )  # Asia/Shanghai
+    response = client.get(reverse("audit_events:index"), {"export": "csv", "q": "夜间修改"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
+    assert [r for r in rows if "2025-03-02 02:30:00" in r.values()]
