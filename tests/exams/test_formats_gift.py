@@ -244,3 +244,62 @@ def test_stems_that_look_like_syntax_round_trip(stem):
 def test_utf8_bom_and_crlf():
     [q] = parse("\ufeff// 注释\r\n::标题::题目{F}\r\n".encode(), "gift").questions
     assert (q["title"], q["answer"]) == ("标题", False)
+
+
+MOODLE_DOCS_SAMPLE = """// true/false
+::Q1:: 1+1=2 {T}
+
+// multiple choice with specified feedback for right and wrong answers
+::Q2:: What's between orange and green in the spectrum?
+{ =yellow # right; good! ~red # wrong, it's yellow ~blue # wrong, it's yellow }
+
+// fill-in-the-blank
+::Q3:: Two plus {=two =2} equals four.
+
+// matching
+::Q4:: Which animal eats which food? { =cat -> cat food =dog -> dog food }
+
+// math range question
+::Q5:: What is a number from 1 to 5? {#3:2}
+
+// math range specified with interval end points
+::Q6:: What is a number from 1 to 5? {#1..5}
+// translated on import to the same as Q5, but unavailable from Moodle question interface
+
+// multiple numeric answers with partial credit and feedback
+::Q7:: When was Ulysses S. Grant born? {#
+         =1822:0      # Correct! Full credit.
+         =%50%1822:2  # He was born in 1822. Half credit for being close.
+}
+
+// essay
+::Q8:: How are you? {}
+
+What two people are entombed in Grant's tomb? {
+   ~%-100%No one
+   ~%50%Grant
+   ~%50%Grant's wife
+   ~%-100%Grant's father
+}
+"""
+
+
+def test_moodle_documentation_examples():
+    result = parse(MOODLE_DOCS_SAMPLE.encode(), "gift")
+    assert result.errors == []
+    assert [(w.line, w.question) for w in result.warnings] == [(18, "Q6")]  # same stem as Q5
+    q = {x["title"] or x["stem"][:4]: x for x in result.questions}
+    assert q["Q1"]["stem"] == "1+1=2" and q["Q1"]["answer"] is True
+    assert q["Q2"]["choices"][0] == {"text": "yellow", "fraction": 1.0, "feedback": "right; good!"}
+    assert q["Q3"]["stem"] == "Two plus ____ equals four."
+    assert [a["text"] for a in q["Q3"]["answers"]] == ["two", "2"]
+    assert q["Q4"]["pairs"] == [{"left": "cat", "right": "cat food"}, {"left": "dog", "right": "dog food"}]
+    assert q["Q5"]["answers"] == q["Q6"]["answers"]
+    assert q["Q7"]["answers"][1] == {
+        "value": 1822.0,
+        "tolerance": 2.0,
+        "fraction": 0.5,
+        "feedback": "He was born in 1822. Half credit for being close.",
+    }
+    assert q["Q8"]["type"] == "essay"
+    assert [c["fraction"] for c in q["What"]["choices"]] == [-1.0, 0.5, 0.5, -1.0]
