@@ -1,0 +1,8 @@
+"""django-q2 tasks for cms: thin, idempotent, take ids."""
+
+from cms import services
+
+
+def run_roster_import(roster_import_id: int) -> str:
+    """Apply a confirmed roster import (safe to deliver twice: a finished import is left alone)."""
+    return services.roster_run(roster_import_id=roster_import_id).status
