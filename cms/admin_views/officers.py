@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
@@ -195,16 +197,22 @@ class OfficerFormViewMixin:
         formset.instance = officer
         actor = self.request.user
         for form in formset.forms:
-            if not form.has_changed() and form.instance.pk:
-                continue
             if not form.has_changed():
-                continue  # an untouched blank row
+                continue  # an unchanged spell or an untouched blank row
             spell = form.save(commit=False)
             spell.officer = officer
             is_new = spell.pk is None
             spell.save()
+            # Name the officer, so searching the audit trail for an employee number finds spell changes too.
+            label = f"{officer} {spell.hire_date.isoformat()}"
             if is_new:
-                audit.record(actor=actor, action="cms.spell_create", obj=spell, after=spell_snapshot(spell))
+                audit.record(
+                    actor=actor,
+                    action="cms.spell_create",
+                    obj=spell,
+                    after=spell_snapshot(spell),
+                    object_repr=label,
+                )
             else:
                 audit.record(
                     actor=actor,
@@ -212,6 +220,7 @@ class OfficerFormViewMixin:
                     obj=spell,
                     before=before.get(spell.pk),
                     after=spell_snapshot(spell),
+                    object_repr=label,
                 )
 
 
@@ -351,6 +360,10 @@ class OfficerInspectView(UnitPathsMixin, ScopedInspectView):
             spell.unit_full_name = self.unit_paths.full_name(spell.unit.path)
         context["spells"] = spells
         context["edit_url"] = self.get_edit_url()
+        if self.request.user.has_perm("cms.view_auditevent"):
+            context["audit_url"] = (
+                reverse("audit_events:index") + "?" + urlencode({"q": self.object.employee_no})
+            )
         return context
 
 

@@ -302,6 +302,7 @@ def test_edit_records_officer_and_spell_updates(client, hr_east, trainee):
     assert officer_event.after["phone"] == "13811112222"
     assert officer_event.before["status"] == "active" and officer_event.after["status"] == "left"
     spell_event = AuditEvent.objects.get(action="cms.spell_update")
+    assert spell_event.object_repr == f"张三({trainee.employee_no}) 2024-03-01"
     assert spell_event.before["leave_date"] is None
     assert spell_event.after["leave_date"] == "2025-12-31"
     assert spell_event.after["leave_reason"] == "resigned"
@@ -377,3 +378,24 @@ def test_create_form_renders(client, hr_east):
     response = client.get(reverse("officers:add"))
     assert response.status_code == 200
     assert 'name="spells-0-hire_date"' in response.content.decode()
+
+
+def test_inspect_links_to_the_officers_audit_trail(client, leader_east, training_admin_east, trainee):
+    client.force_login(leader_east)
+    content = client.get(reverse("officers:inspect", args=[trainee.pk])).content.decode()
+    assert f"/admin/audit_events/?q={trainee.employee_no}" in content
+    assert reverse("officers:edit", args=[trainee.pk]) not in content  # view-only role: no edit link
+    client.force_login(training_admin_east)
+    content = client.get(reverse("officers:inspect", args=[trainee.pk])).content.decode()
+    assert "/admin/audit_events/" not in content
+
+
+def test_view_only_roles_get_inspect_links_in_the_list(client, leader_east, hr_east, trainee):
+    client.force_login(leader_east)
+    content = client.get(reverse("officers:index")).content.decode()
+    assert reverse("officers:inspect", args=[trainee.pk]) in content
+    assert reverse("officers:edit", args=[trainee.pk]) not in content
+    client.force_login(hr_east)
+    assert (
+        reverse("officers:edit", args=[trainee.pk]) in client.get(reverse("officers:index")).content.decode()
+    )
