@@ -676,7 +676,7 @@ def kaplan_meier(
     # Where everyone at risk leaves (S drops to 0) the Greenwood term is infinite; like lifelines we add 0 there,
     # which makes the band collapse to [0, 0] at that point.
     var_terms[~np.isfinite(var_terms)] = 0.0
-    gfirst = np.r_[True, pair_g[1:] != pair_g[:-1]]
+    gfirst = np.r_[True, pair_g[1:] != pair_g[:-1]] if len(pair_g) else np.zeros(0, dtype=bool)
     seg = np.cumsum(gfirst) - 1
     log_s = _segment_cumsum(log_terms, gfirst, seg)
     var = _segment_cumsum(var_terms, gfirst, seg)
