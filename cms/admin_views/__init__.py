@@ -30,12 +30,28 @@ __all__ = [
 ]
 
 
+#: Other cms admin modules (e.g. the roster import) may append a ViewSet here at import time to join this menu
+#: instead of registering it themselves (cms.wagtail_hooks imports them before the viewsets are registered).
+extra_people_viewsets: list = []
+
+
 class PeopleViewSetGroup(ViewSetGroup):
     menu_label = _("Organisation and people")
     menu_icon = "group"
     menu_name = "people"
     menu_order = 250
-    items = (OfficerViewSet, UnitViewSet, PostViewSet, SpecialtyViewSet, UserScopeViewSet, AuditEventViewSet)
+
+    def __init__(self):
+        self.items = (
+            OfficerViewSet,
+            UnitViewSet,
+            PostViewSet,
+            SpecialtyViewSet,
+            *extra_people_viewsets,
+            UserScopeViewSet,
+            AuditEventViewSet,
+        )
+        super().__init__()
 
 
 @hooks.register("register_admin_viewset")
