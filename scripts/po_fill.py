@@ -22,7 +22,18 @@ def main(po_path: str, json_path: str) -> int:
     for block in blocks:
         m = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
         s = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
-        if m and s and "msgid_plural" not in block:
+        plural = re.search(r'^msgstr\[0\] ((?:".*"\n?)+)', block, re.M)
+        if m and plural and "msgid_plural" in block:
+            msgid = "".join(unquote(x) for x in re.findall(r'".*"', m.group(1)))
+            current = "".join(unquote(x) for x in re.findall(r'".*"', plural.group(1)))
+            if not current or "#, fuzzy" in block:
+                if msgid in translations:
+                    block = block[: plural.start()] + "msgstr[0] " + json.dumps(translations[msgid], ensure_ascii=False) + (
+                        "\n" if plural.group(1).endswith("\n") else "") + block[plural.end():]
+                    block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
+                else:
+                    missing.append(msgid)
+        elif m and s and "msgid_plural" not in block:
             msgid = "".join(unquote(x) for x in re.findall(r'".*"', m.group(1)))
             msgstr = "".join(unquote(x) for x in re.findall(r'".*"', s.group(1)))
             if msgid and (not msgstr or "#, fuzzy" in block):

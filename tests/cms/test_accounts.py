@@ -92,3 +92,20 @@ def test_user_without_usable_password_cannot_log_in(client, street_east, make_of
     response = _login(client, "imported01", "", "10.0.0.3")
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_wagtail_admin_is_chinese(client, hr_east):
+    assert "登录" in client.get("/admin/login/").content.decode()
+    client.force_login(hr_east)
+    body = client.get("/admin/").content.decode()
+    assert "仪表板" in body or "控制面板" in body or "搜索" in body
+
+
+@pytest.mark.django_db
+def test_trainee_cannot_enter_the_admin(client, trainee):
+    client.force_login(trainee.user)
+    response = client.get("/admin/")
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert "/admin/login/" in response.url
