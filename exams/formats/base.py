@@ -333,7 +333,7 @@ def validate_question(q: dict) -> list[str]:
                 problems.append(_("The question has no answer."))
                 break
             if not any(a["fraction"] >= 1 for a in alternatives if a["text"]):
-                problems.append(_("One accepted answer must be worth 100%."))
+                problems.append(_("At least one accepted answer must be fully right."))
                 break
         if any(not a["text"] for alternatives in blanks for a in alternatives):
             problems.append(_("An accepted answer is empty."))
@@ -342,7 +342,7 @@ def validate_question(q: dict) -> list[str]:
         if not answers:
             problems.append(_("The question has no answer."))
         elif not any(a["fraction"] >= 1 for a in answers):
-            problems.append(_("One accepted answer must be worth 100%."))
+            problems.append(_("At least one accepted answer must be fully right."))
         if any(not math.isfinite(a["value"]) or not math.isfinite(a["tolerance"]) for a in answers):
             problems.append(_("A number is not finite."))
     elif qtype == "matching":
@@ -355,7 +355,9 @@ def validate_question(q: dict) -> list[str]:
         a["fraction"] for a in q.get("answers") or []
     ]
     if any(not -1 <= f <= 1 for f in fractions):
-        problems.append(_("A weight must lie between -100% and 100%."))
+        problems.append(
+            _("A weight must lie between %(low)s and %(high)s.") % {"low": "-100%", "high": "100%"}
+        )
     return problems
 
 

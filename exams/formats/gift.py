@@ -113,7 +113,6 @@ def parse(data: bytes) -> ParseResult:
                 body_lines.append("")  # keep line offsets
             else:
                 body_lines.append(raw)
-        body = "\n".join(body_lines).strip("\n")
         offset = next((i for i, raw in enumerate(body_lines) if raw.strip()), None)
         if offset is None:
             continue  # only comments
@@ -174,18 +173,13 @@ def _parse_question(body: str, first_line: int) -> dict | None:
         return first_line + text.count("\n", 0, pos)
 
     title = None
-    stripped = text.lstrip()
-    lead = len(text) - len(stripped)
-    if stripped.startswith("::"):
-        end = stripped.find("::", 2)
+    text = text.lstrip()
+    if text.startswith("::"):
+        end = text.find("::", 2)
         if end < 0:
             raise FormatError(_("The title is not closed with “::”."), line=first_line)
-        title = _text(stripped[2:end], marker=False)
-        text = stripped[end + 2 :]
-        lead = 0
-    else:
-        text = stripped
-    del lead
+        title = _text(text[2:end], marker=False)
+        text = text[end + 2 :]
     stem_format = "plain"
     marker = _FORMAT_RE.match(text)
     if marker:
@@ -202,9 +196,6 @@ def _parse_question(body: str, first_line: int) -> dict | None:
         raise FormatError(
             _("A “}” has no matching “{” (write \\} for a literal brace)."), line=line_at(close_pos)
         )
-    close_pos = text.find("}", open_pos)
-    if close_pos < 0:
-        raise FormatError(_("The answer block “{” is never closed with “}”."), line=line_at(open_pos))
     if text.find("{", open_pos + 1, close_pos) >= 0:
         raise FormatError(_("The answer block “{” is never closed with “}”."), line=line_at(open_pos))
     if text.find("{", close_pos + 1) >= 0 or text.find("}", close_pos + 1) >= 0:
@@ -449,7 +440,9 @@ def _dump_question(q: dict) -> str:
         equals_written = False
         for c in q["choices"]:
             if c["text"].startswith("%"):
-                raise error_for(q, _("GIFT cannot express an answer that starts with “%”."))
+                raise error_for(
+                    q, _("GIFT cannot express an answer that starts with “%(char)s”.") % {"char": "%"}
+                )
             if qtype == "single_choice" and c["fraction"] >= 1 and not equals_written:
                 prefix = "="  # one "=" makes it single choice; further 100% options are written ~%100%
                 equals_written = True
@@ -471,7 +464,11 @@ def _dump_question(q: dict) -> str:
         if q.get("blanks"):
             raise error_for(q, _("GIFT cannot express a fill-in question with several blanks."))
         if any("->" in a["text"] or a["text"].startswith("%") for a in q["answers"]):
-            raise error_for(q, _("GIFT cannot express a short answer containing “->” or starting with “%”."))
+            raise error_for(
+                q,
+                _("GIFT cannot express a short answer containing “%(arrow)s” or starting with “%(char)s”.")
+                % {"arrow": "->", "char": "%"},
+            )
         block = " ".join(_short_answer(a) for a in q["answers"])
     elif qtype == "numerical":
         parts = []

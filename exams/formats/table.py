@@ -444,7 +444,9 @@ def _row(q: dict, with_title: bool) -> list:
     elif qtype == "numerical":
         answers = [a for a in q["answers"] if a["value"] is not None]
         if len(answers) != 1 or answers[0]["fraction"] != 1:
-            raise error_for(q, _("The template holds exactly one numerical answer worth 100%."))
+            raise error_for(
+                q, _("The template holds exactly one numerical answer, and it must be fully right.")
+            )
         a = answers[0]
         answer = format_number(a["value"]) + (f"±{format_number(a['tolerance'])}" if a["tolerance"] else "")
     elif qtype == "matching":
