@@ -15,6 +15,8 @@ API
     find_duplicate_stems(questions) -> [(i, j)]    # j repeats i's stem (whitespace, punctuation, width, case ignored)
     stem_key(stem, stem_format="plain") -> str     # the normalised form find_duplicate_stems compares
     normalise(question) -> dict                    # the canonical dict below (fills defaults, rounds fractions)
+    validate_question(question) -> [str]           # translated problems of any question dict; [] when usable
+    expressible(question, fmt) -> dict             # what survives dump → parse in fmt (LOST_FIELDS reset)
 
 `ParseResult(questions, errors, warnings, origins)`: `questions` holds only valid questions; a caller that must
 write nothing on error checks `result.errors` (or `result.ok`). `origins[i]` is {"line": n, "row": m} (one of them
@@ -59,13 +61,18 @@ What each format holds
 ----------------------
     json        everything.
     xlsx / csv  everything but feedback (per option/answer/true-false), stem_format and numerical catch-alls,
-                which are dropped. Raises for partial/negative option weights, partly right fill-in answers,
-                more than one numerical answer, more than 8 options. Several blanks: 答案 "A1|A2/A2alt"
-                ("|" between blanks, "/" between alternatives). Multiple choice reads as 1/k per right option.
+                which are dropped (title in an optional 标题 column, tags in 标签, an essay's grader_info in 答案).
+                Raises for partial/negative option weights, partly right fill-in answers, more than one
+                numerical answer, more than 8 options. Several blanks: 答案 "A1|A2/A2alt" ("|" between blanks,
+                "/" between alternatives, "\\/" "\\|" for literal ones). Multiple choice reads as 1/k per
+                right option, 0 for the others (see table.py for the whole template).
     gift        everything but legal_basis, difficulty, points and grader_info (dropped); tags as
-                "// [tag:x]" comment lines (as Moodle does). Raises for several blanks.
-    moodle-xml  everything (legal basis and difficulty as extension elements Moodle ignores); several blanks
-                as a Cloze (multianswer) question with SHORTANSWER sub-questions.
+                "// [tag:x]" comment lines (as Moodle does). Raises for several blanks (GIFT has no way to
+                write them), answers starting with "%", "->" inside matching pairs or short answers, tags
+                with "]".
+    moodle-xml  everything (legal basis and difficulty as <legalbasis>/<difficulty> elements Moodle ignores);
+                several blanks as a Cloze (multianswer) question with SHORTANSWER sub-questions. An untitled
+                question is named after its stem, and a name equal to that reads back as no title.
     aiken       stem, options and the one right option; raises for anything else.
 Round trip: parse(dump([q], F), F).questions == [expressible(q, F)] (LOST_FIELDS lists what F drops).
 """
