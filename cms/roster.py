@@ -430,8 +430,8 @@ def parse_rows(table: Table) -> tuple[list[RosterRow], list[RosterError], int]:
         count += 1
         row_errors: list[RosterError] = []
 
-        def err(code, row_errors=row_errors, row_no=row_no, **params):
-            row_errors.append(RosterError(row_no, code, params))
+        def err(error_code, /, row_errors=row_errors, row_no=row_no, **params):
+            row_errors.append(RosterError(row_no, error_code, params))
 
         values = {}
         for key in ("employee_no", "name", "unit", "staff_category"):
@@ -776,8 +776,8 @@ def plan_import(rows: list[RosterRow], state: StoredState, *, scope: Scope, row_
     errors: list[RosterError] = []
     bad_rows: set[int] = set()
 
-    def err(row: RosterRow, code: str, **params):
-        errors.append(RosterError(row.row, code, params))
+    def err(row: RosterRow, error_code: str, /, **params):
+        errors.append(RosterError(row.row, error_code, params))
         bad_rows.add(row.row)
 
     if scope.nothing:
