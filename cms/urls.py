@@ -6,11 +6,15 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views
 
 urlpatterns = [
+    # Wagtail's site history report filters by model permission only, not by unit: superusers only.
+    path("admin/reports/site-history/", views.superuser_only(LogEntriesView.as_view())),
+    path("admin/reports/site-history/results/", views.superuser_only(LogEntriesView.as_view(results_only=True))),
     path("django-admin/", views.django_admin_redirect),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

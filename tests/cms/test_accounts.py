@@ -109,3 +109,12 @@ def test_trainee_cannot_enter_the_admin(client, trainee):
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         assert "/admin/login/" in response.url
+
+
+@pytest.mark.django_db
+def test_site_history_report_is_superuser_only(client, hr_east, superuser):
+    client.force_login(hr_east)
+    assert client.get("/admin/reports/site-history/").status_code == 403
+    assert client.get("/admin/reports/site-history/results/").status_code == 403
+    client.force_login(superuser)
+    assert client.get("/admin/reports/site-history/").status_code == 200
