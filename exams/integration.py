@@ -21,7 +21,9 @@ def register() -> None:
     from cms.context_processors import register_nav_item
     from cms.selectors import officer_of
     from cms.views import register_my_training_section
+    from exams import receivers
 
+    receivers.connect()
     audit.register_actions(AUDIT_ACTIONS)
     register_nav_item("exams:exam_list", _("My exams"), lambda user: officer_of(user) is not None)
     register_nav_item("exams:practice_home", _("Practice"), lambda user: officer_of(user) is not None)

@@ -41,6 +41,8 @@ class QuestionBank(models.Model):
         Unit, verbose_name=_("Owning unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     description = models.TextField(_("Description"), blank=True)
+    # Bumped whenever a question of the bank changes, so cached draw pools know they are stale.
+    revision = models.PositiveBigIntegerField(_("Revision"), default=0, editable=False)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
@@ -50,6 +52,10 @@ class QuestionBank(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}({self.code})"
+
+
+def bump_bank_revision(bank_id) -> None:
+    QuestionBank.objects.filter(pk=bank_id).update(revision=models.F("revision") + 1)
 
 
 class Category(models.Model):

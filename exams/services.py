@@ -29,6 +29,7 @@ from exams.models import (
     QuestionBank,
     QuestionVersion,
     Response,
+    bump_bank_revision,
 )
 from exams.selectors import officer_in_audience, question_data
 
@@ -78,6 +79,7 @@ def question_sync_version(*, question: Question, by) -> QuestionVersion | None:
     version = QuestionVersion(question=question, number=number, data=data, created_by=by)
     version.save(force_insert=True)
     Question.objects.filter(pk=question.pk).update(current_version=version, version=number)
+    bump_bank_revision(question.bank_id)
     question.current_version, question.version = version, number
     return version
 
@@ -155,7 +157,25 @@ def export_questions(*, bank: QuestionBank) -> list[dict]:
 # --- attempts ------------------------------------------------------------------------------------------------------
 
 
-def _candidate_ids(exam: Exam, rule, bank_ids: list[int]) -> list[int]:
+# Draw pools per rule, cached in this process and keyed by the banks' revisions (bumped on every question change):
+# a 10,000-question bank then costs no id scan per start. Bounded so a long-lived worker does not grow.
+_POOL_CACHE: dict = {}
+_POOL_CACHE_MAX = 256
+
+
+def _candidate_ids(exam: Exam, rule, bank_ids: list[int], revisions: tuple = ()) -> list[int]:
+    key = (rule.pk, rule.category_id, rule.tag, rule.difficulty, rule.question_type, revisions)
+    cached = _POOL_CACHE.get(key)
+    if cached is not None:
+        return cached
+    ids = _query_candidate_ids(rule, bank_ids)
+    if len(_POOL_CACHE) >= _POOL_CACHE_MAX:
+        _POOL_CACHE.clear()
+    _POOL_CACHE[key] = ids
+    return ids
+
+
+def _query_candidate_ids(rule, bank_ids: list[int]) -> list[int]:
     qs = Question.objects.filter(
         bank_id__in=bank_ids, status=Question.Status.PUBLISHED, current_version__isnull=False
     )
@@ -175,7 +195,9 @@ def _candidate_ids(exam: Exam, rule, bank_ids: list[int]) -> list[int]:
 def draw_paper(exam: Exam, *, seed: int, seen: set[int]) -> list[tuple[int, Decimal | None]]:
     """(question id, points or None for the default) in paper order; retakes prefer questions not seen before."""
     rng = random.Random(seed)
-    bank_ids = [b.pk for b in exam.banks.all()]
+    banks = sorted(exam.banks.all(), key=lambda b: b.pk)
+    bank_ids = [b.pk for b in banks]
+    revisions = tuple((b.pk, b.revision) for b in banks)
     chosen: list[tuple[int, Decimal | None]] = []
     taken: set[int] = set()
     for fixed in exam.fixed_questions.all():
@@ -183,7 +205,7 @@ def draw_paper(exam: Exam, *, seed: int, seen: set[int]) -> list[tuple[int, Deci
             chosen.append((fixed.question_id, fixed.points))
             taken.add(fixed.question_id)
     for rule in exam.rules.select_related("category").all():
-        pool = [qid for qid in _candidate_ids(exam, rule, bank_ids) if qid not in taken]
+        pool = [qid for qid in _candidate_ids(exam, rule, bank_ids, revisions) if qid not in taken]
         if len(pool) < rule.count:
             raise ExamError(
                 _(
@@ -205,6 +227,13 @@ def draw_paper(exam: Exam, *, seed: int, seen: set[int]) -> list[tuple[int, Deci
     if exam.shuffle_questions:
         rng.shuffle(chosen)
     return chosen
+
+
+def _published_rows(qids: list[int]) -> dict:
+    qs = Question.objects.filter(pk__in=qids, status=Question.Status.PUBLISHED, current_version__isnull=False)
+    return {
+        row["id"]: row for row in qs.values("id", "points", "current_version_id", "current_version__data")
+    }
 
 
 def _deadline(exam: Exam, now) -> datetime.datetime:
@@ -268,12 +297,12 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
     if not drawn:
         raise ExamError(_("This exam has no questions."))
     qids = [qid for qid, _p in drawn]
-    rows = {
-        row["id"]: row
-        for row in Question.objects.filter(pk__in=qids).values(
-            "id", "points", "current_version_id", "current_version__data"
-        )
-    }
+    rows = _published_rows(qids)
+    if len(rows) < len(qids):  # a cached pool raced a change to the bank: draw again from the database
+        _POOL_CACHE.clear()
+        drawn = draw_paper(exam, seed=seed, seen=seen)
+        qids = [qid for qid, _p in drawn]
+        rows = _published_rows(qids)
     attempt = Attempt.objects.create(
         officer=officer,
         exam=exam,
@@ -351,50 +380,78 @@ class SaveResult:
 
 
 def save_answer(
-    *, attempt_id: int, officer: Officer, position: int, raw, seq: int, flagged: bool | None = None, now=None
+    *,
+    attempt_id: int,
+    officer: Officer | None = None,
+    user_id: int | None = None,
+    position: int,
+    raw,
+    seq: int,
+    flagged: bool | None = None,
+    now=None,
 ) -> SaveResult:
-    """Autosave one answer. A save whose seq is not newer than the stored one is stale and changes nothing."""
+    """Autosave one answer. A save whose seq is not newer than the stored one is stale and changes nothing.
+
+    Two statements and no explicit transaction (this is the hottest path of an exam): one read of the response
+    with its attempt, then one conditional UPDATE that only applies while the save is newer, the attempt is open
+    and the response is ungraded. Submitting locks the responses before grading and sets their auto_score, so a
+    save racing a submit either lands before the grading reads it or is refused (never stored ungraded).
+    """
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update()
-            .only("id", "status", "deadline", "officer_id")
-            .filter(pk=attempt_id, officer=officer)
+    owner = {"attempt__officer": officer} if officer is not None else {"attempt__officer__user_id": user_id}
+    row = (
+        Response.objects.filter(attempt_id=attempt_id, position=position, **owner)
+        .values(
+            "id",
+            "seq",
+            "answer",
+            "flagged",
+            "option_order",
+            "version__data",
+            "attempt__status",
+            "attempt__deadline",
+        )
+        .first()
+    )
+    if row is None:
+        raise Response.DoesNotExist
+    data, order = row["version__data"], row["option_order"]
+    cutoff = now - datetime.timedelta(seconds=GRACE_SECONDS)
+    is_open = row["attempt__status"] == Attempt.Status.IN_PROGRESS and row["attempt__deadline"] >= cutoff
+    if is_open and seq > row["seq"]:
+        answer = paper.answer_from_display(data, order, raw)
+        fields = {"answer": answer, "seq": seq, "saved_at": now}
+        if flagged is not None:
+            fields["flagged"] = bool(flagged)
+        updated = Response.objects.filter(
+            pk=row["id"],
+            seq__lt=seq,
+            auto_score__isnull=True,
+            attempt__status=Attempt.Status.IN_PROGRESS,
+            attempt__deadline__gte=cutoff,
+        ).update(**fields)
+        if updated:
+            return SaveResult(
+                True,
+                "saved",
+                seq,
+                paper.answer_to_display(data, order, answer),
+                row["flagged"] if flagged is None else bool(flagged),
+            )
+        row = (
+            Response.objects.filter(pk=row["id"])
+            .values("seq", "answer", "flagged", "attempt__status", "attempt__deadline")
             .first()
         )
-        if attempt is None:
-            raise Response.DoesNotExist
-        response = (
-            Response.objects.select_related("version")
-            .only("id", "seq", "answer", "flagged", "option_order", "version__data")
-            .get(attempt_id=attempt_id, position=position)
-        )
-        data = response.version.data
-        if not attempt.accepts_answers(now):
-            closed = True
-        else:
-            closed = False
-            if seq > response.seq:
-                answer = paper.answer_from_display(data, response.option_order, raw)
-                fields = {"answer": answer, "seq": seq, "saved_at": now}
-                if flagged is not None:
-                    fields["flagged"] = bool(flagged)
-                Response.objects.filter(pk=response.pk).update(**fields)
-                return SaveResult(
-                    True,
-                    "saved",
-                    seq,
-                    paper.answer_to_display(data, response.option_order, answer),
-                    response.flagged if flagged is None else bool(flagged),
-                )
-    if closed:
+        is_open = row["attempt__status"] == Attempt.Status.IN_PROGRESS and row["attempt__deadline"] >= cutoff
+    if not is_open:
         finalize_if_overdue(attempt_id=attempt_id, now=now)
     return SaveResult(
         False,
-        "closed" if closed else "stale",
-        response.seq,
-        paper.answer_to_display(data, response.option_order, response.answer),
-        response.flagged,
+        "stale" if is_open else "closed",
+        row["seq"],
+        paper.answer_to_display(data, order, row["answer"]),
+        row["flagged"],
     )
 
 
@@ -455,7 +512,10 @@ def submit_attempt(*, attempt: Attempt, by, auto: bool = False, now=None) -> Att
 def _grade(attempt: Attempt, *, now, by) -> None:
     """Auto-grade every response (keeping manual marks) and finalize when nothing awaits a marker."""
     exam = attempt.exam
-    responses = list(attempt.responses.select_related("version").order_by("position"))
+    # Lock the responses: an autosave racing this submit waits, then finds auto_score set and is refused.
+    responses = list(
+        attempt.responses.select_for_update(of=("self",)).select_related("version").order_by("position")
+    )
     results, _total = grading.grade_paper(
         [(r.version.data, r.answer, r.points) for r in responses],
         multiple_rule=exam.multiple_choice_rule,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("attempt/<int:attempt_id>/blur/", views.attempt_blur, name="attempt_blur"),
     path("attempt/<int:attempt_id>/submit/", views.attempt_submit, name="attempt_submit"),
     path("attempt/<int:attempt_id>/result/", views.attempt_result, name="attempt_result"),
+    path("ping/", views.ping, name="ping"),
     path("practice/", views.practice_home, name="practice_home"),
     path("practice/<int:bank_id>/", views.practice_question, name="practice_question"),
     path("mistakes/", views.mistake_book, name="mistakes"),

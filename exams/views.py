@@ -244,7 +244,7 @@ def attempt_state(request, attempt_id):
     return JsonResponse(body)
 
 
-@officer_required
+@login_required
 @never_cache
 @require_POST
 def attempt_save(request, attempt_id):
@@ -258,7 +258,7 @@ def attempt_save(request, attempt_id):
     try:
         result = services.save_answer(
             attempt_id=attempt_id,
-            officer=request.officer,
+            user_id=request.user.pk,
             position=position,
             raw=payload.get("answer"),
             seq=seq,
@@ -278,6 +278,17 @@ def attempt_save(request, attempt_id):
         },
         status=status,
     )
+
+
+@require_POST
+def ping(request):
+    """A bare endpoint through the same middleware (sessions, CSRF, auth, axes): the autosave benchmark's baseline.
+
+    `?auth=1` also resolves the session's user (the lazy part of the auth middleware an authenticated view pays).
+    """
+    if request.GET.get("auth") and not request.user.is_authenticated:
+        return JsonResponse({"ok": False}, status=403)
+    return JsonResponse({"ok": True})
 
 
 @officer_required
