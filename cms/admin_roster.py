@@ -1,1 +1,275 @@
-"""Roster import admin screens (upload, dry-run preview, run)."""
+"""Roster import admin screens: upload → dry-run preview → confirm (queues a django-q2 task) → status and report.
+
+Only superusers and holders of cms.add_officer (HR) get the menu item and the pages; HR imports only into units of
+their own subtree (checked row by row in the dry run and again when the task applies the file). An import is seen
+by the account that uploaded it and by superusers; anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse, reverse_lazy
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView, View
+from wagtail import hooks
+from wagtail.admin import messages
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from cms.roster import COLUMNS, EDUCATIONS, LEAVE_REASONS, STAFF_CATEGORIES, format_error
+from cms.roster_models import RosterImport
+from cms.services import can_import_roster, roster_confirm, roster_upload
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+RECENT_IMPORTS = 20
+
+
+def imports_visible_to(user):
+    if user.is_superuser:
+        return RosterImport.objects.all()
+    return RosterImport.objects.filter(uploaded_by=user)
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_("An .xlsx or .csv file (UTF-8 or GB18030), one row per employment spell."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload a .xlsx or .csv file."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+class RosterPermissionMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not can_import_roster(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_import(self) -> RosterImport:
+        return get_object_or_404(imports_visible_to(self.request.user), pk=self.kwargs["pk"])
+
+
+class RosterBaseMixin(RosterPermissionMixin, WagtailAdminTemplateMixin):
+    header_icon = "upload"
+    page_title = _("Import roster")
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": reverse("cms_roster:upload"), "label": _("Import roster")}]
+
+
+ACTION_LABELS = {"create": _("New"), "update": _("Update"), "unchanged": _("Unchanged")}
+FIELD_LABELS = {
+    "name": _("Name"),
+    "unit": _("Unit"),
+    "staff_category": _("Staff category"),
+    "status": _("Status"),
+    "phone": _("Mobile phone"),
+    "education": _("Education"),
+    "gender": _("Gender"),
+    "email": _("Email"),
+    "specialties": _("Specialty"),
+    "user": _("User account"),
+    "leave_date": _("Leave date"),
+    "leave_reason": _("Leave reason"),
+}
+
+
+def report_context(report: dict | None) -> dict:
+    report = report or {}
+    errors = [{"row": e.get("row"), "message": format_error(e)} for e in report.get("errors", [])]
+    changes = [
+        {
+            **line,
+            "officer_label": ACTION_LABELS.get(line["officer"], line["officer"]),
+            "spell_label": ACTION_LABELS.get(line["spell"], line["spell"]),
+            "field_labels": [str(FIELD_LABELS.get(f, f)) for f in line.get("fields", [])],
+        }
+        for line in report.get("changes", [])
+    ]
+    return {
+        "report": report,
+        "errors": errors,
+        "changes": changes,
+        "changes_hidden": max(0, report.get("changes_total", 0) - len(changes)),
+    }
+
+
+class RosterUploadView(RosterBaseMixin, FormView):
+    template_name = "cms/admin/roster/upload.html"
+    form_class = RosterUploadForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent"] = imports_visible_to(self.request.user).select_related("uploaded_by")[
+            :RECENT_IMPORTS
+        ]
+        context["columns"] = [
+            {"zh": zh, "en": en, "required": required} for en, zh, required, _extra in COLUMNS.values()
+        ]
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        record = roster_upload(actor=self.request.user, file_name=upload.name, data=upload.read())
+        return redirect("cms_roster:preview", pk=record.pk)
+
+
+class RosterPreviewView(RosterBaseMixin, TemplateView):
+    template_name = "cms/admin/roster/preview.html"
+
+    def get_page_title(self):
+        return _("Preview roster import")
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_import()
+        if self.object.confirmed_at is not None:
+            return redirect("cms_roster:status", pk=self.object.pk)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_import()
+        if not self.object.can_confirm:
+            messages.error(
+                request, _("This import cannot be confirmed: it has errors or was already confirmed.")
+            )
+            return redirect("cms_roster:preview", pk=self.object.pk)
+        roster_confirm(actor=request.user, roster_import_id=self.object.pk)
+        messages.success(request, _("The import has been queued."))
+        return redirect("cms_roster:status", pk=self.object.pk)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context.update(report_context(self.object.dry_run_report))
+        return context
+
+
+class RosterStatusView(RosterBaseMixin, TemplateView):
+    template_name = "cms/admin/roster/status.html"
+    refresh_seconds = 2
+
+    def get_page_title(self):
+        return _("Roster import status")
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_import()
+        if self.object.confirmed_at is None:
+            return redirect("cms_roster:preview", pk=self.object.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.object
+        context["refresh_seconds"] = None if self.object.is_finished else self.refresh_seconds
+        context.update(report_context(self.object.report))
+        return context
+
+
+class RosterTemplateView(RosterPermissionMixin, View):
+    """A ready-to-fill workbook: the header row, an instruction row (skipped on import) and choice lists."""
+
+    def get(self, request):
+        import openpyxl
+        from openpyxl.styles import Font
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        hints = {
+            "employee_no": _t("# Required and unique; this instruction row is ignored"),
+            "name": _t("Required"),
+            "unit": _t("Required, e.g. 示范市/东城区/东华街道 (missing units are created)"),
+            "unit_code": _t("Optional: code of the last unit in the path"),
+            "staff_category": "/".join(labels[0] for labels in STAFF_CATEGORIES.values()),
+            "hire_date": _t("Required, e.g. 2024-03-01"),
+            "leave_date": _t("Only when the spell has ended"),
+            "leave_reason": "/".join(labels[0] for labels in LEAVE_REASONS.values()),
+            "specialties": _t("Separate several with 、"),
+            "phone": _t("Optional"),
+            "education": "/".join(labels[0] for labels in EDUCATIONS.values()),
+            "gender": "男/女",
+            "email": _t("Optional; lets the officer reset the password"),
+        }
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "花名册"
+        keys = list(COLUMNS)
+        sheet.append([COLUMNS[k][1] for k in keys])
+        sheet.append([hints[k] for k in keys])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for cell in sheet[2]:
+            cell.font = Font(italic=True, color="808080")
+        for index, key in enumerate(keys, start=1):
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = (
+                18 if key != "unit" else 32
+            )
+        for key, choices in (
+            ("staff_category", STAFF_CATEGORIES),
+            ("leave_reason", LEAVE_REASONS),
+            ("education", EDUCATIONS),
+        ):
+            letter = openpyxl.utils.get_column_letter(keys.index(key) + 1)
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(labels[0] for labels in choices.values()) + '"',
+                allow_blank=True,
+            )
+            validation.add(f"{letter}3:{letter}10000")
+            sheet.add_data_validation(validation)
+        for key in ("hire_date", "leave_date"):
+            letter = openpyxl.utils.get_column_letter(keys.index(key) + 1)
+            for row in range(3, 1001):
+                sheet[f"{letter}{row}"].number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "A3"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{quote('花名册模板.xlsx')}"
+        )
+        return response
+
+
+class RosterMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_import_roster(request.user)
+
+
+@hooks.register("register_admin_urls")
+def register_roster_urls():
+    from django.urls import include
+
+    patterns = [
+        path("", RosterUploadView.as_view(), name="upload"),
+        path("template.xlsx", RosterTemplateView.as_view(), name="template"),
+        path("<int:pk>/", RosterPreviewView.as_view(), name="preview"),
+        path("<int:pk>/status/", RosterStatusView.as_view(), name="status"),
+    ]
+    return [path("roster-import/", include((patterns, "cms_roster"), namespace="cms_roster"))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_roster_menu_item():
+    return RosterMenuItem(
+        _("Import roster"),
+        reverse_lazy("cms_roster:upload"),
+        name="roster-import",
+        icon_name="upload",
+        order=260,
+    )

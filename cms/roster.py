@@ -31,7 +31,6 @@ COLUMNS: dict[str, tuple[str, str, bool, tuple[str, ...]]] = {
     "employee_no": ("employee_no", "工号", True, ("员工编号", "员工号", "employee_number")),
     "name": ("name", "姓名", True, ()),
     "unit": ("unit", "单位", True, ("所属单位",)),
-    "unit_code": ("unit_code", "单位编码", False, ("单位代码",)),
     "staff_category": ("staff_category", "人员类别", True, ("category", "类别")),
     "hire_date": ("hire_date", "入职日期", True, ()),
     "leave_date": ("leave_date", "离职日期", False, ()),
@@ -41,6 +40,7 @@ COLUMNS: dict[str, tuple[str, str, bool, tuple[str, ...]]] = {
     "education": ("education", "学历", False, ()),
     "gender": ("gender", "性别", False, ("sex",)),
     "email": ("email", "邮箱", False, ("电子邮箱", "e-mail", "e_mail")),
+    "unit_code": ("unit_code", "单位编码", False, ("单位代码",)),
 }
 REQUIRED_COLUMNS = [key for key, spec in COLUMNS.items() if spec[2]]
 
