@@ -1,0 +1,622 @@
+"""Curriculum pages (index → course → lesson), enrolments and lesson progress, centralized training sessions with
+registrations and attendance, and the append-only study-hours ledger."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from cms.models import Officer, StaffCategory, Unit
+from courses.blocks import LessonBodyBlock
+
+
+class CourseCategory(models.TextChoices):
+    LAW = "law", _("Laws and regulations")
+    THEORY = "theory", _("Basic theory")
+    PRACTICE = "practice", _("Enforcement practice")
+    EMERGENCY = "emergency", _("Emergency response")
+    OTHER = "other", _("Other")
+
+
+def completion_share() -> float:
+    """Share of a lesson's estimated time a learner must actually spend on it (settings.COURSES_COMPLETION_SHARE)."""
+    return float(getattr(settings, "COURSES_COMPLETION_SHARE", 0.8))
+
+
+# --- curriculum pages --------------------------------------------------------------------------------------------------
+
+
+@method_decorator(login_required, name="serve")
+class CurriculumIndexPage(Page):
+    """The curriculum (课程体系): lists its courses by category."""
+
+    intro = models.TextField(_("Introduction"), blank=True)
+
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    content_panels = Page.content_panels + ["intro"]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("Curriculum")
+        verbose_name_plural = _("Curricula")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context["groups"] = selectors.curriculum_groups(self, request.user)
+        return context
+
+
+@method_decorator(login_required, name="serve")
+class CoursePage(Page):
+    """A course (课程): a sequence of lessons, with its study hours and an optional end-of-course quiz."""
+
+    summary = models.TextField(_("Summary"))
+    objectives = models.JSONField(_("Learning objectives"), default=list, blank=True)
+    category = models.CharField(_("Category"), max_length=20, choices=CourseCategory.choices)
+    study_hours = models.DecimalField(
+        _("Study hours"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("1.0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    target_categories = models.JSONField(
+        _("Target staff categories"),
+        default=list,
+        blank=True,
+        help_text=_("Empty means every staff category."),
+    )
+    prerequisites = ParentalManyToManyField(
+        "courses.CoursePage", verbose_name=_("Prerequisites"), blank=True, related_name="required_by"
+    )
+    is_open = models.BooleanField(
+        _("Open for self-enrolment"), default=False, help_text=_("Officers may enrol themselves.")
+    )
+    quiz = models.ForeignKey(
+        "exams.Exam",
+        verbose_name=_("End-of-course quiz"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("When set, the course is complete only once this exam is passed."),
+    )
+
+    parent_page_types = ["courses.CurriculumIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+    content_panels = Page.content_panels + [
+        "summary",
+        MultiFieldPanel(
+            [FieldPanel("category"), FieldPanel("study_hours"), FieldPanel("is_open"), FieldPanel("quiz")],
+            heading=_("Course settings"),
+        ),
+        FieldPanel("objectives", help_text=_('A JSON list of strings, e.g. ["…", "…"].')),
+        FieldPanel(
+            "target_categories", help_text=_('Staff category codes, e.g. ["full_time", "auxiliary"].')
+        ),
+        FieldPanel("prerequisites"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("objectives"),
+        index.FilterField("category"),
+    ]
+
+    class Meta:
+        verbose_name = _("Course")
+        verbose_name_plural = _("Courses")
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.objectives, list) or not all(isinstance(o, str) for o in self.objectives):
+            raise ValidationError({"objectives": _("Enter a list of texts.")})
+        codes = set(StaffCategory.values)
+        if not isinstance(self.target_categories, list) or not set(self.target_categories) <= codes:
+            raise ValidationError(
+                {
+                    "target_categories": _("Use staff category codes: %(codes)s.")
+                    % {"codes": ", ".join(sorted(codes))}
+                }
+            )
+
+    @property
+    def target_category_labels(self) -> list[str]:
+        labels = dict(StaffCategory.choices)
+        return [str(labels.get(c, c)) for c in self.target_categories or []]
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.course_outline(self, request.user))
+        return context
+
+
+@method_decorator(login_required, name="serve")
+class LessonPage(Page):
+    """A lesson (课时): a StreamField body read on a phone; time on it is credited by the heartbeat."""
+
+    estimated_minutes = models.PositiveIntegerField(
+        _("Estimated minutes"), default=20, validators=[MinValueValidator(1), MaxValueValidator(600)]
+    )
+    required = models.BooleanField(
+        _("Required"), default=True, help_text=_("Counts toward course completion.")
+    )
+    complete_on_check = models.BooleanField(
+        _("Complete when the knowledge check is passed"),
+        default=True,
+        help_text=_(
+            "Passing every knowledge check on the page completes the lesson without the reading time."
+        ),
+    )
+    body = StreamField(LessonBodyBlock(), verbose_name=_("Body"), blank=True)
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("estimated_minutes"), FieldPanel("required"), FieldPanel("complete_on_check")],
+            heading=_("Lesson settings"),
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("Lesson")
+        verbose_name_plural = _("Lessons")
+
+    @property
+    def required_seconds(self) -> int:
+        return int(round(self.estimated_minutes * 60 * completion_share()))
+
+    def knowledge_check_blocks(self):
+        return [b for b in self.body if b.block_type == "knowledge_check"]
+
+    def get_context(self, request, *args, **kwargs):
+        from courses import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.lesson_state(self, request.user))
+        if context["officer"] is not None:
+            context["lesson_config"] = lesson_config(self, request, context)
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        from cms.selectors import officer_of
+        from courses import services
+
+        officer = officer_of(request.user)
+        if officer is not None and request.method == "GET":
+            services.lesson_opened(officer=officer, lesson=self)
+        return super().serve(request, *args, **kwargs)
+
+
+def lesson_config(lesson: LessonPage, request, context) -> dict:
+    """What lesson.js needs: endpoints, the clock rules and the translated texts it shows."""
+    from django.middleware.csrf import get_token
+    from django.urls import reverse
+
+    progress = context.get("progress")
+    return {
+        "tracking": bool(context.get("tracking")),
+        "heartbeatUrl": reverse("courses:heartbeat", args=[lesson.pk]),
+        "checkUrl": reverse("courses:check_answer", args=[lesson.pk]),
+        "csrf": get_token(request),
+        "interval": 15000,
+        "position": progress.last_position if progress else 0,
+        "completed": bool(progress and progress.completed_at),
+        "text": {
+            "completed": str(_("Completed")),
+            "inProgress": str(_("In progress")),
+            "right": str(_("Right!")),
+            "wrong": str(_("Not quite.")),
+            "rightAnswer": str(_("Right answer:")),
+            "legalBasis": str(_("Legal basis:")),
+            "error": str(_("Could not check the answer; try again.")),
+            "lessonDone": str(_("Lesson completed.")),
+        },
+    }
+
+
+# --- enrolment and progress --------------------------------------------------------------------------------------------
+
+
+class Enrolment(models.Model):
+    """An officer's enrolment (选课/指派) in a course."""
+
+    class Source(models.TextChoices):
+        PROGRAMME = "programme", _("Training programme")
+        UNIT = "unit", _("Unit assignment")
+        SELF = "self", _("Self-enrolment")
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("Course"), on_delete=models.CASCADE, related_name="enrolments"
+    )
+    source = models.CharField(_("Source"), max_length=12, choices=Source.choices, default=Source.UNIT)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Assigned by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_date = models.DateField(_("Due date"), null=True, blank=True)
+    status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.ENROLLED)
+    enrolled_at = models.DateTimeField(_("Enrolled at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Enrolment")
+        verbose_name_plural = _("Enrolments")
+        ordering = ["due_date", "enrolled_at"]
+        constraints = [models.UniqueConstraint(fields=["officer", "course"], name="courses_enrolment_unique")]
+        indexes = [models.Index(fields=["course", "status"]), models.Index(fields=["status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer} · {self.course_id}"
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return self.status != self.Status.COMPLETED and self.due_date is not None and self.due_date < today
+
+
+class LessonProgress(models.Model):
+    """How far an officer is in one lesson. Time is credited only by heartbeats (see services.heartbeat)."""
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        LessonPage, verbose_name=_("Lesson"), on_delete=models.CASCADE, related_name="progress"
+    )
+    course = models.ForeignKey(
+        CoursePage, verbose_name=_("Course"), on_delete=models.CASCADE, related_name="+", db_index=True
+    )
+    started_at = models.DateTimeField(_("Started at"), default=timezone.now)
+    completed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(_("Seconds spent"), default=0)
+    last_position = models.FloatField(_("Last position"), default=0.0)
+    last_anchor = models.CharField(_("Last anchor"), max_length=80, blank=True)
+    reached_end = models.BooleanField(_("Reached the end"), default=False)
+    last_heartbeat_at = models.DateTimeField(_("Last heartbeat"), null=True, blank=True)
+    last_interaction_at = models.DateTimeField(_("Last interaction"), null=True, blank=True)
+    # {block id: [question ids answered right]} — practice only, never a graded record.
+    check_state = models.JSONField(_("Knowledge check state"), default=dict, blank=True)
+    check_passed = models.BooleanField(_("Knowledge check passed"), default=False)
+
+    class Meta:
+        verbose_name = _("Lesson progress")
+        verbose_name_plural = _("Lesson progress")
+        constraints = [models.UniqueConstraint(fields=["officer", "lesson"], name="courses_progress_unique")]
+        indexes = [models.Index(fields=["officer", "course"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} · {self.lesson_id}"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+
+# --- centralized training ----------------------------------------------------------------------------------------------
+
+
+class TrainingSession(ClusterableModel):
+    """A centralized training class (集训班) organised by a unit for officers of its subtree."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for registration")
+        CLOSED = "closed", _("Registration closed")
+        FINISHED = "finished", _("Finished")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    title = models.CharField(_("Title"), max_length=200)
+    organizer = models.ForeignKey(
+        Unit, verbose_name=_("Organizer unit"), on_delete=models.PROTECT, related_name="training_sessions"
+    )
+    description = models.TextField(_("Description"), blank=True)
+    location = models.CharField(_("Location"), max_length=200)
+    capacity = models.PositiveIntegerField(_("Capacity"), validators=[MinValueValidator(1)])
+    hours_per_day = models.DecimalField(
+        _("Study hours per day"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to split the total evenly over the days."),
+    )
+    total_hours = models.DecimalField(
+        _("Total study hours"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    courses = models.ManyToManyField(
+        CoursePage, verbose_name=_("Courses covered"), blank=True, related_name="+"
+    )
+    registration_opens = models.DateTimeField(_("Registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("Registration closes"), null=True, blank=True)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("organizer"),
+        FieldPanel("status"),
+        FieldPanel("location"),
+        FieldPanel("capacity"),
+        MultiFieldPanel([FieldPanel("hours_per_day"), FieldPanel("total_hours")], heading=_("Study hours")),
+        MultiFieldPanel(
+            [FieldPanel("registration_opens"), FieldPanel("registration_closes")],
+            heading=_("Registration window"),
+        ),
+        FieldPanel("courses"),
+        FieldPanel("description"),
+        InlinePanel("days", label=_("Days"), min_num=1),
+    ]
+
+    class Meta:
+        verbose_name = _("Training session")
+        verbose_name_plural = _("Training sessions")
+        ordering = ["-registration_closes", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.hours_per_day is None and self.total_hours is None:
+            raise ValidationError({"total_hours": _("Give the study hours per day or in total.")})
+        if (
+            self.registration_opens
+            and self.registration_closes
+            and self.registration_opens > self.registration_closes
+        ):
+            raise ValidationError({"registration_closes": _("Registration cannot close before it opens.")})
+
+    def hours_for_day(self, day_count: int | None = None) -> Decimal:
+        if self.hours_per_day is not None:
+            return Decimal(self.hours_per_day)
+        count = day_count if day_count is not None else self.days.count()
+        if not count:
+            return Decimal("0")
+        return (Decimal(self.total_hours or 0) / count).quantize(Decimal("0.01"))
+
+    def registration_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.OPEN
+            and (self.registration_opens is None or self.registration_opens <= now)
+            and (self.registration_closes is None or now < self.registration_closes)
+        )
+
+
+def new_checkin_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+class TrainingDay(models.Model):
+    """One dated day of a session, with its check-in code."""
+
+    session = ParentalKey(
+        TrainingSession, verbose_name=_("Training session"), on_delete=models.CASCADE, related_name="days"
+    )
+    date = models.DateField(_("Date"))
+    start = models.TimeField(_("Starts"))
+    end = models.TimeField(_("Ends"))
+    checkin_code = models.CharField(_("Check-in code"), max_length=12, default=new_checkin_code)
+
+    panels = ["date", "start", "end", "checkin_code"]
+
+    class Meta:
+        verbose_name = _("Training day")
+        verbose_name_plural = _("Training days")
+        ordering = ["session", "date", "start"]
+        constraints = [models.UniqueConstraint(fields=["session", "date"], name="courses_day_unique_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": _("A day must end after it starts.")})
+
+
+class Registration(models.Model):
+    """An officer's place in a session (or on its waiting list), with their assessment score."""
+
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("Training session"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.REGISTERED)
+    registered_at = models.DateTimeField(_("Registered at"), default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessment_score = models.DecimalField(
+        _("Assessment score"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+    class Meta:
+        verbose_name = _("Registration")
+        verbose_name_plural = _("Registrations")
+        ordering = ["session", "registered_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "officer"], name="courses_registration_unique")
+        ]
+        indexes = [models.Index(fields=["session", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.officer_id} ({self.status})"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    LATE = "late", _("Late")
+    LEFT_EARLY = "left_early", _("Left early")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+# Hours are credited for days the officer was there, even if late or leaving early; absent and excused earn none.
+ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+
+class Attendance(models.Model):
+    day = models.ForeignKey(
+        TrainingDay, verbose_name=_("Training day"), on_delete=models.CASCADE, related_name="attendance"
+    )
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(_("Attendance"), max_length=12, choices=AttendanceStatus.choices)
+    checked_in_at = models.DateTimeField(_("Checked in at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("Recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Attendance")
+        verbose_name_plural = _("Attendance")
+        constraints = [models.UniqueConstraint(fields=["day", "officer"], name="courses_attendance_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day_id} · {self.officer_id}: {self.status}"
+
+
+# --- study hours -------------------------------------------------------------------------------------------------------
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class StudyHoursQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("the study-hours ledger is append-only")
+
+    def delete(self):
+        raise AppendOnlyError("the study-hours ledger is append-only")
+
+
+class StudyHoursEntry(models.Model):
+    """One line of the study-hours ledger (学时). Corrections are new lines (negative hours), never edits.
+
+    `seq` numbers the lines of one source; (officer, source_kind, source_id, seq) is unique, so two workers
+    crediting the same source at once cannot both write.
+    """
+
+    class SourceKind(models.TextChoices):
+        COURSE = "course", _("Course completed")
+        SESSION_DAY = "session_day", _("Training day attended")
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.PROTECT, related_name="+"
+    )
+    hours = models.DecimalField(_("Study hours"), max_digits=6, decimal_places=2)
+    source_kind = models.CharField(_("Source"), max_length=12, choices=SourceKind.choices)
+    source_id = models.PositiveBigIntegerField(_("Source ID"))
+    seq = models.PositiveSmallIntegerField(_("Line"), default=1)
+    context_id = models.PositiveBigIntegerField(_("Session or course ID"), null=True, blank=True)
+    description = models.CharField(_("Description"), max_length=255)
+    earned_on = models.DateField(_("Earned on"), db_index=True)
+    created_at = models.DateTimeField(_("Recorded at"), default=timezone.now)
+
+    objects = StudyHoursQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Study hours entry")
+        verbose_name_plural = _("Study hours ledger")
+        ordering = ["earned_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["officer", "source_kind", "source_id", "seq"], name="courses_hours_unique_source_line"
+            )
+        ]
+        indexes = [models.Index(fields=["officer", "earned_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.earned_on}: {self.hours}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("the study-hours ledger is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("the study-hours ledger is append-only")
+
+
+class AnnualHoursRequirement(models.Model):
+    """Study hours an officer of a staff category must earn per calendar year."""
+
+    staff_category = models.CharField(
+        _("Staff category"), max_length=20, choices=StaffCategory.choices, unique=True
+    )
+    hours = models.DecimalField(_("Required hours per year"), max_digits=5, decimal_places=1)
+
+    class Meta:
+        verbose_name = _("Annual study-hours requirement")
+        verbose_name_plural = _("Annual study-hours requirements")
+        ordering = ["staff_category"]
+
+    def __str__(self) -> str:
+        return f"{self.get_staff_category_display()}: {self.hours}"
+
+
+def attended_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": [s.value for s in ATTENDED]})

@@ -1,0 +1,304 @@
+"""Learner pages of courses that are not Wagtail pages: the "我的培训" section, curriculum search, the lesson
+heartbeat and knowledge-check endpoints, self-enrolment, training sessions with check-in, and the one-person
+record. Thin: access check, selectors, services."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from cms.selectors import officer_of
+from courses import selectors, services
+from courses.models import CoursePage, LessonPage, Registration, TrainingDay
+
+# --- "我的培训" section --------------------------------------------------------------------------------------------------
+
+
+def my_training_section(request, officer):
+    enrolments = selectors.my_enrolments(officer)
+    year = timezone.localdate().year
+    years = selectors.hours_by_year(officer)
+    this_year = next((y for y in years if y["year"] == year), None)
+    return {
+        "template": "courses/my_training_section.html",
+        "enrolments": enrolments,
+        "overdue": sum(1 for e in enrolments if e.overdue),
+        "year": year,
+        "hours": this_year["total"] if this_year else 0,
+        "required_hours": selectors.requirement_for(officer.staff_category),
+    }
+
+
+def officer_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        officer = officer_of(request.user)
+        if officer is None:
+            raise Http404
+        request.officer = officer
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        raise ValueError
+    return data
+
+
+def _live_lesson(lesson_id) -> LessonPage:
+    return get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+
+
+# --- search ---------------------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def search(request):
+    query = (request.GET.get("q") or "").strip()[:100]
+    results = None
+    if query:
+        from wagtail.models import Page
+
+        roots = Page.objects.type(CoursePage, LessonPage).live().specific()
+        results = Paginator(list(roots.search(query)), 20).get_page(request.GET.get("page"))
+    from courses.models import CurriculumIndexPage
+
+    return render(
+        request,
+        "courses/search.html",
+        {
+            "query": query,
+            "results": results,
+            "curricula": CurriculumIndexPage.objects.live(),
+        },
+    )
+
+
+# --- lesson endpoints -----------------------------------------------------------------------------------------------------
+
+
+@officer_required
+@require_POST
+def heartbeat(request, lesson_id):
+    lesson = _live_lesson(lesson_id)
+    try:
+        data = _json_body(request)
+        position = data.get("position")
+        position = float(position) if position is not None else None
+    except (TypeError, ValueError):
+        return JsonResponse({"error": _("Bad request.")}, status=400)
+    try:
+        result = services.heartbeat(
+            officer=request.officer,
+            lesson=lesson,
+            position=position,
+            anchor=str(data.get("anchor") or ""),
+            interacted=bool(data.get("interacted")),
+            reached_end=bool(data.get("reached_end")),
+            resumed=bool(data.get("resumed")),
+        )
+    except services.CoursesError as e:
+        return JsonResponse({"error": str(e)}, status=409)
+    p = result.progress
+    course = CoursePage.objects.get(pk=p.course_id)
+    outline = selectors.course_outline(course, request.user)
+    return JsonResponse(
+        {
+            "credited": result.credited,
+            "seconds_spent": p.seconds_spent,
+            "required_seconds": lesson.required_seconds,
+            "reached_end": p.reached_end,
+            "completed": p.completed_at is not None,
+            "course_completed": bool(outline["enrolment"] and outline["enrolment"].completed_at),
+            "course_percent": outline["percent"],
+        }
+    )
+
+
+@officer_required
+@require_POST
+def check_answer(request, lesson_id):
+    lesson = _live_lesson(lesson_id)
+    try:
+        data = _json_body(request)
+        question_id = int(data.get("question"))
+        block_id = str(data.get("block") or "")
+    except (TypeError, ValueError):
+        return JsonResponse({"error": _("Bad request.")}, status=400)
+    try:
+        feedback = services.answer_check(
+            officer=request.officer,
+            lesson=lesson,
+            block_id=block_id,
+            question_id=question_id,
+            raw=data.get("answer"),
+        )
+    except services.CoursesError as e:
+        return JsonResponse({"error": str(e)}, status=404)
+    return JsonResponse(feedback)
+
+
+@officer_required
+@require_POST
+def self_enrol(request, course_id):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        services.self_enrol(officer=request.officer, course=course, user=request.user)
+        messages.success(request, _("You are enrolled in %(title)s.") % {"title": course.title})
+    except services.CoursesError as e:
+        messages.error(request, str(e))
+    return redirect(course.url)
+
+
+# --- training sessions ---------------------------------------------------------------------------------------------------
+
+
+@officer_required
+@require_GET
+def session_list(request):
+    sessions = list(selectors.sessions_for_officer(request.officer))
+    regs = {
+        r.session_id: r
+        for r in Registration.objects.filter(officer=request.officer, session__in=[s.pk for s in sessions])
+    }
+    for s in sessions:
+        s.my_registration = regs.get(s.pk)
+    return render(request, "courses/session_list.html", {"sessions": sessions})
+
+
+@officer_required
+@require_GET
+def session_detail(request, session_id):
+    session = selectors.session_for_officer(request.officer, session_id)
+    registration = Registration.objects.filter(session=session, officer=request.officer).first()
+    taken = Registration.objects.filter(session=session, status=Registration.Status.REGISTERED).count()
+    from courses.models import Attendance
+
+    marks = {a.day_id: a for a in Attendance.objects.filter(officer=request.officer, day__session=session)}
+    days = list(session.days.all())
+    for d in days:
+        d.my_attendance = marks.get(d.pk)
+    return render(
+        request,
+        "courses/session_detail.html",
+        {
+            "session": session,
+            "days": days,
+            "registration": registration,
+            "taken": taken,
+            "can_register": session.registration_is_open()
+            and (registration is None or registration.status == Registration.Status.CANCELLED),
+            "today": timezone.localdate(),
+            "courses": list(session.courses.live()),
+        },
+    )
+
+
+@officer_required
+@require_POST
+def session_register(request, session_id):
+    session = selectors.session_for_officer(request.officer, session_id)
+    try:
+        reg = services.register(session=session, officer=request.officer, by=request.user, self_service=True)
+        if reg.status == Registration.Status.WAITLISTED:
+            messages.info(request, _("The session is full: you are on the waiting list."))
+        else:
+            messages.success(request, _("You are registered."))
+    except services.CoursesError as e:
+        messages.error(request, str(e))
+    return redirect("courses:session_detail", session_id=session.pk)
+
+
+@officer_required
+@require_POST
+def session_cancel(request, session_id):
+    session = selectors.session_for_officer(request.officer, session_id)
+    reg = get_object_or_404(Registration, session=session, officer=request.officer)
+    services.cancel_registration(registration=reg, by=request.user)
+    messages.info(request, _("Your registration is cancelled."))
+    return redirect("courses:session_detail", session_id=session.pk)
+
+
+@officer_required
+def check_in(request):
+    """Check in with the day's code; the organizer's QR code opens this page with the day and code filled in."""
+    day_id = request.POST.get("day") or request.GET.get("day")
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
+    day = None
+    if day_id:
+        try:
+            day = TrainingDay.objects.select_related("session__organizer").get(pk=int(day_id))
+        except (TrainingDay.DoesNotExist, ValueError):
+            day = None
+        if (
+            day is not None
+            and not selectors.sessions_for_officer(request.officer).filter(pk=day.session_id).exists()
+        ):
+            day = None
+    if request.method == "POST":
+        if day is None:
+            messages.error(request, _("Choose the training day."))
+        else:
+            try:
+                row = services.check_in(officer=request.officer, day=day, code=code)
+                messages.success(request, _("Checked in: %(status)s.") % {"status": row.get_status_display()})
+                return redirect("courses:session_detail", session_id=day.session_id)
+            except services.CoursesError as e:
+                messages.error(request, str(e))
+    today_days = TrainingDay.objects.filter(
+        date=timezone.localdate(),
+        session__registrations__officer=request.officer,
+        session__registrations__status=Registration.Status.REGISTERED,
+    ).select_related("session")
+    return render(request, "courses/check_in.html", {"day": day, "code": code, "today_days": today_days})
+
+
+@login_required
+@require_GET
+def day_qr(request, day_id):
+    """A PNG QR code of the check-in link for one day, for the organizer to show on a screen."""
+    day = get_object_or_404(TrainingDay, pk=day_id)
+    if not selectors.sessions_managed_by(request.user).filter(pk=day.session_id).exists():
+        raise Http404
+    import qrcode
+
+    url = request.build_absolute_uri(reverse("courses:check_in")) + f"?day={day.pk}&code={day.checkin_code}"
+    image = qrcode.make(url, box_size=8, border=2)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    response = HttpResponse(buf.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- one-person record ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def record(request, officer_id=None):
+    officer = selectors.record_officer(request.user, officer_id)
+    if officer_id is not None and officer.user_id == request.user.pk:
+        return redirect("courses:my_record")
+    context = selectors.officer_record(officer)
+    context["is_self"] = officer.user_id == request.user.pk
+    return render(request, "courses/record.html", context)
