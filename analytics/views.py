@@ -1,0 +1,174 @@
+"""HR dashboard pages: permission check (HR, unit leaders, superusers; others 403), filters, scoped data, exports.
+
+They live at hr/ rather than inside Wagtail's admin URL wrapper, which answers a user without admin access with a
+redirect instead of 403; the page still uses the admin's layout and the admin menu links to it."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+
+import plotly
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from analytics import selectors
+from analytics.dashboard import CHART_IDS, Filters, dashboard
+from cms.models import Role, StaffCategory
+from cms.selectors import has_role, units_visible_to
+
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+def can_view_hr_analytics(user) -> bool:
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or has_role(user, Role.HR, Role.UNIT_LEADER))
+    )
+
+
+def _require(request):
+    if not can_view_hr_analytics(request.user):
+        raise PermissionDenied
+
+
+class FilterForm(forms.Form):
+    unit = forms.ChoiceField(label=gettext_lazy("Unit (with its subtree)"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("Staff category"), required=False)
+    period = forms.ChoiceField(
+        label=gettext_lazy("Period"),
+        required=False,
+        choices=[
+            ("month", gettext_lazy("Month")),
+            ("quarter", gettext_lazy("Quarter")),
+            ("year", gettext_lazy("Year")),
+        ],
+    )
+    start = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    as_of = forms.DateField(
+        label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = units_visible_to(user).order_by("path").values_list("code", "name", "path")
+        root_depth = min((len(p) for _c, _n, p in units), default=0)
+        self.fields["unit"].choices = [("", _("Everything I can see"))] + [
+            (code, "\u3000" * ((len(path) - root_depth) // 4) + name) for code, name, path in units
+        ]
+        self.fields["category"].choices = [("", _("All categories")), *StaffCategory.choices]
+
+    def clean(self):
+        data = super().clean()
+        default = Filters.default()
+        as_of = data.get("as_of") or default.as_of
+        start = data.get("start") or as_of.replace(year=as_of.year - 3, day=1)
+        if start > as_of:
+            raise forms.ValidationError(_("“From” must not be after “As of”."))
+        data["filters"] = Filters(
+            unit=data.get("unit") or None,
+            category=data.get("category") or None,
+            period=data.get("period") or default.period,
+            as_of=as_of,
+            start=start,
+        )
+        return data
+
+
+def _filters(request) -> tuple[FilterForm, Filters | None]:
+    form = FilterForm(request.GET or None, user=request.user)
+    if not request.GET:
+        return form, Filters.default()
+    if form.is_valid():
+        return form, form.cleaned_data["filters"]
+    return form, None
+
+
+@login_required
+@require_GET
+def dashboard_view(request):
+    _require(request)
+    form, filters = _filters(request)
+    context = {
+        "page_title": _("HR analytics"),
+        "header_title": _("HR analytics"),
+        "header_icon": "table",
+        "form": form,
+        "charts": [],
+        "plotly_version": plotly.__version__,
+    }
+    if filters is not None:
+        try:
+            result = dashboard(request.user, filters, refresh=request.GET.get("refresh") == "1")
+        except selectors.UnknownUnit:
+            raise Http404
+        query = request.GET.copy()
+        query.pop("refresh", None)
+        context.update(
+            computed_at=datetime.datetime.fromisoformat(result["computed_at"]),
+            cached=result["cached"],
+            query=query.urlencode(),
+            charts=[{"id": cid, **result["charts"][cid]} for cid in CHART_IDS],
+            filters=filters,
+        )
+    return TemplateResponse(request, "analytics/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def export_view(request, chart: str, fmt: str):
+    _require(request)
+    if chart not in CHART_IDS or fmt not in ("csv", "xlsx"):
+        raise Http404
+    _form, filters = _filters(request)
+    if filters is None:
+        raise Http404
+    try:
+        table = dashboard(request.user, filters)["charts"][chart]["table"]
+    except selectors.UnknownUnit:
+        raise Http404
+    stamp = timezone.localdate().isoformat()
+    filename = f"hr-{chart}-{stamp}.{fmt}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
+        writer = csv.writer(buf)
+        writer.writerow(table["columns"])
+        writer.writerows([["" if v is None else v for v in row] for row in table["rows"]])
+        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = chart
+        ws.append(table["columns"])
+        for row in table["rows"]:
+            ws.append(row)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def plotly_js(request):
+    """plotly.js from the installed plotly package (no CDN, nothing copied into the repo); the URL carries the
+    package version, so the file can be cached for a year."""
+    response = FileResponse(PLOTLY_JS.open("rb"), content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["ETag"] = f'"plotly-{plotly.__version__}"'
+    return response

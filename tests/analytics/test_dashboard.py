@@ -1,0 +1,133 @@
+"""HR dashboard: who may see it (403 otherwise), scope of charts and exports, caching, plotly.js served locally."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory
+
+URL = "/hr/"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def people(street_east, street_west):
+    for unit, name_prefix in ((street_east, "东"), (street_west, "西")):
+        for i in range(4):
+            o = OfficerFactory(unit=unit, user=None, name=f"{name_prefix}{i}")
+            EmploymentSpellFactory(
+                officer=o,
+                unit=unit,
+                hire_date=dt.date(2021, 3, 1 + i),
+                leave_date=dt.date(2023, 5, 1 + i) if i % 2 else None,
+                leave_reason="resigned" if i % 2 else "",
+                staff_category="auxiliary" if i == 3 else "full_time",
+            )
+
+
+QUERY = {"period": "year", "start": "2021-01-01", "as_of": "2024-06-30"}
+
+
+@pytest.mark.django_db
+class TestAccess:
+    def test_anonymous_is_sent_to_login(self, client):
+        assert client.get(URL).status_code == 302
+
+    @pytest.mark.parametrize("role", ["trainee", "mentor", "training_admin"])
+    def test_other_roles_get_403(self, client, street_east, role):
+        user = UserFactory(roles=[role])
+        client.force_login(user)
+        assert client.get(URL).status_code == 403
+        assert client.get(reverse("analytics:export", args=["headcount", "csv"])).status_code == 403
+
+    def test_menu_item_only_for_hr_roles(self, client, hr_east, training_admin_east):
+        client.force_login(hr_east)
+        assert b"hr-analytics" in client.get("/admin/").content
+        client.force_login(training_admin_east)
+        assert b"hr-analytics" not in client.get("/admin/").content
+
+
+@pytest.mark.django_db
+class TestDashboard:
+    def test_hr_sees_charts_of_their_subtree(self, client, people, hr_east):
+        client.force_login(hr_east)
+        response = client.get(URL, QUERY)
+        assert response.status_code == 200
+        charts = {c["id"]: c for c in response.context["charts"]}
+        assert set(charts) == {"headcount", "funnel", "km_category", "cohorts", "reasons"}
+        headcount = charts["headcount"]["table"]["rows"]
+        # East only: 4 hired in 2021, 2 left in 2023.
+        assert [r[0] for r in headcount] == ["2021", "2022", "2023", "2024"]
+        assert headcount[0][4] == 4 and headcount[2][5] == 2
+        html = response.content.decode()
+        assert "西苑街道" not in html
+        assert "/hr/plotly.min.js?v=" in html
+        assert "cdn" not in html.lower()
+        assert not response.context["cached"]
+        assert "computed_at" in response.context
+
+    def test_second_load_is_cached_and_refresh_recomputes(self, client, people, hr_east):
+        client.force_login(hr_east)
+        first = client.get(URL, QUERY).context["computed_at"]
+        again = client.get(URL, QUERY)
+        assert again.context["cached"] and again.context["computed_at"] == first
+        fresh = client.get(URL, {**QUERY, "refresh": "1"})
+        assert not fresh.context["cached"]
+
+    def test_unit_outside_scope_is_404(self, client, people, hr_east):
+        client.force_login(hr_east)
+        # S0201 is not even offered as a choice, so the form is invalid; a forged value never reaches the data.
+        response = client.get(URL, {**QUERY, "unit": "S0201"})
+        assert response.status_code == 200 and response.context["charts"] == []
+
+    def test_bad_dates_show_the_form_error(self, client, people, hr_east):
+        client.force_login(hr_east)
+        response = client.get(URL, {**QUERY, "start": "2025-01-01", "as_of": "2024-01-01"})
+        assert response.status_code == 200 and response.context["charts"] == []
+        assert response.context["form"].errors
+
+    def test_leader_and_superuser(self, client, people, leader_east, superuser):
+        client.force_login(leader_east)
+        assert client.get(URL, QUERY).status_code == 200
+        client.force_login(superuser)
+        response = client.get(URL, {**QUERY, "unit": "S0201"})
+        rows = {c["id"]: c for c in response.context["charts"]}["headcount"]["table"]["rows"]
+        assert rows[0][4] == 4
+
+
+@pytest.mark.django_db
+class TestExports:
+    def test_csv_obeys_scope(self, client, people, hr_east):
+        client.force_login(hr_east)
+        response = client.get(reverse("analytics:export", args=["funnel", "csv"]), QUERY)
+        assert response.status_code == 200
+        text = response.content.decode("utf-8-sig")
+        assert "东华街道" in text and "西苑街道" not in text
+        assert response["Content-Disposition"].startswith("attachment;")
+
+    def test_xlsx(self, client, people, hr_east):
+        client.force_login(hr_east)
+        response = client.get(reverse("analytics:export", args=["headcount", "xlsx"]), QUERY)
+        ws = load_workbook(io.BytesIO(response.content)).active
+        rows = list(ws.values)
+        assert len(rows) == 5 and rows[1][0] == "2021" and rows[1][4] == 4
+
+    def test_unknown_chart_404(self, client, people, hr_east):
+        client.force_login(hr_east)
+        assert client.get(reverse("analytics:export", args=["nope", "csv"]), QUERY).status_code == 404
+
+
+def test_plotly_js_served_from_the_package_with_long_cache(client, db):
+    response = client.get(reverse("analytics:plotly_js"))
+    assert response.status_code == 200
+    assert "max-age=31536000" in response["Cache-Control"]
+    body = b"".join(response.streaming_content)
+    assert len(body) > 1_000_000 and b"plotly" in body[:2000].lower()
