@@ -251,6 +251,26 @@ def test_demo_logins_roles_scopes_and_passwords(client):
 
 
 @pytest.mark.django_db
+def test_officers_changed_is_sent_once_for_new_officers():
+    from cms.signals import officers_changed
+
+    sent = []
+
+    def receiver(sender, officer_ids, **kwargs):
+        sent.append(list(officer_ids))
+
+    officers_changed.connect(receiver)
+    try:
+        _seed()
+        assert len(sent) == 1 and sorted(sent[0]) == sorted(Officer.objects.values_list("pk", flat=True))
+        sent.clear()
+        _seed()
+        assert sent == []  # nothing new, so higher apps are not told anything changed
+    finally:
+        officers_changed.disconnect(receiver)
+
+
+@pytest.mark.django_db
 def test_second_run_changes_nothing():
     assert "nothing to change" not in _seed()
     counts = {

@@ -4,8 +4,8 @@ import unicodedata
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cms.demo import DEMO_LOGINS, DEMO_PASSWORD
 
@@ -30,19 +30,27 @@ def _pad(text: str, width: int) -> str:
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Print the demo logins (one per role) with their password and the page to open.")
+    help = _("Print the demo logins (one per role) with their password and the page to open.")
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--base-url",
             default="http://127.0.0.1:8000",
-            help=gettext_lazy("Address the site is served on (default: %(default)s)."),
+            help=_("Address the site is served on (default: %(default)s)."),
         )
 
     def handle(self, *args, base_url, **options):
         from cms.models import Officer, UserScope
 
-        users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_LOGINS)}
+        try:
+            users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_LOGINS)}
+        except DatabaseError as exc:
+            raise CommandError(
+                _(
+                    "The database is not ready (%(error)s). Run “python manage.py migrate” and “seed_demo” first."
+                )
+                % {"error": exc}
+            ) from exc
         missing = [name for name in DEMO_LOGINS if name not in users or not users[name].has_usable_password()]
         if missing:
             raise CommandError(

@@ -9,7 +9,6 @@ import time
 from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cms import demo
 
@@ -31,7 +30,7 @@ def _find_module(name: str):
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    help = _(
         "Load the demo city 示范市 (districts, street offices, officers with five years of employment history, "
         "mentors, posts and one login per role), then the demo data of exams, courses, mentorship and analytics. "
         "Deterministic and idempotent: running it again changes nothing."
@@ -41,7 +40,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--skip-apps",
             action="store_true",
-            help=gettext_lazy("Only load units, people and demo logins; skip the other apps' demo data."),
+            help=_("Only load units, people and demo logins; skip the other apps' demo data."),
         )
 
     def handle(self, *args, skip_apps=False, verbosity=1, **options):
