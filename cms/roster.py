@@ -89,6 +89,7 @@ MESSAGES = {
     "missing_column": _("Required column “%(column)s” is missing."),
     "duplicate_column": _("Column “%(column)s” appears more than once."),
     "no_scope": _("Your account has no unit in charge, so it cannot import any rows."),
+    "not_allowed": _("The account that uploaded this file may no longer import rosters."),
     "required": _("“%(column)s” is required."),
     "too_long": _("“%(column)s” is longer than %(max)s characters."),
     "bad_date": _(
@@ -686,6 +687,7 @@ class Scope:
     path: str | None = None
     label: str = ""
     nothing: bool = False  # an account without a unit in charge
+    denied: bool = False  # an account that may not import at all (any more)
 
     def covers(self, unit_path: str) -> bool:
         if self.nothing:
@@ -780,7 +782,9 @@ def plan_import(rows: list[RosterRow], state: StoredState, *, scope: Scope, row_
         errors.append(RosterError(row.row, error_code, params))
         bad_rows.add(row.row)
 
-    if scope.nothing:
+    if scope.denied:
+        errors.append(RosterError(None, "not_allowed"))
+    elif scope.nothing:
         errors.append(RosterError(None, "no_scope"))
 
     # Duplicates and names, in file order.

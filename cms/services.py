@@ -420,11 +420,15 @@ def roster_run(*, roster_import_id: int) -> RosterImport:
             )
             if record.is_finished or record.confirmed_at is None:
                 return record
+            actor = record.uploaded_by
+            # The uploader's rights are checked again: they may have been removed since the preview.
+            scope = roster_scope(actor) if can_import_roster(actor) else Scope(nothing=True, denied=True)
             result = roster_import(
-                actor=record.uploaded_by,
+                actor=actor,
                 file_name=record.file_name,
                 data=bytes(record.content),
                 record=record,
+                scope=scope,
             )
             record.status = RosterImport.Status.DONE if result.ok else RosterImport.Status.FAILED
             record.finished_at = timezone.now()

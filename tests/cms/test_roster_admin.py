@@ -271,3 +271,16 @@ def test_new_unit_created_through_admin_in_scope(client, hr_east, units, django_
     street = make_unit("D0101", "unused")  # returns the existing unit with that code
     assert street.name == "新建街道" and street.get_parent() == units["east"]
     assert Officer.objects.get(employee_no="E010").unit == street
+
+
+def test_task_rechecks_the_uploaders_rights(client, hr_east, units, django_capture_on_commit_callbacks):
+    client.force_login(hr_east)
+    upload(client, (HEADER + "E020,东人,示范市/东城区/东华街道,专职安监员,2024-01-01,,,\n").encode())
+    record = RosterImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("cms_roster:preview", args=[record.pk]))
+    hr_east.groups.clear()  # no longer HR when the worker picks the task up
+    assert run_roster_import(record.pk) == RosterImport.Status.FAILED
+    record.refresh_from_db()
+    assert [e["code"] for e in record.report["errors"]] == ["not_allowed"]
+    assert not Officer.objects.filter(employee_no="E020").exists()
