@@ -13,6 +13,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cms import audit
@@ -633,7 +634,7 @@ def _ensure_posts(units, specialties) -> int:
     return created
 
 
-def seed(*, stdout, rng: random.Random | None = None, verbosity: int = 1) -> dict[str, int]:
+def seed(*, stdout, rng: random.Random | None = None) -> dict[str, int]:
     """Load the demo city. Call inside a transaction; creates only what is missing. Returns what it created."""
     from cms.models import Officer, Specialty
     from cms.signals import officers_changed
@@ -667,4 +668,14 @@ def seed(*, stdout, rng: random.Random | None = None, verbosity: int = 1) -> dic
         )
     if officer_ids:
         officers_changed.send(sender=Officer, officer_ids=officer_ids)
+    if any(summary.values()):
+        stdout.write(
+            gettext(
+                "Demo city: created %(units)d units, %(officers)d officers with %(spells)d employment spells, "
+                "%(posts)d posts, %(role_memberships)d role memberships; %(demo_logins)d demo logins updated."
+            )
+            % summary
+        )
+    else:
+        stdout.write(gettext("Demo city already loaded; nothing to change."))
     return summary

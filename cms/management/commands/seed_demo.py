@@ -47,17 +47,7 @@ class Command(BaseCommand):
         out = self.stdout if verbosity > 0 else OutputWrapper(io.StringIO())
         started = time.monotonic()
         with transaction.atomic():
-            summary = demo.seed(stdout=out, rng=random.Random(demo.SEED), verbosity=verbosity)
-        if any(summary.values()):
-            out.write(
-                _(
-                    "Demo city: created %(units)d units, %(officers)d officers with %(spells)d employment spells, "
-                    "%(posts)d posts, %(role_memberships)d role memberships; %(demo_logins)d demo logins updated."
-                )
-                % summary
-            )
-        else:
-            out.write(_("Demo city already loaded; nothing to change."))
+            demo.seed(stdout=out, rng=random.Random(demo.SEED))
         if not skip_apps:
             for name, app_seed in APP_SEEDS:
                 module = _find_module(name)
