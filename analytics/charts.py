@@ -157,9 +157,13 @@ def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str], *, window
         x = [round(float(v), 3) for v in grid]
         for y, name, dash, colour, legend in (
             ([pooled] * len(grid), _("City-wide rate"), "solid", "#444", True),
+            # xgettext:no-python-format
             (hi95, _("95% limits"), "dash", PALETTE[3], True),
+            # xgettext:no-python-format
             (lo95, _("95% limits"), "dash", PALETTE[3], False),
+            # xgettext:no-python-format
             (hi998, _("99.8% limits"), "dot", PALETTE[1], True),
+            # xgettext:no-python-format
             (lo998, _("99.8% limits"), "dot", PALETTE[1], False),
         ):
             data.append(
@@ -181,7 +185,9 @@ def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str], *, window
         _("Average headcount"),
         _("Leavers"),
         _("Turnover rate"),
+        # xgettext:no-python-format
         _("95% lower limit"),
+        # xgettext:no-python-format
         _("95% upper limit"),
         _("Assessment"),
     ]
@@ -249,6 +255,7 @@ def km_curves(
                 "hoverinfo": "skip",
                 "showlegend": False,
                 "legendgroup": name,
+                # xgettext:no-python-format
                 "name": _("95% band"),
             }
         )

@@ -160,8 +160,8 @@ class TestTurnoverCommand:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--period", "month", "--from", "2024-02-30"], "Invalid date for --from"),
-            (["--period", "month", "--from", "2024-03-01", "--to", "2024-01-01"], "after"),
+            (["--period", "month", "--from", "2024-02-30"], "2024-02-30"),
+            (["--period", "month", "--from", "2024-03-01", "--to", "2024-01-01"], "2024-03-01"),
             (["--period", "month", "--unit", "NOPE"], "NOPE"),
             (["--period", "week"], "invalid choice"),
             (["--period", "month", "--by", "cohort"], "invalid choice"),
@@ -246,8 +246,8 @@ class TestRetentionCommand:
     [
         (["turnover", "--period", "week", "--format", "json"], 2, "invalid choice"),
         (["retention", "--format", "yaml"], 2, "invalid choice"),
-        (["turnover", "--period", "month", "--format", "csv", "--unit", "NOPE"], 1, "No unit with code NOPE"),
-        (["retention", "--format", "json", "--as-of", "2024-02-30"], 1, "Invalid date for --as-of"),
+        (["turnover", "--period", "month", "--format", "csv", "--unit", "NOPE"], 1, "NOPE"),
+        (["retention", "--format", "json", "--as-of", "2024-02-30"], 1, "2024-02-30"),
     ],
 )
 def test_bad_arguments_exit_non_zero(args, code, message, capsys):
@@ -258,6 +258,16 @@ def test_bad_arguments_exit_non_zero(args, code, message, capsys):
     captured = capsys.readouterr()
     assert message in captured.err
     assert captured.out == ""
+
+
+@pytest.mark.django_db
+def test_error_messages_are_translated():
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(CommandError, match="没有代码为 NOPE 的单位"):
+        run("turnover", "--period", "month", "--unit", "NOPE", "--format", "json")
+    with translation.override("en"), pytest.raises(CommandError, match="No unit with code NOPE"):
+        run("turnover", "--period", "month", "--unit", "NOPE", "--format", "json")
 
 
 def test_help_lists_the_interface():

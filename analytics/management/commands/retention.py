@@ -10,6 +10,7 @@ from analytics.management.commands._common import parse_date, write_output
 
 class Command(BaseCommand):
     help = _(
+        # xgettext:no-python-format
         "Kaplan–Meier tenure survival (95% Greenwood bands on the log(−log) scale) and median tenure, for the "
         "whole city or per staff category, unit (rolled up over the subtree) or hire cohort."
     )
