@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse, reverse_lazy
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
@@ -188,19 +188,19 @@ class RosterTemplateView(RosterPermissionMixin, View):
         from openpyxl.worksheet.datavalidation import DataValidation
 
         hints = {
-            "employee_no": _t("# Required and unique; this instruction row is ignored"),
-            "name": _t("Required"),
-            "unit": _t("Required, e.g. 示范市/东城区/东华街道 (missing units are created)"),
-            "unit_code": _t("Optional: code of the last unit in the path"),
+            "employee_no": "# " + gettext("Required and unique; this instruction row is ignored"),
+            "name": gettext("Required"),
+            "unit": gettext("Required, e.g. 示范市/东城区/东华街道 (missing units are created)"),
+            "unit_code": gettext("Optional: code of the last unit in the path"),
             "staff_category": "/".join(labels[0] for labels in STAFF_CATEGORIES.values()),
-            "hire_date": _t("Required, e.g. 2024-03-01"),
-            "leave_date": _t("Only when the spell has ended"),
+            "hire_date": gettext("Required, e.g. 2024-03-01"),
+            "leave_date": gettext("Only when the spell has ended"),
             "leave_reason": "/".join(labels[0] for labels in LEAVE_REASONS.values()),
-            "specialties": _t("Separate several with 、"),
-            "phone": _t("Optional"),
+            "specialties": gettext("Separate several with 、"),
+            "phone": gettext("Optional"),
             "education": "/".join(labels[0] for labels in EDUCATIONS.values()),
             "gender": "男/女",
-            "email": _t("Optional; lets the officer reset the password"),
+            "email": gettext("Optional; lets the officer reset the password"),
         }
         workbook = openpyxl.Workbook()
         sheet = workbook.active
