@@ -96,6 +96,11 @@ def main() -> None:
     parser.add_argument("--officers", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="also time the dashboard's chart building (needs Django settings)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     units = make_units(200)
@@ -142,6 +147,26 @@ def main() -> None:
     print("-" * 54)
     for label, fn in cases:
         print(f"{label:<42} {timeit(fn, args.repeat):>10.1f}")
+    if args.dashboard:
+        import datetime
+        import os
+
+        import django
+
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+        django.setup()
+        from analytics import dashboard, selectors
+
+        data = selectors.Dataset(spells, units.assign(name=units["code"]), None)
+        filters = dashboard.Filters(
+            unit=None,
+            category=None,
+            period="month",
+            as_of=datetime.date(2025, 12, 31),
+            start=datetime.date(2016, 1, 1),
+        )
+        label = "dashboard: all 5 charts, no DB/cache"
+        print(f"{label:<42} {timeit(lambda: dashboard.compute(data, filters), args.repeat):>10.1f}")
     tracemalloc.start()
     turnover_month_unit()
     frames.retention(spells, by="unit", as_of=as_of, units=units)
