@@ -562,3 +562,34 @@ def test_officers_changed_signal_sent_once(units):
     finally:
         officers_changed.disconnect(receiver)
     assert len(calls) == 1 and len(calls[0]) == 4
+
+
+def many_rows(n):
+    lines = []
+    for i in range(n):
+        street = "示范市/东城区/东华街道" if i % 2 else "示范市/西城区/西苑街道"
+        lines.append(f"M{i:05d},人员{i},{street},专职安监员,2020-01-01,2021-01-01,内部调动,消防")
+        lines.append(f"M{i:05d},人员{i},{street},专职安监员,2021-01-01,,,消防、法律")
+    return csv_text(*lines)
+
+
+def test_dry_run_queries_do_not_grow_with_rows(units, django_assert_max_num_queries):
+    text = many_rows(300)
+    with django_assert_max_num_queries(8):
+        assert run(text, dry_run=True).ok
+    assert run(text).ok
+    with django_assert_max_num_queries(8):
+        result = run(text, dry_run=True)
+    assert result.report()["officers"] == {"create": 0, "update": 0, "unchanged": 300}
+
+
+def test_command_user_option_sets_actor_and_scope(units, hr_east, tmp_path):
+    roster = tmp_path / "east.csv"
+    roster.write_text(csv_text("E001,东人,示范市/东城区/东华街道,专职安监员,2024-01-01,,,"), encoding="utf-8")
+    call_command("import_roster", str(roster), "--user", "hr_east", stdout=io.StringIO())
+    assert AuditEvent.objects.get(action="cms.roster_import").actor == hr_east
+    west = tmp_path / "west.csv"
+    west.write_text(csv_text("W001,西人,示范市/西城区/西苑街道,专职安监员,2024-01-01,,,"), encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(west), "--user", "hr_east", stderr=io.StringIO())
+    assert not Officer.objects.filter(employee_no="W001").exists()
