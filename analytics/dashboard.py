@@ -15,10 +15,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from analytics import charts, frames, selectors
-from cms.models import LeaveReason
+from cms.models import LeaveReason, Role
 from cms.selectors import scope_unit
 
 CACHE_SECONDS = 60 * 60
+SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
 CACHE_VERSION = 1
 CHART_IDS = ("headcount", "funnel", "km_category", "cohorts", "reasons")
 
@@ -49,7 +50,7 @@ def _cache_key(user, filters: Filters) -> str:
     return f"analytics:dashboard:v{CACHE_VERSION}:{hashlib.sha1(raw.encode()).hexdigest()}"
 
 
-def dashboard(user, filters: Filters, *, refresh: bool = False) -> dict:
+def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = CACHE_SECONDS) -> dict:
     """{"computed_at": iso datetime, "charts": {id: {"title", "figure", "table", "note"}}}, from cache if fresh.
 
     Raises selectors.UnknownUnit for a unit outside the user's scope."""
@@ -61,8 +62,36 @@ def dashboard(user, filters: Filters, *, refresh: bool = False) -> dict:
             return hit
     data = selectors.dataset_visible_to(user, unit_code=filters.unit)
     result = {"computed_at": timezone.now().isoformat(), "charts": compute(data, filters), "cached": False}
-    cache.set(key, result, CACHE_SECONDS)
+    cache.set(key, result, timeout)
     return result
+
+
+def refresh_snapshots() -> int:
+    """Nightly: recompute the default dashboard of every scope an HR officer, unit leader or superuser looks at,
+    and keep it until after the next run. Idempotent; returns the number of scopes computed."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+    from django.utils import translation
+
+    users = (
+        get_user_model()
+        .objects.filter(
+            Q(is_superuser=True) | Q(groups__name__in=[Role.HR, Role.UNIT_LEADER]), is_active=True
+        )
+        .distinct()
+        .order_by("pk")
+    )
+    done: set[str] = set()
+    with translation.override(settings.LANGUAGE_CODE):
+        filters = Filters.default()
+        for user in users:
+            key = _cache_key(user, filters)
+            if key in done:
+                continue
+            dashboard(user, filters, refresh=True, timeout=SNAPSHOT_SECONDS)
+            done.add(key)
+    return len(done)
 
 
 def compute(data: selectors.Dataset, filters: Filters) -> dict:

@@ -131,3 +131,18 @@ def test_plotly_js_served_from_the_package_with_long_cache(client, db):
     assert "max-age=31536000" in response["Cache-Control"]
     body = b"".join(response.streaming_content)
     assert len(body) > 1_000_000 and b"plotly" in body[:2000].lower()
+
+
+@pytest.mark.django_db
+def test_nightly_snapshot_fills_the_cache_per_scope(client, people, hr_east, leader_east, superuser):
+    from django_q.models import Schedule
+
+    from analytics.tasks import refresh_dashboard_snapshots
+
+    assert Schedule.objects.filter(
+        name="analytics-dashboard-snapshot", func="analytics.tasks.refresh_dashboard_snapshots"
+    ).exists()
+    assert refresh_dashboard_snapshots() == 2  # the east district (HR and leader share it) and the whole city
+    client.force_login(hr_east)
+    response = client.get(URL)  # default filters: served from the snapshot
+    assert response.status_code == 200 and response.context["cached"]
