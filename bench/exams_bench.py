@@ -298,9 +298,10 @@ class Examinee:
         )
         return status, (time.perf_counter() - t) * 1000
 
-    async def ping(self):
+    async def ping(self, auth=False):
         t = time.perf_counter()
-        status, _ = await self.conn.request("POST", "/exams/ping/", self.cookie, self.csrf, b"{}")
+        path = "/exams/ping/?auth=1" if auth else "/exams/ping/"
+        status, _ = await self.conn.request("POST", path, self.cookie, self.csrf, b"{}")
         return status, (time.perf_counter() - t) * 1000
 
 
@@ -344,7 +345,7 @@ async def closed_loop(examinees, duration, kind):
         nonlocal errors
         while time.perf_counter() < end:
             try:
-                status, ms = await (e.save() if kind == "save" else e.ping())
+                status, ms = await (e.save() if kind == "save" else e.ping(auth=kind == "ping-auth"))
                 latencies.append(ms)
                 if status != 200:
                     errors += 1
@@ -469,7 +470,7 @@ def main():
             # 2b. start through gunicorn (fresh officers' attempts are closed first)
             close_open_attempts(exam)
             http_times = []
-            for o, (cookie, csrf) in list(zip(officers, cookies, strict=True))[40:70]:
+            for cookie, csrf in cookies[40:70]:
                 status, ms = http_start(port, exam.pk, cookie, csrf)
                 if status != 302:
                     raise RuntimeError(f"start returned {status}")
@@ -514,13 +515,26 @@ def main():
                     f"{len(clients)} clients, {save_err} errors",
                 )
             )
+            auth_rps, auth_lat, auth_err = asyncio.run(
+                closed_loop(clients, args.saturation_seconds, "ping-auth")
+            )
             rows.append(
                 (
                     "bare endpoint saturation (req/s)",
                     ping_rps,
                     pct(ping_lat, 95),
                     "",
-                    f"ratio {save_rps / ping_rps if ping_rps else float('nan'):.2f}, {ping_err} errors",
+                    f"autosave/bare {save_rps / ping_rps if ping_rps else float('nan'):.2f}, {ping_err} errors",
+                )
+            )
+            rows.append(
+                (
+                    "bare + session user saturation (req/s)",
+                    auth_rps,
+                    pct(auth_lat, 95),
+                    "",
+                    f"autosave/bare+auth {save_rps / auth_rps if auth_rps else float('nan'):.2f}, "
+                    f"{auth_err} errors",
                 )
             )
         finally:

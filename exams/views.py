@@ -203,6 +203,7 @@ def attempt_page(request, attempt_id):
         "saveUrl": reverse("exams:attempt_save", args=[attempt.pk]),
         "blurUrl": reverse("exams:attempt_blur", args=[attempt.pk]),
         "resultUrl": reverse("exams:attempt_result", args=[attempt.pk]),
+        "submitUrl": reverse("exams:attempt_submit", args=[attempt.pk]),
         "remaining": _remaining(attempt),
         "current": current,
         "strings": strings,

@@ -343,3 +343,32 @@ def test_concurrent_starts_make_one_attempt(trainee, bank):
     assert not errors
     assert len(set(results)) == 1
     assert Attempt.objects.filter(officer=trainee, exam=exam).count() == 1
+
+
+def test_cached_draw_pool_follows_question_changes(trainee, other_trainee):
+    bank = make_bank(questions=[], n_single=3)
+    exam = make_exam(bank, rules=[{"count": 3}], attempts_allowed=0)
+    first = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    assert first.responses.count() == 3
+    q = Question.objects.filter(bank=bank).first()
+    q.status = Question.Status.DRAFT
+    q.save()  # unpublishing bumps the bank's revision: the cached pool of 3 is stale
+    with pytest.raises(services.ExamError):
+        services.start_attempt(exam=exam, officer=other_trainee, by=other_trainee.user)
+
+
+def test_start_attempt_query_count_is_bounded(trainee, django_assert_max_num_queries):
+    bank = make_bank(questions=[], n_single=120)
+    exam = make_exam(bank, rules=[{"count": 100}])
+    with django_assert_max_num_queries(40):
+        attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    assert attempt.responses.count() == 100
+
+
+def test_autosave_query_count(trainee, bank, django_assert_max_num_queries):
+    exam = objective_exam(bank)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    with django_assert_max_num_queries(2):
+        assert services.save_answer(
+            attempt_id=attempt.pk, user_id=trainee.user_id, position=1, raw=0, seq=1
+        ).ok

@@ -182,7 +182,7 @@
   function submitNow() {
     closed = true;
     var body = new FormData(); body.append("csrfmiddlewaretoken", csrf);
-    return fetch(form.action.replace(/form\/$/, "submit/"), {method: "POST", credentials: "same-origin", body: body,
+    return fetch(cfg.submitUrl, {method: "POST", credentials: "same-origin", body: body,
       headers: {"Accept": "application/json"}})
       .then(function () { window.location.href = cfg.resultUrl; })
       .catch(function () { window.location.href = cfg.resultUrl; });
