@@ -296,7 +296,7 @@ class LessonProgress(models.Model):
         Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="+"
     )
     lesson = models.ForeignKey(
-        LessonPage, verbose_name=_("Lesson"), on_delete=models.CASCADE, related_name="progress"
+        LessonPage, verbose_name=_("Lesson"), on_delete=models.CASCADE, related_name="progress_rows"
     )
     course = models.ForeignKey(
         CoursePage, verbose_name=_("Course"), on_delete=models.CASCADE, related_name="+", db_index=True

@@ -182,7 +182,7 @@ def course_outline(course: CoursePage, user) -> dict:
         "percent": percent,
         "quiz_passed": quiz_passed,
         "missing_prerequisites": missing_prerequisites(officer, course) if officer else [],
-        "prerequisites": list(course.prerequisites.live()),
+        "prerequisites": [p for p in course.prerequisites.all() if p.live],
         "can_self_enrol": bool(officer and not enrolment and course.is_open),
     }
 
