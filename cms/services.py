@@ -414,7 +414,7 @@ def roster_run(*, roster_import_id: int) -> RosterImport:
     try:
         with transaction.atomic():
             record = (
-                RosterImport.objects.select_for_update()
+                RosterImport.objects.select_for_update(of=("self",))
                 .select_related("uploaded_by")
                 .get(pk=roster_import_id)
             )

@@ -449,7 +449,10 @@ def test_dry_run_writes_nothing(units):
     assert "4" in out.getvalue()
 
 
-def test_command_exits_non_zero_with_messages_on_stderr(units, tmp_path, capsys):
+def test_command_exits_non_zero_with_messages_on_stderr(units, tmp_path, capsys, monkeypatch):
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # run_from_argv closes the test's connection
     bad = tmp_path / "bad.csv"
     bad.write_text(csv_text("B004,丁,示范市/东城区/东华街道,临时工,2024-03-01,,,"), encoding="utf-8")
     with pytest.raises(SystemExit) as exit_info:
