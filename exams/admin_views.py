@@ -284,7 +284,7 @@ def _results_xlsx(exam, attempts):
             str(h)
             for h in (
                 _("Employee number"),
-                _("Name"),
+                _("Full name"),
                 _("Unit"),
                 _("Attempt number"),
                 _("Status"),

@@ -281,3 +281,12 @@ def test_my_training_section_and_nav(client, trainee, bank):
     client.force_login(trainee.user)
     body = client.get(reverse("my_training")).content.decode()
     assert 'id="exams-section"' in body and reverse("exams:exam_list") in body
+
+
+def test_pages_are_chinese(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 2}])
+    client.force_login(trainee.user)
+    assert "我的考试" in client.get(reverse("exams:exam_list")).content.decode()
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    body = client.get(reverse("exams:attempt", args=[attempt.pk])).content.decode()
+    assert "交卷" in body and "答题卡" in body
