@@ -18,3 +18,7 @@ def register_hr_analytics_menu_item():
     return HRAnalyticsMenuItem(
         _("HR analytics"), reverse("analytics:dashboard"), name="hr-analytics", icon_name="table", order=900
     )
+
+
+# The selection board registers its own menu item.
+from analytics import board_hooks  # noqa: E402,F401

@@ -1,0 +1,152 @@
+"""Selection boards (择优选用) and appointment decisions (任用决定)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cms.models import Officer, Post, Unit
+
+COMPONENT_LABELS = {
+    "self_study": _("Self-study completion"),
+    "timeliness": _("Self-study on time"),
+    "training": _("Centralized training assessment"),
+    "exam": _("Must-know exam score"),
+    "mentor_evaluation": _("Mentor evaluations"),
+    "milestones_on_time": _("Milestones signed off on time"),
+}
+
+
+class SelectionBoard(models.Model):
+    """A round of choosing the best candidates, with its own weights."""
+
+    title = models.CharField(_("Title"), max_length=200)
+    unit = models.ForeignKey(Unit, verbose_name=_("Unit"), on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(
+        "mentorship.Programme",
+        verbose_name=_("Programme cohort"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Candidates: apprentices of this programme hired in the period below."),
+    )
+    hired_from = models.DateField(_("Hired from"), null=True, blank=True)
+    hired_to = models.DateField(_("Hired to"), null=True, blank=True)
+    candidates = models.ManyToManyField(
+        Officer,
+        verbose_name=_("Other candidates"),
+        blank=True,
+        related_name="+",
+        help_text=_("Any officers to add to the cohort."),
+    )
+    w_self_study = models.DecimalField(
+        COMPONENT_LABELS["self_study"],
+        max_digits=5,
+        decimal_places=2,
+        default=15,
+        validators=[MinValueValidator(0)],
+    )
+    w_timeliness = models.DecimalField(
+        COMPONENT_LABELS["timeliness"],
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(0)],
+    )
+    w_training = models.DecimalField(
+        COMPONENT_LABELS["training"],
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        validators=[MinValueValidator(0)],
+    )
+    w_exam = models.DecimalField(
+        COMPONENT_LABELS["exam"],
+        max_digits=5,
+        decimal_places=2,
+        default=25,
+        validators=[MinValueValidator(0)],
+    )
+    w_mentor_evaluation = models.DecimalField(
+        COMPONENT_LABELS["mentor_evaluation"],
+        max_digits=5,
+        decimal_places=2,
+        default=20,
+        validators=[MinValueValidator(0)],
+    )
+    w_milestones_on_time = models.DecimalField(
+        COMPONENT_LABELS["milestones_on_time"],
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        validators=[MinValueValidator(0)],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("Created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Selection board")
+        verbose_name_plural = _("Selection boards")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return {key: float(getattr(self, f"w_{key}")) for key in COMPONENT_LABELS}
+
+
+class AppointmentDecision(models.Model):
+    """HR's decision on one candidate. Final: a change is a new decision; the latest one stands."""
+
+    class Outcome(models.TextChoices):
+        APPOINT = "appoint", _("Appoint to a post")
+        EXTEND = "extend", _("Extend probation")
+        NOT_APPOINT = "not_appoint", _("Do not appoint")
+
+    board = models.ForeignKey(
+        SelectionBoard, verbose_name=_("Selection board"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Candidate"), on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("Decision"), max_length=20, choices=Outcome.choices)
+    post = models.ForeignKey(
+        Post, verbose_name=_("Post"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rationale = models.TextField(_("Rationale"))
+    score = models.DecimalField(
+        _("Composite score at the time"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("Decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Appointment decision")
+        verbose_name_plural = _("Appointment decisions")
+        ordering = ["decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.officer.name} · {self.get_outcome_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("appointment decisions are final; record a new decision instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("appointment decisions are final; record a new decision instead")

@@ -1,0 +1,61 @@
+"""What mentoring contributes to the shared shell: audit labels, the "我的培训" section, the mentor lookup, nav."""
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from cms.selectors import has_role, officer_of
+from mentorship import selectors
+from mentorship.models import Apprenticeship, Pairing, Submission
+
+AUDIT_ACTIONS = {
+    "mentorship.apprenticeship_start": _("Started programme"),
+    "mentorship.apprenticeship_withdraw": _("Withdrew from programme"),
+    "mentorship.stage_complete": _("Completed stage"),
+    "mentorship.pair": _("Paired mentor"),
+    "mentorship.evidence_submit": _("Submitted milestone evidence"),
+    "mentorship.evidence_approved": _("Signed off milestone"),
+    "mentorship.evidence_returned": _("Returned milestone evidence"),
+    "mentorship.evidence_revoked": _("Withdrew milestone sign-off"),
+    "mentorship.assignment_set": _("Set task"),
+    "mentorship.assignment_report": _("Reported on task"),
+    "mentorship.assignment_review": _("Reviewed task"),
+    "mentorship.evaluation": _("Recorded evaluation"),
+}
+
+
+def current_mentor(officer):
+    return selectors.current_mentor(officer)
+
+
+def shows_mentoring(user) -> bool:
+    officer = officer_of(user)
+    return officer is not None and (has_role(user, "mentor") or officer.apprenticeships.exists())
+
+
+def my_training_section(request, officer):
+    apprenticeship = (
+        Apprenticeship.objects.filter(officer=officer, status=Apprenticeship.Status.IN_PROGRESS)
+        .select_related("programme", "current_stage")
+        .annotate(open_tasks=Count("assignments", filter=Q(assignments__status__in=["open", "redo"])))
+        .first()
+    )
+    mentored = Pairing.objects.filter(
+        mentor=officer, ended_on__isnull=True, apprenticeship__status=Apprenticeship.Status.IN_PROGRESS
+    )
+    apprentices = mentored.count()
+    if apprenticeship is None and not apprentices:
+        return None
+    pending = (
+        Submission.objects.filter(
+            apprenticeship__in=mentored.values("apprenticeship"), status=Submission.Status.PENDING
+        ).count()
+        if apprentices
+        else 0
+    )
+    return {
+        "template": "mentorship/section.html",
+        "apprenticeship": apprenticeship,
+        "open_tasks": getattr(apprenticeship, "open_tasks", 0),
+        "apprentices": apprentices,
+        "pending": pending,
+    }

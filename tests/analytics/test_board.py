@@ -1,0 +1,151 @@
+"""Selection board: components from real records, scoped access, final audited decisions, xlsx export."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from analytics import board as board_service
+from analytics.models import AppointmentDecision, SelectionBoard
+from cms.models import AuditEvent
+from tests.factories import PostFactory, SpecialtyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def candidates(street_east, make_officer):
+    return [make_officer(street_east, username=f"cand{i}", name=f"候选人{i}") for i in range(3)]
+
+
+@pytest.fixture
+def board(district_east, candidates, hr_east):
+    b = SelectionBoard.objects.create(
+        title="2026年第四季度择优选用",
+        unit=district_east,
+        created_by=hr_east,
+        w_self_study=0,
+        w_timeliness=0,
+        w_training=0,
+        w_exam=1,
+        w_mentor_evaluation=0,
+        w_milestones_on_time=0,
+    )
+    b.candidates.set(candidates)
+    return b
+
+
+def _exam_attempt(officer, percent):
+    from exams.models import Attempt, Exam
+
+    exam, _ = Exam.objects.get_or_create(title="应知应会资格考试", defaults={"is_qualifying": True})
+    now = timezone.now()
+    return Attempt.objects.create(
+        officer=officer,
+        exam=exam,
+        number=Attempt.objects.filter(officer=officer).count() + 1,
+        seed=1,
+        status="graded",
+        started_at=now,
+        deadline=now,
+        percent=Decimal(percent),
+        passed=percent >= 60,
+    )
+
+
+def test_components_come_from_enrolments_sessions_exams_and_evaluations(candidates, city):
+    from wagtail.models import Page
+
+    from courses.models import CoursePage, CurriculumIndexPage, Enrolment
+
+    officer = candidates[0]
+    _exam_attempt(officer, 72)
+    _exam_attempt(officer, 88)
+    home = Page.objects.get(depth=2)
+
+    index = home.add_child(instance=CurriculumIndexPage(title="课程", slug="kc"))
+    course1 = index.add_child(
+        instance=CoursePage(title="安全生产法", slug="c1", summary="s", category="law", study_hours=2)
+    )
+    course2 = index.add_child(
+        instance=CoursePage(title="执法程序", slug="c2", summary="s", category="practice", study_hours=2)
+    )
+    done = timezone.make_aware(datetime.datetime(2026, 3, 1, 10))
+    Enrolment.objects.create(
+        officer=officer,
+        course=course1,
+        due_date=datetime.date(2026, 3, 10),
+        completed_at=done,
+        status="completed",
+    )
+    Enrolment.objects.create(officer=officer, course=course2, due_date=datetime.date(2026, 2, 1))
+    comps = board_service.components_for([officer.pk, candidates[1].pk])
+    assert comps[officer.pk]["exam"] == 88.0  # best non-mock attempt of a qualifying exam
+    assert comps[officer.pk]["self_study"] == 50.0
+    assert comps[officer.pk]["timeliness"] == 100.0
+    assert comps[candidates[1].pk] == dict.fromkeys(comps[officer.pk])  # no data: every part None
+
+
+def test_hr_sees_ranking_and_records_final_decisions(client, board, candidates, hr_east, street_east):
+    _exam_attempt(candidates[2], 95)
+    _exam_attempt(candidates[0], 80)
+    chem = SpecialtyFactory(name="危险化学品")
+    post = PostFactory(title="危化品监管岗", unit=street_east)
+    post.wanted_specialties.add(chem)
+    candidates[2].specialties.add(chem)
+    client.force_login(hr_east)
+    page = client.get(reverse("analytics:board_detail", args=[board.pk])).content.decode()
+    assert page.index("候选人2") < page.index("候选人0")
+    assert "危化品监管岗" in page
+    url = reverse("analytics:board_decide", args=[board.pk, candidates[2].pk])
+    client.post(url, {"outcome": "appoint", "post": post.pk, "rationale": ""})
+    assert not AppointmentDecision.objects.exists()  # a rationale is mandatory
+    client.post(url, {"outcome": "appoint", "post": post.pk, "rationale": "考试成绩第一，特长对口"})
+    client.post(url, {"outcome": "extend", "rationale": "会议决定延长见习期三个月"})
+    decisions = list(AppointmentDecision.objects.order_by("id"))
+    assert [d.outcome for d in decisions] == ["appoint", "extend"]
+    assert board_service.latest_decisions(board)[candidates[2].pk].outcome == "extend"
+    with pytest.raises(ValueError):
+        decisions[0].save()
+    events = AuditEvent.objects.filter(action="analytics.appointment_decision").order_by("id")
+    assert events.count() == 2 and events.last().before == {"outcome": "appoint", "post": post.pk}
+    xlsx = client.get(reverse("analytics:board_export", args=[board.pk]))
+    ws = load_workbook(io.BytesIO(xlsx.content)).active
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+    assert rows[0][1] == "候选人2" and rows[0][0] == 1
+    assert "延长见习期" in " ".join(str(v) for v in rows[0] if v)
+
+
+def test_trainees_and_mentors_get_403(client, board, trainee, street_east, make_officer):
+    mentor = make_officer(street_east, username="m1", roles=("mentor",))
+    for user in (trainee.user, mentor.user):
+        client.force_login(user)
+        assert client.get(reverse("analytics:board_index")).status_code == 403
+        assert client.get(reverse("analytics:board_detail", args=[board.pk])).status_code == 403
+        assert client.get(reverse("analytics:board_export", args=[board.pk])).status_code == 403
+
+
+def test_other_district_hr_gets_404_and_cannot_decide(client, board, candidates, district_west):
+    from tests.factories import make_staff
+
+    hr_west = make_staff("hr_west", "hr", district_west)
+    client.force_login(hr_west)
+    assert client.get(reverse("analytics:board_detail", args=[board.pk])).status_code == 404
+    assert client.get(reverse("analytics:board_export", args=[board.pk])).status_code == 404
+    response = client.post(
+        reverse("analytics:board_decide", args=[board.pk, candidates[0].pk]),
+        {"outcome": "not_appoint", "rationale": "x"},
+    )
+    assert response.status_code == 404
+    assert not AppointmentDecision.objects.exists()
+
+
+def test_leader_sees_only_in_scope_candidates(client, board, other_trainee, leader_east):
+    board.candidates.add(other_trainee)  # west district: outside the board's unit and the leader's scope
+    client.force_login(leader_east)
+    page = client.get(reverse("analytics:board_detail", args=[board.pk])).content.decode()
+    assert "候选人0" in page and "李四" not in page
