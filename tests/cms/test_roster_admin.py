@@ -58,7 +58,8 @@ def test_full_flow_preview_confirm_done(client, superuser, units, django_capture
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         confirmed = client.post(reverse("cms_roster:preview", args=[record.pk]))
-    assert len(callbacks) == 1
+    # The import task, plus whatever higher apps hook onto officers_changed (mentorship starts programmes).
+    assert any("roster_confirm" in getattr(cb, "__qualname__", "") for cb in callbacks)
     assert confirmed["Location"] == reverse("cms_roster:status", args=[record.pk])
     record.refresh_from_db()
     assert record.status == RosterImport.Status.DONE
