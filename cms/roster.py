@@ -217,12 +217,11 @@ def read_table(file_name: str, data: bytes) -> Table:
             raise RosterFileError(
                 [RosterError(None, "file_unreadable", {"kind": "CSV", "detail": str(exc)})]
             ) from exc
+        # The delimiter is whichever of , ; tab the header line uses most (Excel writes ; in some locales).
+        first_line = next((line for line in text.splitlines() if line.strip()), "")
+        delimiter = max([",", ";", "\t"], key=first_line.count)
         try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
             raise RosterFileError(
                 [RosterError(None, "file_unreadable", {"kind": "CSV", "detail": str(exc)})]
