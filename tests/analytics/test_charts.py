@@ -69,3 +69,17 @@ def test_leavers_by_reason():
     out = charts.leavers_by_reason(leavers, {"resigned": "辞职", "retired": "退休"}, bands, {})
     valid(out["figure"])
     assert out["table"]["rows"][0] == ["辞职", 1, 0, 0, 1, 0, 0, 2]
+
+
+def test_long_curves_are_thinned_for_drawing_only():
+    rng = np.random.default_rng(1)
+    durations = rng.integers(1, 5000, 20000)
+    km = frames.kaplan_meier(durations, rng.random(20000) < 0.7)
+    assert len(km.curves) > 1000
+    out = charts.km_curves(km, {}, p_value=None, title="T")
+    line = out["figure"]["data"][2]
+    assert len(line["x"]) <= charts.MAX_CURVE_POINTS + 2
+    # Every drawn value is the exact S(t) at its day.
+    for t, s in list(zip(line["x"], line["y"], strict=True))[1::50]:
+        assert s == pytest.approx(charts.survival_at(km.curves, t))
+    assert out["table"]["rows"][0][1] == 20000
