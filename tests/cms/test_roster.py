@@ -596,3 +596,39 @@ def test_command_user_option_sets_actor_and_scope(units, hr_east, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_roster", str(west), "--user", "hr_east", stderr=io.StringIO())
     assert not Officer.objects.filter(employee_no="W001").exists()
+
+
+def test_imported_officer_cannot_log_in_until_a_password_is_set(client, units):
+    from django.urls import reverse
+
+    run(csv_text("L001,登录人,示范市/东城区/东华街道,专职安监员,2024-01-01,,,"))
+    for password in ("", "L001", "Passw0rd!2026"):
+        response = client.post(
+            reverse("login"), {"username": "L001", "password": password}, REMOTE_ADDR="10.9.0.1"
+        )
+        assert response.status_code == 200 and "_auth_user_id" not in client.session
+    user = Officer.objects.get(employee_no="L001").user
+    user.set_password("Passw0rd!2026")  # what an administrator does
+    user.save()
+    response = client.post(
+        reverse("login"), {"username": "L001", "password": "Passw0rd!2026"}, REMOTE_ADDR="10.9.0.1"
+    )
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Django's PasswordResetForm skips accounts without a usable password; cms.views.PasswordResetView "
+    "needs a form whose get_users() includes them (change requested from the lead). Remove this marker then.",
+)
+def test_imported_officer_with_email_can_set_a_first_password_by_reset(client, units, mailoutbox):
+    from django.urls import reverse
+
+    header = HEADER_ZH + ",邮箱"
+    run(
+        csv_text(
+            "L002,重置人,示范市/东城区/东华街道,专职安监员,2024-01-01,,,,l002@example.com", header=header
+        )
+    )
+    client.post(reverse("password_reset"), {"email": "l002@example.com"})
+    assert len(mailoutbox) == 1 and "l002@example.com" in mailoutbox[0].to
