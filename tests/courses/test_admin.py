@@ -1,0 +1,161 @@
+"""Staff screens: scoped sessions, bulk registration, the attendance grid, sheets and reports with xlsx, and the
+denials (trainees cannot reach them; staff of another district get 404)."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from courses import services
+from courses.models import Attendance, Enrolment, Registration, StudyHoursEntry, TrainingSession
+from tests.factories import make_staff
+
+
+@pytest.fixture
+def west_admin(district_west):
+    return make_staff("tadmin_west", "training_admin", district_west)
+
+
+def test_training_admin_lists_only_sessions_of_their_subtree(
+    client, training_admin_east, west_admin, session, district_west
+):
+    TrainingSession.objects.create(
+        title="西城集训", organizer=district_west, location="x", capacity=5, total_hours=Decimal("6")
+    )
+    client.force_login(training_admin_east)
+    html = client.get("/admin/courses_session/").content.decode()
+    assert "东城区岗前集训" in html and "西城集训" not in html
+    client.force_login(west_admin)
+    assert client.get(f"/admin/courses_session/edit/{session.pk}/").status_code == 404
+    assert client.get(f"/admin/courses/sessions/{session.pk}/roster/").status_code == 404
+    day = session.days.first()
+    assert client.get(f"/admin/courses/sessions/{session.pk}/days/{day.pk}/").status_code == 404
+    assert client.get(f"/learn/days/{day.pk}/qr.png").status_code == 404
+
+
+def test_bulk_registration_and_attendance_grid(
+    client, training_admin_east, session, street_east, make_officer
+):
+    officers = [make_officer(street_east, username=f"g{i}") for i in range(3)]
+    client.force_login(training_admin_east)
+    response = client.post(
+        f"/admin/courses/sessions/{session.pk}/roster/", {"unit": street_east.pk, "staff_category": ""}
+    )
+    assert response.status_code == 302
+    assert Registration.objects.filter(session=session, status="registered").count() == 2
+    assert Registration.objects.filter(session=session, status="waitlisted").count() == 1
+    day = session.days.first()
+    page = client.get(f"/admin/courses/sessions/{session.pk}/days/{day.pk}/")
+    assert page.status_code == 200 and day.checkin_code in page.content.decode()
+    registered = [r.officer for r in Registration.objects.filter(session=session, status="registered")]
+    data = {
+        f"status-{registered[0].pk}": "present",
+        f"status-{registered[1].pk}": "absent",
+        f"score-{registered[0].pk}": "92",
+    }
+    assert client.post(f"/admin/courses/sessions/{session.pk}/days/{day.pk}/", data).status_code == 302
+    assert Attendance.objects.get(day=day, officer=registered[0]).status == "present"
+    assert StudyHoursEntry.objects.get(officer=registered[0]).hours == Decimal("6.00")
+    assert Registration.objects.get(officer=registered[0]).assessment_score == Decimal("92")
+    # A bad score is refused with the officer's name, and nothing is written.
+    bad = {f"status-{registered[1].pk}": "present", f"score-{registered[1].pk}": "120"}
+    response = client.post(f"/admin/courses/sessions/{session.pk}/days/{day.pk}/", bad)
+    assert response.status_code == 200 and registered[1].name in response.content.decode()
+    assert Attendance.objects.get(day=day, officer=registered[1]).status == "absent"
+    qr = client.get(f"/learn/days/{day.pk}/qr.png")
+    assert qr.status_code == 200 and qr["Content-Type"] == "image/png" and qr.content[:4] == b"\x89PNG"
+    sheet = client.get(f"/admin/courses/sessions/{session.pk}/sheet/")
+    assert sheet.status_code == 200 and registered[0].name in sheet.content.decode()
+    xlsx = client.get(f"/admin/courses/sessions/{session.pk}/sheet/?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert len(rows) == 3 and rows[1][0] in {o.name for o in officers}
+
+
+def test_bulk_enrolment_is_idempotent_and_scoped(
+    client, training_admin_east, course, lessons, street_east, street_west, make_officer, other_trainee
+):
+    for i in range(3):
+        make_officer(street_east, username=f"e{i}")
+    client.force_login(training_admin_east)
+    data = {"course": course.pk, "unit": street_east.pk, "staff_category": "", "due_date": "2026-06-30"}
+    client.post("/admin/courses/enrol/", data)
+    client.post("/admin/courses/enrol/", data)
+    assert Enrolment.objects.filter(course=course).count() == 3
+    assert Enrolment.objects.get(officer__user__username="e0").due_date == datetime.date(2026, 6, 30)
+    # A unit outside the admin's scope is not a valid choice.
+    response = client.post("/admin/courses/enrol/", {**data, "unit": street_west.pk})
+    assert response.status_code == 200
+    assert not Enrolment.objects.filter(officer=other_trainee).exists()
+
+
+def test_enrol_category_within_a_unit(
+    course, lessons, street_east, make_officer, training_admin_east, district_east
+):
+    make_officer(street_east, username="aux", staff_category="auxiliary")
+    make_officer(street_east, username="ft", staff_category="full_time")
+    n = services.enrol_category(
+        staff_category="auxiliary", course=course, by=training_admin_east, unit=district_east
+    )
+    assert n == 1 and Enrolment.objects.get().officer.staff_category == "auxiliary"
+
+
+def test_progress_report_counts_by_unit_and_exports(
+    client, hr_east, course, lessons, street_east, make_officer, district_east
+):
+    people = [make_officer(street_east, username=f"p{i}") for i in range(4)]
+    services.enrol_units(unit=district_east, course=course, by=None, due_date=datetime.date(2020, 1, 1))
+    Enrolment.objects.filter(officer=people[0]).update(
+        completed_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), status="completed"
+    )
+    client.force_login(hr_east)
+    response = client.get("/admin/courses/progress/")
+    assert response.status_code == 200
+    row = next(r for r in response.context["report"]["rows"] if r["unit"] == street_east)
+    assert (row["enrolled"], row["completed"], row["overdue"], row["percent"]) == (4, 1, 3, 25.0)
+    xlsx = client.get("/admin/courses/progress/?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert ("东华街道", "S0101", 4, 4, 1, 25, 3) in rows
+
+
+def test_hours_report_and_record_page_for_scoped_staff(client, hr_east, trainee, other_trainee, course):
+    services.sync_hours(
+        officer_id=trainee.pk,
+        source_kind="course",
+        source_id=course.pk,
+        target=Decimal("2"),
+        description=course.title,
+        earned_on=datetime.date.today(),
+    )
+    client.force_login(hr_east)
+    response = client.get("/admin/courses/hours/")
+    html = response.content.decode()
+    assert trainee.name in html and other_trainee.name not in html
+    xlsx = client.get("/admin/courses/hours/?format=xlsx")
+    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    assert rows[1][0] == trainee.name and rows[1][4] == 2
+    assert client.get(f"/learn/record/{trainee.pk}/").status_code == 200
+    assert client.get(f"/learn/record/{other_trainee.pk}/").status_code == 404
+
+
+def test_trainees_cannot_reach_staff_screens(client, trainee, session):
+    client.force_login(trainee.user)
+    for url in (
+        "/admin/courses/progress/",
+        "/admin/courses/hours/",
+        "/admin/courses/enrol/",
+        f"/admin/courses/sessions/{session.pk}/roster/",
+        "/admin/courses_session/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        if response.status_code == 302:
+            assert "/login" in response["Location"] or response["Location"].startswith("/admin/login")
+    assert client.get(f"/learn/days/{session.days.first().pk}/qr.png").status_code == 404
+
+
+def test_unit_leader_sees_reports_but_not_session_management(client, leader_east, session):
+    client.force_login(leader_east)
+    assert client.get("/admin/courses/progress/").status_code == 200
+    assert client.get(f"/admin/courses/sessions/{session.pk}/roster/").status_code in (403, 404)

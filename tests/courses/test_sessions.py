@@ -1,0 +1,156 @@
+"""Centralized training: capacity and the waiting list (also under racing registrations on PostgreSQL),
+eligibility, check-in codes, bulk attendance and the hours it earns."""
+
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from courses import services
+from courses.models import Attendance, Registration, StudyHoursEntry, TrainingDay, TrainingSession
+
+
+def test_capacity_then_waiting_list_then_promotion(
+    session, street_east, make_officer, training_admin_east, django_capture_on_commit_callbacks
+):
+    officers = [make_officer(street_east, username=f"o{i}") for i in range(4)]
+    regs = [services.register(session=session, officer=o, by=training_admin_east) for o in officers]
+    assert [r.status for r in regs] == ["registered", "registered", "waitlisted", "waitlisted"]
+    # Registering again changes nothing.
+    assert services.register(session=session, officer=officers[0], by=training_admin_east).pk == regs[0].pk
+    promoted = services.cancel_registration(registration=regs[1], by=training_admin_east)
+    assert promoted.pk == regs[2].pk and promoted.status == "registered"
+    assert Registration.objects.filter(session=session, status="registered").count() == 2
+    assert officers[2].user.notifications.filter(key=f"courses.promoted.{regs[2].pk}").exists()
+    # Cancelling a waiting-list place promotes nobody.
+    assert services.cancel_registration(registration=regs[3], by=training_admin_east) is None
+
+
+def test_self_registration_needs_an_open_window_and_an_eligible_unit(session, trainee, other_trainee):
+    assert services.register(session=session, officer=trainee, by=trainee.user, self_service=True).status == (
+        "registered"
+    )
+    with pytest.raises(services.CoursesError):
+        services.register(session=session, officer=other_trainee, by=other_trainee.user, self_service=True)
+    session.registration_closes = timezone.now() - datetime.timedelta(minutes=1)
+    session.save()
+    Registration.objects.filter(officer=trainee).update(status="cancelled")
+    with pytest.raises(services.CoursesError):
+        services.register(session=session, officer=trainee, by=trainee.user, self_service=True)
+
+
+def test_bulk_registration_is_idempotent(session, street_east, make_officer, training_admin_east):
+    for i in range(3):
+        make_officer(street_east, username=f"b{i}")
+    from cms.models import Officer
+
+    qs = Officer.objects.filter(unit=street_east)
+    first = services.register_bulk(session=session, officers=qs, by=training_admin_east)
+    assert first == {"registered": 2, "waitlisted": 1, "unchanged": 0}
+    second = services.register_bulk(session=session, officers=qs, by=training_admin_east)
+    assert second == {"registered": 0, "waitlisted": 0, "unchanged": 3}
+
+
+def test_attendance_credits_hours_only_for_days_attended(
+    session, trainee, street_east, make_officer, training_admin_east
+):
+    other = make_officer(street_east, username="att2")
+    for o in (trainee, other):
+        services.register(session=session, officer=o, by=training_admin_east)
+    day1, day2 = session.days.all()
+    services.record_attendance(
+        day=day1,
+        statuses={trainee.pk: "present", other.pk: "absent"},
+        by=training_admin_east,
+        scores={trainee.pk: Decimal("88.5")},
+    )
+    services.record_attendance(
+        day=day2, statuses={trainee.pk: "left_early", other.pk: "excused"}, by=training_admin_east
+    )
+    hours = {o: sum(e.hours for e in StudyHoursEntry.objects.filter(officer=o)) for o in (trainee, other)}
+    assert hours == {trainee: Decimal("12.00"), other: Decimal("0")}
+    assert Registration.objects.get(officer=trainee).assessment_score == Decimal("88.5")
+    # Re-entering the same grid writes nothing new; a correction appends a reversing line.
+    services.record_attendance(day=day1, statuses={trainee.pk: "present"}, by=training_admin_east)
+    assert StudyHoursEntry.objects.filter(officer=trainee).count() == 2
+    services.record_attendance(day=day1, statuses={trainee.pk: "absent"}, by=training_admin_east)
+    lines = list(
+        StudyHoursEntry.objects.filter(officer=trainee, source_id=day1.pk).values_list("hours", flat=True)
+    )
+    assert lines == [Decimal("6.00"), Decimal("-6.00")]
+
+
+def test_attendance_refuses_unregistered_officers_and_bad_statuses(
+    session, trainee, other_trainee, training_admin_east
+):
+    services.register(session=session, officer=trainee, by=training_admin_east)
+    day = session.days.first()
+    with pytest.raises(services.CoursesError):
+        services.record_attendance(day=day, statuses={other_trainee.pk: "present"}, by=training_admin_east)
+    with pytest.raises(services.CoursesError):
+        services.record_attendance(day=day, statuses={trainee.pk: "asleep"}, by=training_admin_east)
+    assert not Attendance.objects.exists()
+
+
+def test_check_in_with_the_days_code(session, trainee, training_admin_east):
+    services.register(session=session, officer=trainee, by=training_admin_east)
+    day = session.days.get(date=timezone.localdate())
+    morning = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 50)))
+    with pytest.raises(services.CoursesError):
+        services.check_in(officer=trainee, day=day, code="000000", now=morning)
+    row = services.check_in(officer=trainee, day=day, code="123456", now=morning)
+    assert row.status == "present"
+    assert StudyHoursEntry.objects.get(officer=trainee).hours == Decimal("6.00")
+    tomorrow = session.days.exclude(pk=day.pk).get()
+    with pytest.raises(services.CoursesError):  # not on the day itself
+        services.check_in(officer=trainee, day=tomorrow, code="654321", now=morning)
+    late = timezone.make_aware(datetime.datetime.combine(tomorrow.date, datetime.time(9, 20)))
+    assert services.check_in(officer=trainee, day=tomorrow, code="654321", now=late).status == "late"
+
+
+def test_hours_split_evenly_when_only_a_total_is_given(session):
+    session.hours_per_day = None
+    session.total_hours = Decimal("10")
+    assert session.hours_for_day() == Decimal("5.00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
+@pytest.mark.django_db(transaction=True)
+def test_racing_registrations_never_exceed_capacity(district_east, street_east, make_officer):
+    from django.db import connections
+
+    session = TrainingSession.objects.create(
+        title="抢报测试",
+        organizer=district_east,
+        location="x",
+        capacity=3,
+        hours_per_day=Decimal("1"),
+        status=TrainingSession.Status.OPEN,
+    )
+    TrainingDay.objects.create(
+        session=session, date=timezone.localdate(), start=datetime.time(9), end=datetime.time(12)
+    )
+    officers = [make_officer(street_east, username=f"race{i}") for i in range(12)]
+    barrier = threading.Barrier(len(officers))
+    errors = []
+
+    def worker(officer):
+        try:
+            barrier.wait()
+            services.register(session=session, officer=officer, by=officer.user, self_service=True)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(o,)) for o in officers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Registration.objects.filter(session=session, status="registered").count() == 3
+    assert Registration.objects.filter(session=session, status="waitlisted").count() == 9
