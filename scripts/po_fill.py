@@ -44,7 +44,11 @@ def main(po_path: str, json_path: str) -> int:
                 else:
                     missing.append(msgid)
         out.append(block)
-    open(po_path, "w", encoding="utf-8").write("\n\n".join(out))
+    text = "\n\n".join(out)
+    # Chinese has one plural form: fix the generic header makemessages writes and drop the second forms.
+    text = re.sub(r'"Plural-Forms: [^"]*"', lambda m: r'"Plural-Forms: nplurals=1; plural=0;\n"', text)
+    text = re.sub(r'\nmsgstr\[1\] ".*"', "", text)
+    open(po_path, "w", encoding="utf-8").write(text)
     for msgid in missing:
         print("MISSING:", msgid)
     return 1 if missing else 0
