@@ -487,7 +487,9 @@ def submit_attempt(*, attempt: Attempt, by, auto: bool = False, now=None) -> Att
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            Attempt.objects.select_for_update().select_related("exam", "officer__unit").get(pk=attempt.pk)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("exam", "officer__unit")
+            .get(pk=attempt.pk)
         )
         if locked.status != Attempt.Status.IN_PROGRESS:
             return locked
@@ -599,7 +601,7 @@ def mark_response(*, response: Response, by, score: Decimal, comment: str = "", 
     if score < 0 or score > response.points:
         raise ExamError(_("The score must be between 0 and %(max)s.") % {"max": response.points})
     attempt = (
-        Attempt.objects.select_for_update()
+        Attempt.objects.select_for_update(of=("self",))
         .select_related("exam", "officer__unit")
         .get(pk=response.attempt_id)
     )
@@ -652,7 +654,7 @@ def regrade_question(*, question: Question, by, now=None) -> int:
             r.save(update_fields=["version"])
             attempt_ids.add(r.attempt_id)
         for attempt in (
-            Attempt.objects.select_for_update()
+            Attempt.objects.select_for_update(of=("self",))
             .select_related("exam", "officer__unit")
             .filter(pk__in=attempt_ids)
         ):

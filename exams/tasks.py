@@ -32,7 +32,11 @@ def run_import_job(job_id: int) -> None:
     from exams.services import import_questions
 
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("bank", "created_by").get(pk=job_id)
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("bank", "created_by")
+            .get(pk=job_id)
+        )
         if job.status in (ImportJob.Status.DONE, ImportJob.Status.RUNNING):
             return
         job.status = ImportJob.Status.RUNNING

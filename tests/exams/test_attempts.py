@@ -372,3 +372,23 @@ def test_autosave_query_count(trainee, bank, django_assert_max_num_queries):
         assert services.save_answer(
             attempt_id=attempt.pk, user_id=trainee.user_id, position=1, raw=0, seq=1
         ).ok
+
+
+def test_expiry_reminders_once_and_expiry(trainee, bank):
+    from cms.models import Notification
+
+    exam = make_exam(
+        bank, rules=[{"question_type": "true_false", "count": 1}], is_qualifying=True, qualification_years=1
+    )
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    services.save_answer(attempt_id=attempt.pk, officer=trainee, position=1, raw="true", seq=1)
+    services.submit_attempt(attempt=attempt, by=trainee.user)
+    q = Qualification.objects.get()
+    soon = q.valid_until - datetime.timedelta(days=30)
+    assert services.send_expiry_reminders(today=soon) == 1
+    assert services.send_expiry_reminders(today=soon) == 0  # never the same notice twice
+    assert Notification.objects.filter(recipient=trainee.user).count() == 1
+    services.send_expiry_reminders(today=q.valid_until + datetime.timedelta(days=1))
+    q.refresh_from_db()
+    assert q.status == Qualification.Status.EXPIRED
+    assert AuditEvent.objects.filter(action="exams.qualification_expire").count() == 1
