@@ -182,6 +182,7 @@ def session_list(request):
     }
     for s in sessions:
         s.my_registration = regs.get(s.pk)
+        s.day_list = [d.date for d in s.days.all()]
     return render(request, "courses/session_list.html", {"sessions": sessions})
 
 
