@@ -767,7 +767,7 @@ def _fmt(date: datetime.date | None) -> str:
     return date.isoformat() if date else "…"
 
 
-def _overlaps(a_hire, a_leave, b_hire, b_leave) -> bool:
+def spells_overlap(a_hire, a_leave, b_hire, b_leave) -> bool:
     """Half-open [hire, leave): a spell ending on the day the next one starts does not overlap it."""
     return (a_leave is None or b_hire < a_leave) and (b_leave is None or a_hire < b_leave)
 
@@ -910,7 +910,7 @@ def plan_import(rows: list[RosterRow], state: StoredState, *, scope: Scope, row_
             for earlier in person_rows[:i]:
                 if earlier.leave_date is None and later.leave_date is None:
                     continue  # reported as several current spells
-                if _overlaps(earlier.hire_date, earlier.leave_date, later.hire_date, later.leave_date):
+                if spells_overlap(earlier.hire_date, earlier.leave_date, later.hire_date, later.leave_date):
                     err(later, "overlap_file", hire=_fmt(later.hire_date), leave=_fmt(later.leave_date),
                         other_row=earlier.row, other_hire=_fmt(earlier.hire_date),
                         other_leave=_fmt(earlier.leave_date))  # fmt: skip
@@ -925,7 +925,7 @@ def plan_import(rows: list[RosterRow], state: StoredState, *, scope: Scope, row_
             for row in person_rows:
                 if spell.leave_date is None and row.leave_date is None:
                     err(row, "several_open_stored", employee_no=employee_no, other_hire=_fmt(spell.hire_date))
-                elif _overlaps(spell.hire_date, spell.leave_date, row.hire_date, row.leave_date):
+                elif spells_overlap(spell.hire_date, spell.leave_date, row.hire_date, row.leave_date):
                     err(row, "overlap_stored", hire=_fmt(row.hire_date), leave=_fmt(row.leave_date),
                         other_hire=_fmt(spell.hire_date), other_leave=_fmt(spell.leave_date),
                         employee_no=employee_no)  # fmt: skip

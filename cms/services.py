@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms import audit
-from cms.models import EmploymentSpell, Officer, Role, RosterImport, Specialty, Unit
+from cms.models import EmploymentSpell, LeaveReason, Officer, Role, RosterImport, Specialty, Unit
 from cms.roster import (
     OfficerPlan,
     Plan,
@@ -28,6 +30,7 @@ from cms.roster import (
     plan_import,
     read_table,
     row_changes,
+    spells_overlap,
 )
 from cms.selectors import scope_unit
 from cms.signals import officers_changed
@@ -36,6 +39,126 @@ logger = logging.getLogger(__name__)
 
 # The preview keeps at most this many per-row lines; the counts always cover every row.
 PREVIEW_ROWS = 2000
+
+
+# --- Employment spells -----------------------------------------------------------
+
+SPELL_FIELDS = ["unit", "staff_category", "hire_date", "leave_date", "leave_reason"]
+
+
+def _check_spell_fits(spell: EmploymentSpell, others) -> None:
+    """A person's spells never overlap and at most one is current (has no leave date)."""
+    for other in others:
+        if other.pk == spell.pk:
+            continue
+        if other.leave_date is None and spell.leave_date is None:
+            raise ValidationError(
+                _("%(officer)s already has a current employment spell since %(hire)s.")
+                % {"officer": spell.officer, "hire": other.hire_date.isoformat()}
+            )
+        if spells_overlap(other.hire_date, other.leave_date, spell.hire_date, spell.leave_date):
+            raise ValidationError(
+                _("The spell overlaps the employment spell %(hire)s – %(leave)s.")
+                % {
+                    "hire": other.hire_date.isoformat(),
+                    "leave": other.leave_date.isoformat() if other.leave_date else "…",
+                }
+            )
+
+
+def _follow_latest_spell(officer: Officer) -> None:
+    """The officer's unit and category are those of their latest spell; active while a spell is open."""
+    spells = list(officer.spells.order_by("hire_date"))
+    if not spells:
+        return
+    latest = spells[-1]
+    officer.unit_id = latest.unit_id
+    officer.staff_category = latest.staff_category
+    officer.status = (
+        Officer.Status.ACTIVE if any(s.leave_date is None for s in spells) else Officer.Status.LEFT
+    )
+    officer.save(update_fields=["unit", "staff_category", "status", "updated_at"])
+
+
+def spell_create(
+    *,
+    actor,
+    officer: Officer,
+    unit: Unit,
+    staff_category: str,
+    hire_date,
+    leave_date=None,
+    leave_reason: str = "",
+) -> EmploymentSpell:
+    """Add an employment spell (a hire, a rehire or a past spell) and bring the officer's record up to date."""
+    with transaction.atomic():
+        officer = Officer.objects.select_for_update().get(pk=officer.pk)
+        spell = EmploymentSpell(
+            officer=officer,
+            unit=unit,
+            staff_category=staff_category,
+            hire_date=hire_date,
+            leave_date=leave_date,
+            leave_reason=leave_reason,
+        )
+        spell.full_clean()
+        _check_spell_fits(spell, officer.spells.all())
+        spell.save()
+        _follow_latest_spell(officer)
+        audit.record(
+            actor=actor, action="cms.spell_create", obj=spell, unit=unit, after=audit.snapshot(spell)
+        )
+        officers_changed.send(sender=Officer, officer_ids=[officer.pk])
+    return spell
+
+
+def spell_close(*, actor, spell: EmploymentSpell, leave_date, leave_reason: str) -> EmploymentSpell:
+    """End a current spell (the officer leaves, or moves on by internal transfer)."""
+    with transaction.atomic():
+        officer = Officer.objects.select_for_update().get(pk=spell.officer_id)
+        spell = EmploymentSpell.objects.select_for_update().get(pk=spell.pk)
+        if spell.leave_date is not None:
+            raise ValidationError(_("This employment spell has already ended."))
+        before = audit.snapshot(spell)
+        spell.leave_date, spell.leave_reason = leave_date, leave_reason
+        spell.full_clean()
+        _check_spell_fits(spell, officer.spells.all())
+        spell.save(update_fields=["leave_date", "leave_reason"])
+        _follow_latest_spell(officer)
+        audit.record(
+            actor=actor,
+            action="cms.spell_update",
+            obj=spell,
+            unit=spell.unit,
+            before=before,
+            after=audit.snapshot(spell),
+        )
+        officers_changed.send(sender=Officer, officer_ids=[officer.pk])
+    return spell
+
+
+def officer_transfer(
+    *, actor, officer: Officer, unit: Unit, date, staff_category: str | None = None
+) -> EmploymentSpell:
+    """An internal transfer: the current spell ends on `date` and a new one starts in `unit` on the same day."""
+    with transaction.atomic():
+        current = officer.spells.select_for_update().filter(leave_date__isnull=True).first()
+        if current is None:
+            raise ValidationError(
+                _("%(officer)s has no current employment spell to transfer.") % {"officer": officer}
+            )
+        if current.unit_id == unit.pk:
+            raise ValidationError(
+                _("%(officer)s already works in %(unit)s.") % {"officer": officer, "unit": unit}
+            )
+        spell_close(actor=actor, spell=current, leave_date=date, leave_reason=LeaveReason.INTERNAL_TRANSFER)
+        return spell_create(
+            actor=actor,
+            officer=officer,
+            unit=unit,
+            staff_category=staff_category or current.staff_category,
+            hire_date=date,
+        )
 
 
 # --- Roster import -------------------------------------------------------------
@@ -267,7 +390,7 @@ def _apply_roster_plan(plan: Plan, *, actor) -> set[int]:
             new_users[officer_plan.employee_no] = user
     if new_users:
         User.objects.bulk_create(list(new_users.values()), batch_size=500)
-        trainee, _ = Group.objects.get_or_create(name=Role.TRAINEE)
+        trainee, _created = Group.objects.get_or_create(name=Role.TRAINEE)
         trainee.user_set.add(*new_users.values())
     email_updates = []
     for officer_plan in changing:
@@ -287,8 +410,8 @@ def _apply_roster_plan(plan: Plan, *, actor) -> set[int]:
             created.append((officer_plan, officer))
         else:
             updated.append((officer_plan, None))
-    existing = Officer.objects.in_bulk([p.stored.id for p, _ in updated])
-    updated = [(p, existing[p.stored.id]) for p, _ in updated]
+    existing = Officer.objects.in_bulk([p.stored.id for p, _officer in updated])
+    updated = [(p, existing[p.stored.id]) for p, _officer in updated]
     for officer_plan, officer in created + updated:
         officer.name = officer_plan.name
         officer.unit = units[unit_ids[officer_plan.unit]]
