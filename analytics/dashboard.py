@@ -22,7 +22,8 @@ from cms.selectors import scope_unit
 CACHE_SECONDS = 60 * 60
 SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
 CACHE_VERSION = 1
-CHART_IDS = ("headcount", "funnel", "km_category", "cohorts", "reasons")
+CHART_IDS = ("headcount", "funnel", "km_category", "cohorts", "reasons", "qualification", "mentoring")
+MENTORING_LANDMARK_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = C
             hit["cached"] = True
             return hit
     data = selectors.dataset_visible_to(user, unit_code=filters.unit)
-    charts_ = compute(data, filters)
+    training = selectors.training_frame(data.spells["officer_id"].unique()) if len(data.spells) else None
+    charts_ = compute(data, filters, training)
     for cid, chart in charts_.items():
         # Serialise once, at compute time: a cached page load then only pastes the ready-made script tags.
         chart["figure_html"] = json_script(chart.pop("figure"), f"figure-{cid}")
@@ -99,8 +101,8 @@ def refresh_snapshots() -> int:
     return len(done)
 
 
-def compute(data: selectors.Dataset, filters: Filters) -> dict:
-    """All dashboard charts for a dataset (no cache, no user)."""
+def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | None = None) -> dict:
+    """All dashboard charts for a dataset (no cache, no user, no queries). ``training``: selectors.training_frame."""
     spells = data.spells
     if filters.category:
         spells = spells[spells["staff_category"] == filters.category]
@@ -189,6 +191,73 @@ def compute(data: selectors.Dataset, filters: Filters) -> dict:
         "title": _("Leavers by reason"),
         "note": _("Leavers from %(start)s to %(end)s by tenure at leaving.")
         % {"start": filters.start, "end": filters.as_of},
+    }
+    out.update(_training_charts(sp, filters, training))
+    return out
+
+
+def _km_with_test(durations, events, groups) -> tuple[frames.KaplanMeier, float | None]:
+    km = frames.kaplan_meier(durations, events, groups)
+    p_value = None
+    if len(km.summary) >= 2 and km.summary["events"].sum() > 0:
+        p_value = frames.logrank(durations, events, groups).p_value
+    return km, p_value
+
+
+def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame | None) -> dict:
+    """Retention against training outcomes, each with its clock started at a landmark (immortal-time bias:
+    an officer must survive until qualifying or being mentored, so counting from hire would flatter both)."""
+    if training is None:
+        training = pd.DataFrame(
+            {
+                "officer_id": np.zeros(0, np.int64),
+                "qualified_on": np.zeros(0, "datetime64[D]"),
+                "exam_percent": np.zeros(0, float),
+                "mentored_from": np.zeros(0, "datetime64[D]"),
+            }
+        )
+    t = frames.tenures(sp, by="none", as_of=filters.as_of).merge(training, on="officer_id", how="left")
+    out = {}
+
+    q = frames.landmark(
+        t.assign(landmark_date=t["qualified_on"]), landmark_col="landmark_date", as_of=filters.as_of
+    )
+    pct = q["exam_percent"].to_numpy(dtype=float)
+    band = np.where(pct >= 85, "85+", np.where(pct >= 70, "70-84", np.where(np.isnan(pct), "none", "<70")))
+    km, p_value = _km_with_test(q["duration"].to_numpy(), q["event"].to_numpy(), band)
+    labels = {
+        "85+": _("Exam score 85 or more"),
+        "70-84": _("Exam score 70–84"),
+        "<70": _("Exam score under 70"),
+        "none": _("Score not recorded"),
+    }
+    out["qualification"] = {
+        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention after qualifying, by exam score")),
+        "title": _("Retention after qualifying, by exam score"),
+        "note": _(
+            "Landmark analysis: the clock starts on each officer's qualification date and only officers still "
+            "employed then are counted, so time before qualifying cannot flatter the qualified."
+        ),
+    }
+
+    m = frames.landmark(t, landmark_days=MENTORING_LANDMARK_DAYS, as_of=filters.as_of)
+    mentored_by = m["mentored_from"].to_numpy(dtype="datetime64[D]")
+    landmark_day = m["landmark_day"].to_numpy().astype("datetime64[D]")
+    was_mentored = ~np.isnat(mentored_by) & (mentored_by <= landmark_day)
+    group = np.where(was_mentored, "mentored", "not_mentored")
+    km, p_value = _km_with_test(m["duration"].to_numpy(), m["event"].to_numpy(), group)
+    labels = {
+        "mentored": _("Mentored within the first %(days)s days") % {"days": MENTORING_LANDMARK_DAYS},
+        "not_mentored": _("Not mentored by day %(days)s") % {"days": MENTORING_LANDMARK_DAYS},
+    }
+    out["mentoring"] = {
+        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention with and without a mentor")),
+        "title": _("Retention with and without a mentor"),
+        "note": _(
+            "Landmark analysis: the clock starts %(days)s days after hire and only officers still employed then are "
+            "counted; the groups are fixed by whether mentoring had started by that day."
+        )
+        % {"days": MENTORING_LANDMARK_DAYS},
     }
     return out
 

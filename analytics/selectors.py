@@ -155,3 +155,34 @@ def category_labels() -> dict[str, str]:
 
 def category_order() -> list[str]:
     return [c.value for c in StaffCategory]
+
+
+def training_frame(officer_ids) -> pd.DataFrame:
+    """Per officer: first qualification date and the exam percent it was earned with, and the date their first
+    mentored apprenticeship started (two queries). Columns: officer_id, qualified_on, exam_percent, mentored_from."""
+    from exams.models import Qualification
+    from mentorship.models import Apprenticeship
+
+    ids = [int(i) for i in set(officer_ids)]
+    quals = pd.DataFrame(
+        list(
+            Qualification.objects.filter(officer_id__in=ids)
+            .order_by("officer_id", "issued_on", "id")
+            .values_list("officer_id", "issued_on", "attempt__percent")
+        ),
+        columns=["officer_id", "qualified_on", "exam_percent"],
+    ).drop_duplicates("officer_id")
+    mentored = pd.DataFrame(
+        list(
+            Apprenticeship.objects.filter(officer_id__in=ids)
+            .order_by("officer_id", "started_on")
+            .values_list("officer_id", "started_on")
+        ),
+        columns=["officer_id", "mentored_from"],
+    ).drop_duplicates("officer_id")
+    out = pd.DataFrame({"officer_id": ids})
+    out = out.merge(quals, on="officer_id", how="left").merge(mentored, on="officer_id", how="left")
+    for col in ("qualified_on", "mentored_from"):
+        out[col] = _dates(out[col].where(out[col].notna(), None).tolist())
+    out["exam_percent"] = pd.to_numeric(out["exam_percent"], errors="coerce").astype(float)
+    return out

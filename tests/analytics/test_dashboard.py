@@ -62,7 +62,15 @@ class TestDashboard:
         response = client.get(URL, QUERY)
         assert response.status_code == 200
         charts = {c["id"]: c for c in response.context["charts"]}
-        assert set(charts) == {"headcount", "funnel", "km_category", "cohorts", "reasons"}
+        assert set(charts) == {
+            "headcount",
+            "funnel",
+            "km_category",
+            "cohorts",
+            "reasons",
+            "qualification",
+            "mentoring",
+        }
         headcount = charts["headcount"]["table"]["rows"]
         # East only: 4 hired in 2021, 2 left in 2023.
         assert [r[0] for r in headcount] == ["2021", "2022", "2023", "2024"]
@@ -146,3 +154,33 @@ def test_nightly_snapshot_fills_the_cache_per_scope(client, people, hr_east, lea
     client.force_login(hr_east)
     response = client.get(URL)  # default filters: served from the snapshot
     assert response.status_code == 200 and response.context["cached"]
+
+
+def test_training_charts_start_the_clock_at_the_landmark():
+    import numpy as np
+    import pandas as pd
+
+    from analytics import frames
+    from analytics.dashboard import Filters, _training_charts
+    from tests.analytics.test_frames import BASIC
+
+    training = pd.DataFrame(
+        {
+            "officer_id": [1, 2, 3],
+            "qualified_on": np.array(["2024-07-01", "2024-03-01", "2024-03-01"], dtype="datetime64[D]"),
+            "exam_percent": [90.0, 95.0, 60.0],
+            "mentored_from": np.array(["2024-02-01", "NaT", "NaT"], dtype="datetime64[D]"),
+        }
+    )
+    filters = Filters(
+        unit=None, category=None, period="year", as_of=dt.date(2024, 12, 31), start=dt.date(2023, 1, 1)
+    )
+    out = _training_charts(frames.prepare(BASIC), filters, training)
+    # Officer 2 "qualified" after leaving: not in the landmark cohort. 1 (90 %) censored, 3 (60 %) left 30 days on.
+    rows = {r[0]: r for r in out["qualification"]["table"]["rows"]}
+    assert set(rows) == {"Exam score 85 or more", "Exam score under 70"} or len(rows) == 2
+    assert sorted((r[1], r[2]) for r in rows.values()) == [(1, 0), (1, 1)]
+    assert "landmark" in out["qualification"]["note"].lower() or "起算" in out["qualification"]["note"]
+    # Day-90 landmark: 1 (mentored from day 31) and 4 (left at day 214) were still employed; 2 and 3 were not.
+    rows = out["mentoring"]["table"]["rows"]
+    assert sorted((r[1], r[2]) for r in rows) == [(1, 0), (1, 1)]

@@ -56,3 +56,12 @@ def test_empty_frames_work_with_the_metrics(db):
     assert len(data.spells) == 0
     t = frames.turnover(data.spells, period="month", start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 31))
     assert t.iloc[0]["start_headcount"] == 0
+
+
+@pytest.mark.django_db
+def test_training_frame_without_training_records(spells, django_assert_max_num_queries):
+    east, west = spells
+    with django_assert_max_num_queries(2):
+        frame = selectors.training_frame([east.pk, west.pk])
+    assert sorted(frame["officer_id"]) == sorted([east.pk, west.pk])
+    assert frame["qualified_on"].isna().all() and frame["mentored_from"].isna().all()
