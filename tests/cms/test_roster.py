@@ -468,6 +468,10 @@ def test_command_errors_for_missing_file_and_unknown_user(units, tmp_path):
         call_command("import_roster", str(tmp_path / "missing.csv"))
     with pytest.raises(CommandError):
         call_command("import_roster", str(GOOD_CSV), "--user", "nobody")
+    UserFactory(username="plain", roles=["trainee"])
+    with pytest.raises(CommandError, match="plain"):
+        call_command("import_roster", str(GOOD_CSV), "--user", "plain")
+    assert not Officer.objects.exists()
 
 
 def test_command_dry_run_with_errors_also_fails(units, tmp_path):

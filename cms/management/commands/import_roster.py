@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cms.roster import format_error
-from cms.services import roster_import
+from cms.services import can_import_roster, roster_import
 
 
 class Command(BaseCommand):
@@ -38,6 +38,11 @@ class Command(BaseCommand):
                 actor = User.objects.get(**{User.USERNAME_FIELD: user})
             except User.DoesNotExist as exc:
                 raise CommandError(_("No user account named “%(username)s”.") % {"username": user}) from exc
+            if not can_import_roster(actor):
+                raise CommandError(
+                    _("The account “%(username)s” may not import rosters (it needs the HR role).")
+                    % {"username": user}
+                )
         result = roster_import(
             actor=actor, file_name=file_path.name, data=file_path.read_bytes(), dry_run=dry_run
         )
