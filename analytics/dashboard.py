@@ -63,7 +63,9 @@ def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = C
             hit["cached"] = True
             return hit
     data = selectors.dataset_visible_to(user, unit_code=filters.unit)
-    training = selectors.training_frame(data.spells["officer_id"].unique()) if len(data.spells) else None
+    training = (
+        selectors.training_frame(data.spell_queryset.values("officer_id")) if len(data.spells) else None
+    )
     charts_ = compute(data, filters, training)
     for cid, chart in charts_.items():
         # Serialise once, at compute time: a cached page load then only pastes the ready-made script tags.

@@ -37,6 +37,7 @@ class Dataset:
     spells: pd.DataFrame
     units: pd.DataFrame
     root: Unit | None
+    spell_queryset: QuerySet[EmploymentSpell] | None = None
 
     def unit_labels(self) -> dict[str, str]:
         return dict(zip(self.units["code"], self.units["name"], strict=True))
@@ -130,7 +131,7 @@ def city_dataset(*, unit_code: str | None = None) -> Dataset:
         units = units.filter(path__startswith=root.path)
         spells = spells.filter(unit__path__startswith=root.path)
     units_df = units_frame(units)
-    return Dataset(spells_frame(spells, units_df), units_df, root)
+    return Dataset(spells_frame(spells, units_df), units_df, root, spells)
 
 
 def dataset_visible_to(user, *, unit_code: str | None = None) -> Dataset:
@@ -146,7 +147,7 @@ def dataset_visible_to(user, *, unit_code: str | None = None) -> Dataset:
         visible = visible.filter(path__startswith=root.path)
     units = units_frame(visible)
     spells = EmploymentSpell.objects.filter(unit__in=visible.values("pk"))
-    return Dataset(spells_frame(spells, units), units, root)
+    return Dataset(spells_frame(spells, units), units, root, spells)
 
 
 def category_labels() -> dict[str, str]:
@@ -157,13 +158,21 @@ def category_order() -> list[str]:
     return [c.value for c in StaffCategory]
 
 
-def training_frame(officer_ids) -> pd.DataFrame:
+def training_frame(officers) -> pd.DataFrame:
     """Per officer: first qualification date and the exam percent it was earned with, and the date their first
-    mentored apprenticeship started (two queries). Columns: officer_id, qualified_on, exam_percent, mentored_from."""
+    mentored apprenticeship started (two queries). Columns: officer_id, qualified_on, exam_percent, mentored_from.
+
+    ``officers`` is a queryset of officer ids (e.g. ``spells.values("officer_id")``, used as a subquery, so a
+    whole city does not travel as a parameter list) or a list of ids."""
     from exams.models import Qualification
     from mentorship.models import Apprenticeship
 
-    ids = [int(i) for i in set(officer_ids)]
+    if isinstance(officers, QuerySet):
+        ids = officers
+        wanted = None
+    else:
+        ids = [int(i) for i in set(officers)]
+        wanted = ids
     quals = pd.DataFrame(
         list(
             Qualification.objects.filter(officer_id__in=ids)
@@ -180,9 +189,13 @@ def training_frame(officer_ids) -> pd.DataFrame:
         ),
         columns=["officer_id", "mentored_from"],
     ).drop_duplicates("officer_id")
-    out = pd.DataFrame({"officer_id": ids})
-    out = out.merge(quals, on="officer_id", how="left").merge(mentored, on="officer_id", how="left")
+    if wanted is None:
+        out = quals.merge(mentored, on="officer_id", how="outer")
+    else:
+        out = pd.DataFrame({"officer_id": wanted})
+        out = out.merge(quals, on="officer_id", how="left").merge(mentored, on="officer_id", how="left")
     for col in ("qualified_on", "mentored_from"):
         out[col] = _dates(out[col].where(out[col].notna(), None).tolist())
     out["exam_percent"] = pd.to_numeric(out["exam_percent"], errors="coerce").astype(float)
-    return out
+    out["officer_id"] = out["officer_id"].astype(np.int64)
+    return out.reset_index(drop=True)

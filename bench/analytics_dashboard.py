@@ -167,7 +167,7 @@ def main() -> None:
     print("-" * 58)
     rows = [
         ("load spells + units frames (2 queries)", lambda: selectors.city_dataset()),
-        ("dashboard data, uncached (load + 5 charts)", lambda: dashboard(user, filters, refresh=True)),
+        ("dashboard data, uncached (load + 7 charts)", lambda: dashboard(user, filters, refresh=True)),
     ]
     for label, fn in rows:
         print(f"{label:<46} {timed(fn, args.repeat):>10.1f}")

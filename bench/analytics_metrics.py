@@ -165,7 +165,7 @@ def main() -> None:
             as_of=datetime.date(2025, 12, 31),
             start=datetime.date(2016, 1, 1),
         )
-        label = "dashboard: all 5 charts, no DB/cache"
+        label = "dashboard: all 7 charts, no DB/cache"
         print(f"{label:<42} {timeit(lambda: dashboard.compute(data, filters), args.repeat):>10.1f}")
     tracemalloc.start()
     turnover_month_unit()

@@ -65,3 +65,11 @@ def test_training_frame_without_training_records(spells, django_assert_max_num_q
         frame = selectors.training_frame([east.pk, west.pk])
     assert sorted(frame["officer_id"]) == sorted([east.pk, west.pk])
     assert frame["qualified_on"].isna().all() and frame["mentored_from"].isna().all()
+
+
+@pytest.mark.django_db
+def test_training_frame_from_a_queryset(spells):
+    from cms.models import EmploymentSpell
+
+    frame = selectors.training_frame(EmploymentSpell.objects.values("officer_id"))
+    assert len(frame) == 0 and str(frame["officer_id"].dtype) == "int64"
