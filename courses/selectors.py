@@ -51,6 +51,37 @@ def curriculum_groups(index_page, user) -> list[dict]:
     return [{"category": labels.get(k, k), "courses": v} for k, v in groups.items()]
 
 
+def search_curriculum(query: str) -> list:
+    """Wagtail search (database backend) over live courses and lessons, followed by substring matches.
+
+    The database backend tokenises on spaces, and Chinese text has none, so a word inside a sentence is found
+    only by the substring pass; the curriculum is small (hundreds of pages), so that pass reads it whole.
+    """
+    from wagtail.models import Page
+
+    query = query.strip()
+    if not query:
+        return []
+    found = list(Page.objects.type(CoursePage, LessonPage).live().specific().search(query))
+    seen = {p.pk for p in found}
+    needle = query.casefold()
+    for page in CoursePage.objects.live().order_by("path"):
+        if (
+            page.pk not in seen
+            and needle in " ".join([page.title, page.summary, *page.objectives]).casefold()
+        ):
+            found.append(page)
+            seen.add(page.pk)
+    for page in LessonPage.objects.live().order_by("path"):
+        if page.pk in seen:
+            continue
+        texts = [page.title, *page.body.stream_block.get_searchable_content(page.body)]
+        if needle in " ".join(str(t) for t in texts).casefold():
+            found.append(page)
+            seen.add(page.pk)
+    return found
+
+
 def _required_lessons_by_course(courses: list[CoursePage]) -> dict[int, list[int]]:
     """Live required lesson ids per course, in one query (lessons are children: path prefix + depth)."""
     if not courses:

@@ -76,10 +76,7 @@ def search(request):
     query = (request.GET.get("q") or "").strip()[:100]
     results = None
     if query:
-        from wagtail.models import Page
-
-        roots = Page.objects.type(CoursePage, LessonPage).live().specific()
-        results = Paginator(list(roots.search(query)), 20).get_page(request.GET.get("page"))
+        results = Paginator(selectors.search_curriculum(query), 20).get_page(request.GET.get("page"))
     from courses.models import CurriculumIndexPage
 
     return render(

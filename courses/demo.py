@@ -1,0 +1,329 @@
+"""Demo data of courses for `seed_demo`: the curriculum pages from courses.demo_content (knowledge checks resolved
+against the YZYH bank by stem), enrolments with realistic progress and hours for the demo trainees, and three
+training sessions (two past with attendance and assessment, one upcoming and open). Idempotent and deterministic."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import GroupPagePermission
+from wagtail.rich_text import RichText
+
+from cms.models import HomePage, Officer, Unit
+from courses import knowledge, services
+from courses.models import (
+    CoursePage,
+    CurriculumIndexPage,
+    Enrolment,
+    LessonPage,
+    LessonProgress,
+    Registration,
+    TrainingDay,
+    TrainingSession,
+)
+
+BANK_CODE = "YZYH"
+INDEX_SLUG = "curriculum"
+OPEN_COURSES = {"hazard-inspection", "confined-space-hot-work"}
+
+
+def _curriculum() -> list[dict]:
+    try:
+        from courses.demo_content import CURRICULUM
+    except ImportError:
+        return []
+    return CURRICULUM
+
+
+def _body(blocks: list) -> list:
+    out = []
+    for block_type, value in blocks:
+        if block_type == "paragraph":
+            out.append(("paragraph", RichText(value)))
+        elif block_type == "knowledge_check":
+            questions = knowledge.questions_by_stem(BANK_CODE, list(value.get("question_stems") or []))
+            if questions:
+                out.append(
+                    (
+                        "knowledge_check",
+                        {
+                            "title": "",
+                            "bank": None,
+                            "category": None,
+                            "questions": questions,
+                            "count": len(questions),
+                        },
+                    )
+                )
+        else:
+            out.append((block_type, value))
+    return out
+
+
+def _publish(parent, page):
+    parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def build_pages(stdout) -> list[CoursePage]:
+    home = HomePage.objects.first()
+    if home is None:
+        stdout.write("courses: no home page, so no curriculum.\n")
+        return []
+    index = CurriculumIndexPage.objects.child_of(home).filter(slug=INDEX_SLUG).first()
+    if index is None:
+        index = _publish(
+            home,
+            CurriculumIndexPage(
+                title="岗前培训课程体系",
+                slug=INDEX_SLUG,
+                intro="新入职安监员岗前自学课程：法律法规、基础理论、执法实务和应急处置。每个课时末尾有知识检测，答对即可完成该课时。",
+            ),
+        )
+    courses = []
+    created_lessons = 0
+    previous = None
+    for data in _curriculum():
+        course = CoursePage.objects.child_of(index).filter(slug=data["slug"]).first()
+        if course is None:
+            course = CoursePage(
+                title=data["title"],
+                slug=data["slug"],
+                summary=data["summary"],
+                category=data["category"],
+                objectives=list(data["objectives"]),
+                study_hours=Decimal(data["study_hours"]),
+                target_categories=list(data["target_categories"]),
+                is_open=data["slug"] in OPEN_COURSES,
+            )
+            index.add_child(instance=course)
+            if previous is not None and data["slug"] == "enforcement-procedure":
+                course.prerequisites.add(previous)
+            course.save_revision().publish()
+        courses.append(course)
+        previous = course
+        for lesson in data["lessons"]:
+            if LessonPage.objects.child_of(course).filter(slug=lesson["slug"]).exists():
+                continue
+            _publish(
+                course,
+                LessonPage(
+                    title=lesson["title"],
+                    slug=lesson["slug"],
+                    estimated_minutes=lesson["minutes"],
+                    body=_body(lesson["body"]),
+                ),
+            )
+            created_lessons += 1
+    _grant_editing(index)
+    stdout.write(f"courses: curriculum with {len(courses)} courses ({created_lessons} new lessons).\n")
+    return courses
+
+
+def _grant_editing(index) -> None:
+    """Training admins edit the curriculum; publishing goes through the default moderation workflow."""
+    group = Group.objects.filter(name="training_admin").first()
+    if group is None:
+        return
+    for codename in ("add_page", "change_page", "publish_page"):
+        permission = Permission.objects.get(content_type__app_label="wagtailcore", codename=codename)
+        GroupPagePermission.objects.get_or_create(group=group, page=index, permission=permission)
+
+
+def _trainees() -> list[Officer]:
+    return list(
+        Officer.objects.filter(user__groups__name="trainee", status=Officer.Status.ACTIVE)
+        .select_related("unit", "user")
+        .prefetch_related("spells")
+        .order_by("employee_no")
+        .distinct()
+    )
+
+
+def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def seed_progress(courses: list[CoursePage], trainees: list[Officer], rng: random.Random, stdout) -> None:
+    """Enrol each trainee in the courses of their category; newly created enrolments get plausible progress."""
+    today = timezone.localdate()
+    lessons_of = {c.pk: list(LessonPage.objects.child_of(c).live().order_by("path")) for c in courses}
+    new = 0
+    for officer in trainees:
+        hired = officer.first_hire_date or today
+        for n, course in enumerate(courses):
+            if course.target_categories and officer.staff_category not in course.target_categories:
+                continue
+            due = hired + datetime.timedelta(days=45 + 15 * n)
+            enrolment, created = Enrolment.objects.get_or_create(
+                officer=officer,
+                course=course,
+                defaults={"source": Enrolment.Source.UNIT, "due_date": due, "enrolled_at": _at(hired, 9)},
+            )
+            if not created:
+                continue
+            new += 1
+            lessons = lessons_of[course.pk]
+            days_in = max((today - hired).days, 0)
+            # Longer-serving trainees are further on; demo_trainee (hired in September) is part-way.
+            expected = min(1.0, days_in / (60 + 20 * n))
+            share = min(1.0, max(0.0, rng.gauss(expected, 0.25)))
+            done = round(share * len(lessons))
+            if officer.user.username == "demo_trainee":
+                done = {0: len(lessons), 1: 2, 2: 1}.get(n, 0)
+            for k, lesson in enumerate(lessons[: done + (1 if done < len(lessons) else 0)]):
+                when = _at(min(today, hired + datetime.timedelta(days=3 + 4 * n + k)), 20, rng.randrange(60))
+                finished = k < done
+                seconds = int(
+                    lesson.estimated_minutes
+                    * 60
+                    * (rng.uniform(0.85, 1.3) if finished else rng.uniform(0.1, 0.5))
+                )
+                LessonProgress.objects.create(
+                    officer=officer,
+                    lesson=lesson,
+                    course=course,
+                    started_at=when,
+                    completed_at=when + datetime.timedelta(seconds=seconds) if finished else None,
+                    seconds_spent=seconds,
+                    reached_end=finished,
+                    last_position=1.0 if finished else 0.4,
+                    last_heartbeat_at=when + datetime.timedelta(seconds=seconds),
+                )
+            if done:
+                Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.IN_PROGRESS)
+            if done == len(lessons) and lessons:
+                enrolment.refresh_from_db()
+                finished_at = (
+                    LessonProgress.objects.filter(officer=officer, course=course)
+                    .order_by("-completed_at")
+                    .values_list("completed_at", flat=True)
+                    .first()
+                )
+                services.evaluate_enrolment(enrolment=enrolment, now=finished_at)
+    stdout.write(f"courses: {new} new enrolments for {len(trainees)} trainees.\n")
+
+
+SESSIONS = [
+    {
+        "title": "2026年秋季新入职安监员岗前集训（第一期）",
+        "organizer": "C01",
+        "location": "示范市应急管理局培训中心二楼报告厅",
+        "capacity": 60,
+        "hours_per_day": Decimal("6"),
+        "first_day": datetime.date(2026, 9, 21),
+        "days": 3,
+        "status": TrainingSession.Status.FINISHED,
+        "courses": ["aqf-duties", "enforcement-procedure"],
+        "description": "岗前集中培训：安全生产法律法规、行政执法程序与文书、现场检查演练，结业考核。",
+    },
+    {
+        "title": "东城区危险化学品和有限空间专项培训",
+        "organizer": "D01",
+        "location": "东城区应急管理局三楼会议室",
+        "capacity": 30,
+        "hours_per_day": Decimal("4"),
+        "first_day": datetime.date(2026, 10, 22),
+        "days": 2,
+        "status": TrainingSession.Status.FINISHED,
+        "courses": ["hazchem-basics", "confined-space-hot-work"],
+        "description": "危险化学品基础知识、有限空间和动火作业检查要点，含现场观摩。",
+    },
+    {
+        "title": "2026年冬季新入职安监员岗前集训（第二期）",
+        "organizer": "C01",
+        "location": "示范市应急管理局培训中心二楼报告厅",
+        "capacity": 40,
+        "hours_per_day": Decimal("6"),
+        "first_day": None,  # two weeks from today, so it stays upcoming
+        "days": 3,
+        "status": TrainingSession.Status.OPEN,
+        "courses": ["hazard-inspection", "accident-reporting-response"],
+        "description": "隐患排查方法、事故报告和应急处置，情景模拟演练。报名截止前可自行取消。",
+    },
+]
+
+
+def seed_sessions(trainees: list[Officer], rng: random.Random, stdout) -> None:
+    today = timezone.localdate()
+    units = {u.code: u for u in Unit.objects.filter(code__in={s["organizer"] for s in SESSIONS})}
+    by_slug = {c.slug: c for c in CoursePage.objects.all()}
+    for spec in SESSIONS:
+        organizer = units.get(spec["organizer"])
+        if organizer is None:
+            continue
+        session = TrainingSession.objects.filter(title=spec["title"]).first()
+        if session is not None:
+            continue
+        first = spec["first_day"] or today + datetime.timedelta(days=14)
+        past = spec["first_day"] is not None
+        session = TrainingSession.objects.create(
+            title=spec["title"],
+            organizer=organizer,
+            location=spec["location"],
+            capacity=spec["capacity"],
+            hours_per_day=spec["hours_per_day"],
+            status=TrainingSession.Status.OPEN,
+            description=spec["description"],
+            registration_opens=_at(first - datetime.timedelta(days=30), 9),
+            registration_closes=_at(first - datetime.timedelta(days=3), 18),
+        )
+        session.courses.set([by_slug[s] for s in spec["courses"] if s in by_slug])
+        days = [
+            TrainingDay.objects.create(
+                session=session,
+                date=first + datetime.timedelta(days=i),
+                start=datetime.time(8, 30),
+                end=datetime.time(17, 0),
+                checkin_code=f"{rng.randrange(10**6):06d}",
+            )
+            for i in range(spec["days"])
+        ]
+        eligible = [
+            o
+            for o in trainees
+            if o.unit.path.startswith(organizer.path) and (o.first_hire_date or today) < first
+        ]
+        if not past:
+            eligible = [o for o in eligible if o.user.username != "demo_trainee"][: spec["capacity"] // 3]
+        for officer in eligible[: spec["capacity"] + 3]:
+            services.register(
+                session=session,
+                officer=officer,
+                by=None,
+                now=session.registration_opens + datetime.timedelta(hours=rng.randrange(1, 400)),
+            )
+        if past:
+            registered = list(
+                Registration.objects.filter(
+                    session=session, status=Registration.Status.REGISTERED
+                ).values_list("officer_id", flat=True)
+            )
+            for day in days:
+                statuses = {}
+                for officer_id in registered:
+                    statuses[officer_id] = rng.choices(
+                        ["present", "late", "left_early", "absent", "excused"], [82, 7, 4, 4, 3]
+                    )[0]
+                services.record_attendance(day=day, statuses=statuses, by=None, now=_at(day.date, 17, 30))
+            scores = {oid: Decimal(str(round(rng.uniform(62, 98) * 2) / 2)) for oid in registered}
+            services.record_attendance(day=days[-1], statuses={}, by=None, scores=scores)
+            session.status = spec["status"]
+            session.save(update_fields=["status"])
+        stdout.write(f"courses: training session {session.title} ({session.get_status_display()}).\n")
+
+
+def seed(*, stdout, rng: random.Random) -> None:
+    with transaction.atomic():
+        courses = build_pages(stdout)
+        trainees = _trainees()
+        if courses:
+            seed_progress(courses, trainees, rng, stdout)
+        seed_sessions(trainees, rng, stdout)
+        services.ensure_schedules()
