@@ -14,15 +14,16 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse, reverse_lazy
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
-from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.base import ViewSet
 
+from cms.admin_views import extra_people_viewsets
 from cms.roster import COLUMNS, EDUCATIONS, LEAVE_REASONS, STAFF_CATEGORIES, format_error
 from cms.roster_models import RosterImport
 from cms.services import can_import_roster, roster_confirm, roster_upload
@@ -251,25 +252,24 @@ class RosterMenuItem(MenuItem):
         return can_import_roster(request.user)
 
 
-@hooks.register("register_admin_urls")
-def register_roster_urls():
-    from django.urls import include
+class RosterImportViewSet(ViewSet):
+    """The roster import pages, listed in the "Organisation and people" menu under /admin/roster-import/."""
 
-    patterns = [
-        path("", RosterUploadView.as_view(), name="upload"),
-        path("template.xlsx", RosterTemplateView.as_view(), name="template"),
-        path("<int:pk>/", RosterPreviewView.as_view(), name="preview"),
-        path("<int:pk>/status/", RosterStatusView.as_view(), name="status"),
-    ]
-    return [path("roster-import/", include((patterns, "cms_roster"), namespace="cms_roster"))]
+    name = "cms_roster"
+    url_prefix = "roster-import"
+    icon = "upload"
+    menu_label = _("Import roster")
+    menu_name = "roster-import"
+    menu_item_class = RosterMenuItem
+
+    def get_urlpatterns(self):
+        return [
+            path("", RosterUploadView.as_view(), name="upload"),
+            path("template.xlsx", RosterTemplateView.as_view(), name="template"),
+            path("<int:pk>/", RosterPreviewView.as_view(), name="preview"),
+            path("<int:pk>/status/", RosterStatusView.as_view(), name="status"),
+        ]
 
 
-@hooks.register("register_admin_menu_item")
-def register_roster_menu_item():
-    return RosterMenuItem(
-        _("Import roster"),
-        reverse_lazy("cms_roster:upload"),
-        name="roster-import",
-        icon_name="upload",
-        order=260,
-    )
+# Joins the people menu group (registered by cms.admin_views), which also registers its URLs.
+extra_people_viewsets.append(RosterImportViewSet)

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
-from wagtail.admin.menu import admin_menu
+from wagtail.admin.menu import SubmenuMenuItem, admin_menu
 
 from cms.models import AuditEvent, EmploymentSpell, Officer, RosterImport
 from cms.tasks import run_roster_import
@@ -225,9 +225,16 @@ def test_unit_leader_without_add_officer_is_denied(client, leader_east, units):
 
 
 def menu_names(user):
+    """Names of the admin menu items the user sees, submenus included."""
     request = RequestFactory().get("/admin/")
     request.user = user
-    return {item.name for item in admin_menu.menu_items_for_request(request)}
+    names, items = set(), list(admin_menu.menu_items_for_request(request))
+    while items:
+        item = items.pop()
+        names.add(item.name)
+        if isinstance(item, SubmenuMenuItem):
+            items.extend(item.menu.menu_items_for_request(request))
+    return names
 
 
 def test_menu_item_shown_to_superusers_and_hr_only(superuser, hr_east, leader_east, training_admin_east):
