@@ -24,6 +24,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+            # Live-server tests run in transactions that flush the database: serialized rollback puts back what
+            # migrations created (role groups and their permissions, the home page, schedules) before each test.
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
 
 
 @pytest.fixture(scope="session")
