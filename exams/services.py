@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -536,6 +537,7 @@ def _finalize(attempt: Attempt, responses: list[Response], *, results=None, now,
         attempt.status = Attempt.Status.NEEDS_MARKING
         attempt.save(update_fields=["status"])
         return
+    was_marking = attempt.status == Attempt.Status.NEEDS_MARKING
     before = {"score": attempt.score, "passed": attempt.passed}
     attempt.score = sum((r.score or Decimal("0") for r in responses), Decimal("0"))
     attempt.max_score = sum((r.points for r in responses), Decimal("0"))
@@ -553,6 +555,17 @@ def _finalize(attempt: Attempt, responses: list[Response], *, results=None, now,
         after={"score": attempt.score, "percent": attempt.percent, "passed": attempt.passed},
     )
     _update_mistakes_from_attempt(attempt, responses)
+    if was_marking and attempt.officer.user_id:
+        # The examinee waited for a marker: tell them the result is out (once per attempt).
+        Notification.objects.get_or_create(
+            recipient_id=attempt.officer.user_id,
+            key=f"exams.result_released.{attempt.pk}",
+            defaults={
+                "title": _("Your result for %(exam)s is out") % {"exam": attempt.exam.title},
+                "body": _("Marking is complete."),
+                "url": reverse("exams:attempt_result", args=[attempt.pk]),
+            },
+        )
     qualification = None
     if attempt.passed:
         qualification = issue_qualification(attempt=attempt, by=by, today=timezone.localdate(now))

@@ -254,7 +254,9 @@ def attempt_save(request, attempt_id):
         payload = json.loads(request.body or b"{}")
         position = int(payload["position"])
         seq = int(payload["seq"])
-    except (ValueError, KeyError, TypeError):
+        if not (0 < seq < 2**31 and 0 < position < 2**31):  # the columns are 32-bit integers
+            raise ValueError
+    except (ValueError, KeyError, TypeError, AttributeError):
         return HttpResponseBadRequest(_("Malformed autosave request."))
     try:
         result = services.save_answer(

@@ -271,6 +271,11 @@ def test_essay_goes_to_marking_and_result_released_after_marking(trainee, bank, 
         and attempt.percent == 80.0
     )
     assert AuditEvent.objects.filter(action="exams.response_mark").count() == 1
+    from cms.models import Notification
+
+    assert Notification.objects.filter(
+        recipient=trainee.user, key=f"exams.result_released.{attempt.pk}"
+    ).exists()
 
 
 def test_regrade_after_correction_is_audited(trainee, bank, superuser):

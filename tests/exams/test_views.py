@@ -135,10 +135,17 @@ def test_autosave_json_maps_display_positions(client, trainee, bank):
     state = client.get(reverse("exams:attempt_state", args=[attempt.pk])).json()
     assert state["saved"]["1"] == {"answer": 2, "seq": 5, "flagged": False}
     assert 0 < state["remaining_seconds"] <= 3600
-    bad = client.post(
-        reverse("exams:attempt_save", args=[attempt.pk]), "nonsense", content_type="application/json"
-    )
-    assert bad.status_code == 400
+    for body in (
+        "nonsense",
+        "[]",
+        '{"position": 1, "seq": 99999999999}',
+        '{"position": 1, "seq": -1}',
+        '{"position": "x", "seq": 1}',
+    ):
+        bad = client.post(
+            reverse("exams:attempt_save", args=[attempt.pk]), body, content_type="application/json"
+        )
+        assert bad.status_code == 400, body
 
 
 def test_another_officers_attempt_is_404(client, trainee, other_trainee, bank):
