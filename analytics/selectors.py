@@ -99,15 +99,16 @@ def spells_frame(
     pos = order[np.searchsorted(ids, unit_ids, sorter=order)]
     reasons = cols[:, 5]
     reasons[reasons == None] = ""  # noqa: E711 (element-wise comparison on an object array)
+    # Units, categories and reasons are few distinct strings: categoricals make frames.prepare's encoding free.
     return pd.DataFrame(
         {
             "officer_id": cols[:, 0].astype(np.int64),
-            "unit": units["code"].to_numpy(dtype=object)[pos],
-            "unit_path": units["path"].to_numpy(dtype=object)[pos],
-            "staff_category": cols[:, 2],
+            "unit": pd.Categorical.from_codes(pos, categories=units["code"].astype(str)),
+            "unit_path": pd.Categorical.from_codes(pos, categories=units["path"].astype(str)),
+            "staff_category": pd.Categorical(cols[:, 2]),
             "hire_date": _dates(cols[:, 3]),
             "leave_date": _dates(cols[:, 4]),
-            "leave_reason": reasons,
+            "leave_reason": pd.Categorical(reasons),
         }
     )
 

@@ -329,3 +329,17 @@ def test_prepare_rejects_incomplete_frames():
     bad.loc[0, "leave_date"] = D(2023, 1, 1)
     with pytest.raises(ValueError):
         frames.prepare(bad)
+
+
+def test_categorical_columns_give_the_same_results():
+    """analytics.selectors delivers units, categories and reasons as categoricals (with unused categories)."""
+    cat = TRANSFERS.copy()
+    for col in ("unit", "unit_path", "staff_category", "leave_reason"):
+        cat[col] = pd.Categorical(cat[col], categories=["zzz", *sorted(set(cat[col]))])
+    for by in ("none", "unit", "category", "cohort"):
+        a = frames.turnover(TRANSFERS, period="month", by=by)
+        b = frames.turnover(cat, period="month", by=by)
+        pd.testing.assert_frame_equal(a, b)
+    a = frames.retention(TRANSFERS, by="unit", as_of=D(2024, 12, 31)).curves
+    b = frames.retention(cat, by="unit", as_of=D(2024, 12, 31)).curves
+    pd.testing.assert_frame_equal(a, b)
