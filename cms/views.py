@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from cms.forms import LoginForm
+from cms.forms import LoginForm, PasswordResetForm
 from cms.models import Notification
 from cms.selectors import officer_of, sees_subtree
 
@@ -55,7 +55,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    pass
+    form_class = PasswordResetForm
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -620,11 +620,6 @@ def test_imported_officer_cannot_log_in_until_a_password_is_set(client, units):
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django's PasswordResetForm skips accounts without a usable password; cms.views.PasswordResetView "
-    "needs a form whose get_users() includes them (change requested from the lead). Remove this marker then.",
-)
 def test_imported_officer_with_email_can_set_a_first_password_by_reset(client, units, mailoutbox):
     from django.urls import reverse
 
