@@ -237,9 +237,10 @@ def _published_rows(qids: list[int]) -> dict:
     }
 
 
-def _deadline(exam: Exam, now) -> datetime.datetime:
+def _deadline(exam: Exam, now, mock: bool = False) -> datetime.datetime:
+    """The time limit, cut short by the exam's close (a mock run is practice and keeps its full time)."""
     deadline = now + datetime.timedelta(minutes=exam.time_limit_minutes)
-    if exam.closes_at is not None and not exam.is_mock:
+    if exam.closes_at is not None and not exam.is_mock and not mock:
         deadline = min(deadline, exam.closes_at)
     return deadline
 
@@ -311,7 +312,7 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
         number=max(previous, default=0) + 1,
         seed=seed,
         started_at=now,
-        deadline=_deadline(exam, now),
+        deadline=_deadline(exam, now, mock),
         status=Attempt.Status.IN_PROGRESS,
     )
     rng = random.Random(seed ^ 0x5EED)

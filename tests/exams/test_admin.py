@@ -142,3 +142,52 @@ def test_admin_menu_and_exam_screens(client, training_admin_east, bank):
     assert client.get(reverse("exams_bank:index")).status_code == 200
     assert client.get(reverse("exams_results")).status_code == 200
     assert client.get(reverse("exams_qualification:index")).status_code == 200
+
+
+def test_create_exam_with_rules_in_admin(client, training_admin_east, bank, street_east):
+    from exams.models import Exam
+
+    client.force_login(training_admin_east)
+    data = {
+        "title": "新考试",
+        "description": "",
+        "banks": [bank.pk],
+        "is_published": "on",
+        "time_limit_minutes": "45",
+        "attempts_allowed": "2",
+        "opens_at": "",
+        "closes_at": "",
+        "shuffle_questions": "on",
+        "shuffle_options": "on",
+        "pass_percent": "80",
+        "grading_method": "highest",
+        "multiple_choice_rule": "partial",
+        "after_submit_score": "on",
+        "after_close_score": "on",
+        "audience_units": [street_east.pk],
+        "audience_categories": ["full_time"],
+        "qualification_years": "3",
+        "is_qualifying": "on",
+        "rules-TOTAL_FORMS": "1",
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "rules-0-question_type": "single_choice",
+        "rules-0-count": "5",
+        "rules-0-points": "2",
+        "rules-0-tag": "",
+        "rules-0-difficulty": "",
+        "rules-0-category": "",
+        "rules-0-ORDER": "1",
+        "rules-0-id": "",
+        "rules-0-DELETE": "",
+        "fixed_questions-TOTAL_FORMS": "0",
+        "fixed_questions-INITIAL_FORMS": "0",
+        "fixed_questions-MIN_NUM_FORMS": "0",
+        "fixed_questions-MAX_NUM_FORMS": "1000",
+    }
+    resp = client.post(reverse("exams_exam:add"), data)
+    assert resp.status_code == 302, resp.context["form"].errors if resp.context else resp.content[:500]
+    exam = Exam.objects.get(title="新考试")
+    assert exam.rules.get().count == 5 and exam.audience_categories == ["full_time"]
+    assert list(exam.audience_units.all()) == [street_east] and list(exam.banks.all()) == [bank]
