@@ -513,8 +513,8 @@ def tenures(
 ) -> pd.DataFrame:
     """One row per tenure (see module doc for how transfers merge), observed as of ``as_of``.
 
-    Columns: group, officer_id, hire_date_day, leave_day (OPEN if censored), duration (days), event (bool),
-    leave_reason ('' if censored), staff_category, cohort. Spells hired after as_of are dropped; a leave after
+    Columns: group, officer_id, hire_day, leave_day (day numbers; OPEN if censored), duration (days), event (bool),
+    leave_reason ('' if censored), voluntary, staff_category, cohort. Spells hired after as_of are dropped; a leave after
     as_of is not yet observed, so that tenure is censored at as_of.
     """
     sp = prepare(spells, units)
