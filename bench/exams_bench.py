@@ -469,6 +469,8 @@ def main():
         try:
             # 2b. start through gunicorn (fresh officers' attempts are closed first)
             close_open_attempts(exam)
+            for cookie, csrf in cookies[-2 * args.workers :]:  # warm every worker (imports, draw-pool cache)
+                http_start(port, exam.pk, cookie, csrf)
             http_times = []
             for cookie, csrf in cookies[40:70]:
                 status, ms = http_start(port, exam.pk, cookie, csrf)

@@ -305,6 +305,9 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
         drawn = draw_paper(exam, seed=seed, seen=seen)
         qids = [qid for qid, _p in drawn]
         rows = _published_rows(qids)
+    total = sum(
+        (points if points is not None else rows[qid]["points"] for qid, points in drawn), Decimal("0")
+    )
     attempt = Attempt.objects.create(
         officer=officer,
         exam=exam,
@@ -314,27 +317,23 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
         started_at=now,
         deadline=_deadline(exam, now, mock),
         status=Attempt.Status.IN_PROGRESS,
+        max_score=total,
     )
     rng = random.Random(seed ^ 0x5EED)
     responses = []
-    total = Decimal("0")
     for position, (qid, points) in enumerate(drawn, start=1):
         row = rows[qid]
-        pts = points if points is not None else row["points"]
-        total += pts
         responses.append(
             Response(
                 attempt=attempt,
                 position=position,
                 question_id=qid,
                 version_id=row["current_version_id"],
-                points=pts,
+                points=points if points is not None else row["points"],
                 option_order=paper.draw_option_order(row["current_version__data"], rng, exam.shuffle_options),
             )
         )
     Response.objects.bulk_create(responses)
-    Attempt.objects.filter(pk=attempt.pk).update(max_score=total)
-    attempt.max_score = total
     audit.record(
         actor=by,
         action="exams.attempt_start",
@@ -360,15 +359,14 @@ def schedule_auto_submit(*, attempt_id: int, deadline) -> None:
 
     if not Attempt.objects.filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS).exists():
         return  # already submitted (e.g. in the same transaction)
-    Schedule.objects.update_or_create(
+    # One attempt starts once, so a plain insert (no get-then-create round trips on the start path).
+    Schedule.objects.create(
         name=f"exams-auto-submit-{attempt_id}",
-        defaults={
-            "func": "exams.tasks.auto_submit_attempt",
-            "args": f"({attempt_id},)",
-            "schedule_type": Schedule.ONCE,
-            "repeats": 1,
-            "next_run": deadline + datetime.timedelta(seconds=GRACE_SECONDS + 1),
-        },
+        func="exams.tasks.auto_submit_attempt",
+        args=f"({attempt_id},)",
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=deadline + datetime.timedelta(seconds=GRACE_SECONDS + 1),
     )
 
 
