@@ -176,7 +176,15 @@ def _seed_apprenticeships(programme: Programme, rng) -> None:
     load: dict[int, int] = {}
 
     def pick_mentor(officer):
-        if demo_mentor and officer == demo:
+        # The demo mentor takes the demo trainee and fills their quota from the same district first.
+        if demo_mentor and (
+            officer == demo
+            or (
+                officer.unit.path.startswith(demo_mentor.unit.path[: 2 * Unit.steplen])
+                and load.get(demo_mentor.pk, 0) < 3
+                and officer.pk != demo_mentor.pk
+            )
+        ):
             return demo_mentor
         district = officer.unit.path[: 2 * Unit.steplen]
         same = [
