@@ -13,8 +13,11 @@ from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory,
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PARAGRAPHS = [
-    ("paragraph", f"<p>第{i}段：生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。"
-                  "其他负责人对职责范围内的安全生产工作负责。安监员在现场检查时应当对照条文逐项核查。</p>")
+    (
+        "paragraph",
+        f"<p>第{i}段：生产经营单位的主要负责人是本单位安全生产第一责任人，对本单位的安全生产工作全面负责。"
+        "其他负责人对职责范围内的安全生产工作负责。安监员在现场检查时应当对照条文逐项核查。</p>",
+    )
     for i in range(1, 16)
 ]
 
@@ -35,17 +38,36 @@ def test_read_a_lesson_to_the_end_on_a_phone(phone, login, live_server, settings
     EmploymentSpellFactory(officer=officer, unit=unit)
     home = HomePage.objects.get()
     index = _publish(home, CurriculumIndexPage(title="课程体系", slug="curriculum"))
-    course = _publish(index, CoursePage(title="安全生产法入门", slug="aqf-intro", summary="入门", category="law",
-                                        study_hours=Decimal("1")))
-    first = _publish(course, LessonPage(
-        title="主要负责人的职责", slug="duties", estimated_minutes=1,
-        body=[("heading", "第一责任人"),
-              ("legal_article", {"law": "《中华人民共和国安全生产法》", "article": "第五条",
-                                 "text": "生产经营单位的主要负责人是本单位安全生产第一责任人。"}),
-              *PARAGRAPHS,
-              ("callout", {"kind": "tip", "text": "读到这里，本课时就完成了。"})],
-    ))
-    _publish(course, LessonPage(title="从业人员的权利", slug="rights", estimated_minutes=1, body=PARAGRAPHS[:3]))
+    course = _publish(
+        index,
+        CoursePage(
+            title="安全生产法入门", slug="aqf-intro", summary="入门", category="law", study_hours=Decimal("1")
+        ),
+    )
+    first = _publish(
+        course,
+        LessonPage(
+            title="主要负责人的职责",
+            slug="duties",
+            estimated_minutes=1,
+            body=[
+                ("heading", "第一责任人"),
+                (
+                    "legal_article",
+                    {
+                        "law": "《中华人民共和国安全生产法》",
+                        "article": "第五条",
+                        "text": "生产经营单位的主要负责人是本单位安全生产第一责任人。",
+                    },
+                ),
+                *PARAGRAPHS,
+                ("callout", {"kind": "tip", "text": "读到这里，本课时就完成了。"}),
+            ],
+        ),
+    )
+    _publish(
+        course, LessonPage(title="从业人员的权利", slug="rights", estimated_minutes=1, body=PARAGRAPHS[:3])
+    )
     services.enrol(officer=officer, course=course, by=None)
 
     login(phone, "reader360", "Passw0rd!2026")
