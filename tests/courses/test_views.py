@@ -16,16 +16,19 @@ from tests.courses.conftest import add_page
 def _make_courses(curriculum, n, start=0):
     courses = []
     for i in range(start, start + n):
-        c = add_page(curriculum, CoursePage(title=f"课程{i}", slug=f"c{i}", summary="s", category="law",
-                                           study_hours=Decimal("1")))
+        c = add_page(
+            curriculum,
+            CoursePage(title=f"课程{i}", slug=f"c{i}", summary="s", category="law", study_hours=Decimal("1")),
+        )
         add_page(c, LessonPage(title=f"课时{i}a", slug="a", estimated_minutes=5, body=[]))
         add_page(c, LessonPage(title=f"课时{i}b", slug="b", estimated_minutes=5, body=[]))
         courses.append(c)
     return courses
 
 
-def test_my_training_lists_courses_with_bounded_queries(client, trainee, curriculum,
-                                                        django_assert_max_num_queries):
+def test_my_training_lists_courses_with_bounded_queries(
+    client, trainee, curriculum, django_assert_max_num_queries
+):
     courses = _make_courses(curriculum, 2)
     for c in courses:
         services.enrol(officer=trainee, course=c, by=None, due_date=datetime.date(2020, 1, 1))
@@ -46,8 +49,9 @@ def test_my_training_lists_courses_with_bounded_queries(client, trainee, curricu
 
 def test_course_page_shows_progress_and_resume(client, trainee, course, lessons):
     services.enrol(officer=trainee, course=course, by=None)
-    LessonProgress.objects.create(officer=trainee, lesson=lessons[0], course=course,
-                                  completed_at=timezone.now())
+    LessonProgress.objects.create(
+        officer=trainee, lesson=lessons[0], course=course, completed_at=timezone.now()
+    )
     client.force_login(trainee.user)
     response = client.get(course.url)
     assert response.context["lessons_done"] == 1 and response.context["percent"] == 50
@@ -73,7 +77,9 @@ def test_heartbeat_endpoint(client, trainee, other_trainee, course, lessons):
     client.force_login(trainee.user)
     client.get(lessons[0].url)
     url = f"/learn/lessons/{lessons[0].pk}/heartbeat/"
-    response = client.post(url, json.dumps({"position": 0.5, "interacted": True}), content_type="application/json")
+    response = client.post(
+        url, json.dumps({"position": 0.5, "interacted": True}), content_type="application/json"
+    )
     assert response.status_code == 200
     data = response.json()
     assert set(data) >= {"credited", "seconds_spent", "completed", "course_percent"}
@@ -84,9 +90,12 @@ def test_heartbeat_endpoint(client, trainee, other_trainee, course, lessons):
     assert client.post(url, "{}", content_type="application/json").status_code == 409
 
 
-def test_self_enrolment_only_in_open_courses_with_prerequisites_done(client, trainee, curriculum, course, lessons):
-    advanced = add_page(curriculum, CoursePage(title="进阶", slug="adv", summary="s", category="practice",
-                                               is_open=True))
+def test_self_enrolment_only_in_open_courses_with_prerequisites_done(
+    client, trainee, curriculum, course, lessons
+):
+    advanced = add_page(
+        curriculum, CoursePage(title="进阶", slug="adv", summary="s", category="practice", is_open=True)
+    )
     advanced.prerequisites.add(course)
     advanced.save_revision().publish()
     client.force_login(trainee.user)
