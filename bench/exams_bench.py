@@ -125,7 +125,15 @@ def build_data(n_questions: int, n_users: int):
                 )
             questions = Question.objects.bulk_create(batch, batch_size=1000)
             versions = QuestionVersion.objects.bulk_create(
-                [QuestionVersion(question=q, number=1, data=question_data(q, tags=[])) for q in questions],
+                [
+                    QuestionVersion(
+                        question=q,
+                        number=1,
+                        data=question_data(q, tags=[]),
+                        option_count=len(q.content.get("choices", [])),
+                    )
+                    for q in questions
+                ],
                 batch_size=1000,
             )
             for q, v in zip(questions, versions, strict=True):

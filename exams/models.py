@@ -167,6 +167,8 @@ class QuestionVersion(models.Model):
     )
     number = models.PositiveIntegerField(_("Version"))
     data = models.JSONField(_("Content"))
+    # How many options (choices, or matching right-hand texts) get shuffled: drawing a paper reads this, not `data`.
+    option_count = models.PositiveSmallIntegerField(_("Options"), default=0, editable=False)
     created_at = models.DateTimeField(_("Created at"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -191,6 +193,9 @@ class QuestionVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("question versions are immutable")
+        from exams.paper import option_count
+
+        self.option_count = option_count(self.data)
         super().save(*args, **kwargs)
 
 

@@ -23,8 +23,8 @@ def option_count(data: dict) -> int:
     return 0
 
 
-def draw_option_order(data: dict, rng: random.Random, shuffle: bool) -> list[int]:
-    order = list(range(option_count(data)))
+def draw_option_order(count: int, rng: random.Random, shuffle: bool) -> list[int]:
+    order = list(range(count))
     if shuffle:
         rng.shuffle(order)
     return order

@@ -233,7 +233,8 @@ def draw_paper(exam: Exam, *, seed: int, seen: set[int]) -> list[tuple[int, Deci
 def _published_rows(qids: list[int]) -> dict:
     qs = Question.objects.filter(pk__in=qids, status=Question.Status.PUBLISHED, current_version__isnull=False)
     return {
-        row["id"]: row for row in qs.values("id", "points", "current_version_id", "current_version__data")
+        row["id"]: row
+        for row in qs.values("id", "points", "current_version_id", "current_version__option_count")
     }
 
 
@@ -330,7 +331,9 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
                 question_id=qid,
                 version_id=row["current_version_id"],
                 points=points if points is not None else row["points"],
-                option_order=paper.draw_option_order(row["current_version__data"], rng, exam.shuffle_options),
+                option_order=paper.draw_option_order(
+                    row["current_version__option_count"], rng, exam.shuffle_options
+                ),
             )
         )
     Response.objects.bulk_create(responses)
