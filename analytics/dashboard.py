@@ -22,8 +22,20 @@ from cms.selectors import scope_unit
 CACHE_SECONDS = 60 * 60
 SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
 CACHE_VERSION = 1
-CHART_IDS = ("headcount", "funnel", "km_category", "cohorts", "reasons", "qualification", "mentoring")
+CHART_IDS = (
+    "headcount",
+    "funnel",
+    "km_category",
+    "cohorts",
+    "reasons",
+    "qualification",
+    "time_to_qualification",
+    "mentoring",
+    "self_study",
+)
 MENTORING_LANDMARK_DAYS = 90
+QUALIFICATION_LANDMARK_DAYS = 180
+SELF_STUDY_LANDMARK_DAYS = 120
 
 
 @dataclass(frozen=True)
@@ -216,8 +228,15 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
                 "qualified_on": np.zeros(0, "datetime64[D]"),
                 "exam_percent": np.zeros(0, float),
                 "mentored_from": np.zeros(0, "datetime64[D]"),
+                "courses_done_on": np.zeros(0, "datetime64[D]"),
+                "courses_assigned": np.zeros(0, np.int64),
             }
         )
+    training = training.copy()
+    if "courses_done_on" not in training:
+        training["courses_done_on"] = np.array(["NaT"] * len(training), dtype="datetime64[D]")
+    if "courses_assigned" not in training:
+        training["courses_assigned"] = 0
     t = frames.tenures(sp, by="none", as_of=filters.as_of).merge(training, on="officer_id", how="left")
     out = {}
 
@@ -260,6 +279,54 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
             "counted; the groups are fixed by whether mentoring had started by that day."
         )
         % {"days": MENTORING_LANDMARK_DAYS},
+    }
+
+    # Time to qualification: fixed landmark, groups by how soon after hire the officer qualified.
+    days = QUALIFICATION_LANDMARK_DAYS
+    lq = frames.landmark(t, landmark_days=days, as_of=filters.as_of)
+    hire = lq["hire_day"].to_numpy(dtype=np.int64)
+    qualified = frames.to_days(lq["qualified_on"])
+    took = np.where(qualified == frames.OPEN, frames.OPEN, qualified - hire)
+    group = np.where(took <= 90, "fast", np.where(took <= days, "slow", "not_yet"))
+    km, p_value = _km_with_test(lq["duration"].to_numpy(), lq["event"].to_numpy(), group)
+    labels = {
+        "fast": _("Qualified within 90 days of hire"),
+        "slow": _("Qualified 91–%(days)s days after hire") % {"days": days},
+        "not_yet": _("Not qualified by day %(days)s") % {"days": days},
+    }
+    out["time_to_qualification"] = {
+        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention by time to qualification")),
+        "title": _("Retention by time to qualification"),
+        "note": _(
+            "Landmark analysis: the clock starts %(days)s days after hire and only officers still employed then are "
+            "counted; the groups are fixed by how soon each had qualified by that day."
+        )
+        % {"days": days},
+    }
+
+    # Self-study completion: did the officer finish every assigned course by the landmark day?
+    days = SELF_STUDY_LANDMARK_DAYS
+    ls = frames.landmark(t, landmark_days=days, as_of=filters.as_of)
+    done = frames.to_days(ls["courses_done_on"])
+    landmark_day = ls["landmark_day"].to_numpy(dtype=np.int64)
+    assigned = ls["courses_assigned"].fillna(0).to_numpy(dtype=np.int64)
+    group = np.where(
+        assigned == 0, "none", np.where((done != frames.OPEN) & (done <= landmark_day), "done", "open")
+    )
+    km, p_value = _km_with_test(ls["duration"].to_numpy(), ls["event"].to_numpy(), group)
+    labels = {
+        "done": _("Finished all assigned courses by day %(days)s") % {"days": days},
+        "open": _("Courses still unfinished on day %(days)s") % {"days": days},
+        "none": _("No courses assigned"),
+    }
+    out["self_study"] = {
+        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention by self-study completion")),
+        "title": _("Retention by self-study completion"),
+        "note": _(
+            "Landmark analysis: the clock starts %(days)s days after hire and only officers still employed then are "
+            "counted; the groups are fixed by whether their assigned courses were finished by that day."
+        )
+        % {"days": days},
     }
     return out
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.models import EmploymentSpell, StaffCategory, Unit
@@ -160,13 +161,18 @@ def category_order() -> list[str]:
 
 
 def training_frame(officers) -> pd.DataFrame:
-    """Per officer: first qualification date and the exam percent it was earned with, and the date their first
-    mentored apprenticeship started (two queries). Columns: officer_id, qualified_on, exam_percent, mentored_from.
+    """Per officer: first qualification date and the exam percent it was earned with, the day their first mentor
+    pairing started, and the day they finished all their assigned self-study courses (three queries).
+    Columns: officer_id, qualified_on, exam_percent, mentored_from, courses_done_on (missing while any assigned
+    course is unfinished, or when none was assigned), courses_assigned.
 
     ``officers`` is a queryset of officer ids (e.g. ``spells.values("officer_id")``, used as a subquery, so a
     whole city does not travel as a parameter list) or a list of ids."""
+    from django.db.models import Count, Max, Q
+
+    from courses.models import Enrolment
     from exams.models import Qualification
-    from mentorship.models import Apprenticeship
+    from mentorship.models import Pairing
 
     if isinstance(officers, QuerySet):
         ids = officers
@@ -184,19 +190,44 @@ def training_frame(officers) -> pd.DataFrame:
     ).drop_duplicates("officer_id")
     mentored = pd.DataFrame(
         list(
-            Apprenticeship.objects.filter(officer_id__in=ids)
-            .order_by("officer_id", "started_on")
-            .values_list("officer_id", "started_on")
+            Pairing.objects.filter(apprenticeship__officer_id__in=ids)
+            .order_by("apprenticeship__officer_id", "started_on")
+            .values_list("apprenticeship__officer_id", "started_on")
         ),
         columns=["officer_id", "mentored_from"],
     ).drop_duplicates("officer_id")
+    study = pd.DataFrame(
+        list(
+            Enrolment.objects.filter(officer_id__in=ids)
+            .values("officer_id")
+            .annotate(
+                n=Count("id"),
+                done=Count("id", filter=Q(completed_at__isnull=False)),
+                last=Max("completed_at"),
+            )
+            .values_list("officer_id", "n", "done", "last")
+        ),
+        columns=["officer_id", "courses_assigned", "done", "last"],
+    )
+    study["courses_done_on"] = [
+        timezone.localtime(last).date() if n == done and last is not None else None
+        for n, done, last in zip(study["courses_assigned"], study["done"], study["last"], strict=True)
+    ]
+    study = study[["officer_id", "courses_assigned", "courses_done_on"]]
     if wanted is None:
-        out = quals.merge(mentored, on="officer_id", how="outer")
+        out = quals.merge(mentored, on="officer_id", how="outer").merge(study, on="officer_id", how="outer")
     else:
         out = pd.DataFrame({"officer_id": wanted})
-        out = out.merge(quals, on="officer_id", how="left").merge(mentored, on="officer_id", how="left")
-    for col in ("qualified_on", "mentored_from"):
-        out[col] = _dates(out[col].where(out[col].notna(), None).tolist())
+        out = (
+            out.merge(quals, on="officer_id", how="left")
+            .merge(mentored, on="officer_id", how="left")
+            .merge(study, on="officer_id", how="left")
+        )
+    for col in ("qualified_on", "mentored_from", "courses_done_on"):
+        out[col] = _dates(out[col].astype(object).where(out[col].notna(), None).tolist())
     out["exam_percent"] = pd.to_numeric(out["exam_percent"], errors="coerce").astype(float)
+    out["courses_assigned"] = (
+        pd.to_numeric(out["courses_assigned"], errors="coerce").fillna(0).astype(np.int64)
+    )
     out["officer_id"] = out["officer_id"].astype(np.int64)
     return out.reset_index(drop=True)

@@ -69,7 +69,9 @@ class TestDashboard:
             "cohorts",
             "reasons",
             "qualification",
+            "time_to_qualification",
             "mentoring",
+            "self_study",
         }
         headcount = charts["headcount"]["table"]["rows"]
         # East only: 4 hired in 2021, 2 left in 2023.
