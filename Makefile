@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= cms.settings.dev
+# manage.py defaults to cms.settings.dev; the test targets pin cms.settings.test whatever the environment says.
+TEST_ENV := DJANGO_SETTINGS_MODULE=cms.settings.test
 
 .PHONY: install install-dev migrate demo run test test-postgres test-browser lint messages bench clean
 
@@ -36,13 +37,13 @@ run: demo
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 test-postgres: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anjian} $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anjian} $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 test-browser: install
-	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
