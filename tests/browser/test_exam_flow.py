@@ -7,9 +7,14 @@ from decimal import Decimal
 import pytest
 
 from exams.models import Attempt, Response
-from tests.exams.conftest import make_bank, make_exam
+from tests.exams.conftest import ensure_role_groups, make_bank, make_exam
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    ensure_role_groups()
 
 
 def answer_current(page):
@@ -28,7 +33,7 @@ def answer_current(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_trainee_takes_exam_on_a_phone(phone, login, live_server, trainee):
+def test_trainee_takes_exam_on_a_phone(role_groups, phone, login, live_server, trainee):
     bank = make_bank(n_single=6)
     exam = make_exam(
         bank,

@@ -137,6 +137,11 @@ def make_exam(bank, *, count=None, rules=None, **kwargs):
 
 
 @pytest.fixture
+def role_groups(transactional_db):
+    ensure_role_groups()
+
+
+@pytest.fixture
 def bank(db):
     return make_bank(n_single=10)
 
@@ -166,3 +171,15 @@ def _english_format_messages(request):
 
     with translation.override("en"):
         yield
+
+
+def ensure_role_groups():
+    """Transactional tests flush the database, role groups from data migrations included: put them back."""
+    import importlib
+
+    from django.apps import apps
+
+    from cms.roles import ROLE_PERMISSIONS, grant_permissions
+
+    grant_permissions(apps, ROLE_PERMISSIONS)
+    importlib.import_module("exams.migrations.0002_permissions_and_schedules").grant(apps, None)

@@ -331,7 +331,7 @@ def test_mistakes_from_exam(trainee, bank):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
-def test_concurrent_starts_make_one_attempt(trainee, bank):
+def test_concurrent_starts_make_one_attempt(role_groups, trainee, bank):
     exam = objective_exam(bank, attempts_allowed=1)
     barrier = threading.Barrier(4)
     results, errors = [], []
