@@ -28,7 +28,7 @@ def _publish(parent, page):
     return page
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_read_a_lesson_to_the_end_on_a_phone(phone, login, live_server, settings):
     # Small threshold: 5 % of 1 minute = 3 seconds of reading.
     settings.COURSES_COMPLETION_SHARE = 0.05

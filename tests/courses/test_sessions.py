@@ -118,7 +118,7 @@ def test_hours_split_evenly_when_only_a_total_is_given(session):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_racing_registrations_never_exceed_capacity(district_east, street_east, make_officer):
     from django.db import connections
 
