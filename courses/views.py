@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.selectors import officer_of
 from courses import selectors, services
-from courses.models import CoursePage, LessonPage, Registration, TrainingDay
+from courses.models import CoursePage, Enrolment, LessonPage, Registration, TrainingDay
 
 # --- "我的培训" section --------------------------------------------------------------------------------------------------
 
@@ -117,7 +117,7 @@ def heartbeat(request, lesson_id):
         return JsonResponse({"error": str(e)}, status=409)
     p = result.progress
     course = CoursePage.objects.get(pk=p.course_id)
-    outline = selectors.course_outline(course, request.user)
+    enrolment = Enrolment.objects.filter(officer=request.officer, course=course).first()
     return JsonResponse(
         {
             "credited": result.credited,
@@ -125,8 +125,8 @@ def heartbeat(request, lesson_id):
             "required_seconds": lesson.required_seconds,
             "reached_end": p.reached_end,
             "completed": p.completed_at is not None,
-            "course_completed": bool(outline["enrolment"] and outline["enrolment"].completed_at),
-            "course_percent": outline["percent"],
+            "course_completed": bool(enrolment and enrolment.completed_at),
+            "course_percent": selectors.course_percent(request.officer, course, enrolment),
         }
     )
 

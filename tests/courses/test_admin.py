@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from courses import services
@@ -159,3 +160,55 @@ def test_unit_leader_sees_reports_but_not_session_management(client, leader_east
     client.force_login(leader_east)
     assert client.get("/admin/courses/progress/").status_code == 200
     assert client.get(f"/admin/courses/sessions/{session.pk}/roster/").status_code in (403, 404)
+
+
+def test_admin_listings_and_session_form(
+    client, training_admin_east, hr_east, session, trainee, course, lessons, district_west
+):
+    services.enrol(officer=trainee, course=course, by=None)
+    client.force_login(training_admin_east)
+    assert trainee.name in client.get("/admin/courses_enrolment/").content.decode()
+    form = client.get(reverse("courses_session:add"))
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert "东城区" in html and "西城区" not in html  # organizer choices limited to the admin's subtree
+    client.force_login(hr_east)
+    assert client.get("/admin/courses_requirement/").status_code == 200
+    assert client.get("/admin/courses_session/").status_code == 200
+
+
+def _session_form(organizer):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data
+
+    return nested_form_data(
+        {
+            "title": "新集训班",
+            "organizer": organizer.pk,
+            "status": "open",
+            "location": "会议室",
+            "capacity": 20,
+            "hours_per_day": "",
+            "total_hours": "12",
+            "registration_opens": "",
+            "registration_closes": "",
+            "description": "",
+            "days": inline_formset(
+                [
+                    {"date": "2026-12-01", "start": "09:00", "end": "17:00", "checkin_code": "111111"},
+                    {"date": "2026-12-02", "start": "09:00", "end": "17:00", "checkin_code": "222222"},
+                ]
+            ),
+        }
+    )
+
+
+def test_training_admin_creates_a_session_only_for_their_units(
+    client, training_admin_east, district_east, district_west
+):
+    client.force_login(training_admin_east)
+    response = client.post(reverse("courses_session:add"), _session_form(district_west))
+    assert response.status_code == 200 and not TrainingSession.objects.filter(title="新集训班").exists()
+    response = client.post(reverse("courses_session:add"), _session_form(district_east))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    session = TrainingSession.objects.get(title="新集训班")
+    assert session.days.count() == 2 and session.hours_for_day() == Decimal("6.00")
