@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms.models import Officer, Post, Unit
+from cms.models import FinalRecord, Officer, Post, Unit
 
 COMPONENT_LABELS = {
     "self_study": _("Self-study completion"),
@@ -108,7 +108,7 @@ class SelectionBoard(models.Model):
         return {key: float(getattr(self, f"w_{key}")) for key in COMPONENT_LABELS}
 
 
-class AppointmentDecision(models.Model):
+class AppointmentDecision(FinalRecord):
     """HR's decision on one candidate. Final: a change is a new decision; the latest one stands."""
 
     class Outcome(models.TextChoices):
@@ -143,10 +143,3 @@ class AppointmentDecision(models.Model):
     def __str__(self) -> str:
         return f"{self.officer.name} · {self.get_outcome_display()}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("appointment decisions are final; record a new decision instead")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("appointment decisions are final; record a new decision instead")

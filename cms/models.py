@@ -227,8 +227,23 @@ class UserScope(models.Model):
         return f"{self.user} → {self.unit}"
 
 
-class AppendOnlyError(Exception):
-    """Raised on any attempt to change or remove an audit record."""
+class AppendOnlyError(ValueError):
+    """Raised on any attempt to change or remove a final record (audit events, sign-offs, decisions)."""
+
+
+class FinalRecord(models.Model):
+    """Rows that are never edited or deleted once written: a correction is a new row."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError(f"{self._meta.label} rows are final; record a new one instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self._meta.label} rows are final; record a new one instead")
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -242,7 +257,7 @@ class AuditEventQuerySet(models.QuerySet):
         raise AppendOnlyError("audit events are append-only")
 
 
-class AuditEvent(models.Model):
+class AuditEvent(FinalRecord):
     """An append-only record of a domain event: who did what to which object, when, from where."""
 
     timestamp = models.DateTimeField(_("Time"), default=timezone.now, db_index=True)
@@ -279,14 +294,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit events are append-only")
 
     @property
     def action_label(self) -> str:

@@ -17,7 +17,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from cms.models import Officer, StaffCategory, Unit
+from cms.models import FinalRecord, Officer, StaffCategory, Unit
 
 
 class ProgrammeForm(WagtailAdminModelForm):
@@ -406,7 +406,7 @@ class Attachment(models.Model):
         return self.content_type.startswith("image/")
 
 
-class Decision(models.Model):
+class Decision(FinalRecord):
     """A mentor's decision on evidence. Final: never edited; a correction is a new decision."""
 
     class Outcome(models.TextChoices):
@@ -432,13 +432,6 @@ class Decision(models.Model):
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} · {self.submission}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("sign-off decisions are final; record a new decision instead")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("sign-off decisions are final; record a new decision instead")
 
 
 class Assignment(models.Model):
