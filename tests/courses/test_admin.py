@@ -212,3 +212,9 @@ def test_training_admin_creates_a_session_only_for_their_units(
     assert response.status_code == 302, response.content.decode()[:2000]
     session = TrainingSession.objects.get(title="新集训班")
     assert session.days.count() == 2 and session.hours_for_day() == Decimal("6.00")
+
+
+def test_reports_refuse_units_outside_the_scope(client, hr_east, street_west):
+    client.force_login(hr_east)
+    assert client.get(f"/admin/courses/progress/?unit={street_west.pk}").status_code == 404
+    assert client.get(f"/admin/courses/hours/?unit={street_west.pk}").status_code == 404
