@@ -90,6 +90,7 @@ def test_read_a_lesson_to_the_end_on_a_phone(phone, login, live_server, settings
 
     progress = LessonProgress.objects.get(officer=officer, lesson=first)
     assert progress.is_complete and progress.reached_end and progress.seconds_spent >= 3
+    assert progress.last_anchor.startswith("h-")  # the resume link jumps back to the last heading read
     # Nothing scrolls sideways on a 360 px screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 

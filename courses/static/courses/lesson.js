@@ -27,9 +27,17 @@
     var bar = document.querySelector("#course-progress > span");
     if (bar && typeof percent === "number") { bar.style.width = percent + "%"; bar.parentNode.dataset.percent = percent; }
   }
+  function anchor() {
+    /* the last heading scrolled past: the course page's resume link jumps back to it */
+    var last = "";
+    document.querySelectorAll("#lesson-body h2[id]").forEach(function (h) {
+      if (h.getBoundingClientRect().top < 80) last = h.id;
+    });
+    return last;
+  }
   function beat() {
     if (!cfg.tracking || document.visibilityState !== "visible") return;
-    var body = {position: maxPos, interacted: interacted, reached_end: reachedEnd, resumed: resumed};
+    var body = {position: maxPos, anchor: anchor(), interacted: interacted, reached_end: reachedEnd, resumed: resumed};
     interacted = false; resumed = false;
     post(cfg.heartbeatUrl, body).then(function (d) {
       if (d._status !== 200) { stop(); return; }
