@@ -142,4 +142,3 @@ class AppointmentDecision(FinalRecord):
 
     def __str__(self) -> str:
         return f"{self.officer.name} · {self.get_outcome_display()}"
-

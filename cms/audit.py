@@ -117,7 +117,9 @@ def record(
         actor=actor,
         actor_repr=(actor.get_full_name() or actor.get_username()) if actor else str(_("System")),
         action=action,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False) if obj is not None else None,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        if obj is not None
+        else None,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:255],
         unit=unit,

@@ -30,8 +30,13 @@ def navigation(request):
         if not predicate(user):
             continue
         try:
-            items.append({"url": reverse(url_name), "label": label, "active": request.resolver_match
-                          and request.resolver_match.url_name == url_name})
+            items.append(
+                {
+                    "url": reverse(url_name),
+                    "label": label,
+                    "active": request.resolver_match and request.resolver_match.url_name == url_name,
+                }
+            )
         except NoReverseMatch:
             continue
     if user.is_superuser or sees_subtree(user):

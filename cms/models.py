@@ -123,7 +123,9 @@ class Officer(models.Model):
     phone = models.CharField(_("Mobile phone"), max_length=20, blank=True)
     unit = models.ForeignKey(Unit, verbose_name=_("Unit"), on_delete=models.PROTECT, related_name="officers")
     staff_category = models.CharField(_("Staff category"), max_length=20, choices=StaffCategory.choices)
-    specialties = models.ManyToManyField(Specialty, verbose_name=_("Specialty"), blank=True, related_name="officers")
+    specialties = models.ManyToManyField(
+        Specialty, verbose_name=_("Specialty"), blank=True, related_name="officers"
+    )
     education = models.CharField(_("Education"), max_length=20, choices=Education.choices, blank=True)
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
@@ -154,7 +156,9 @@ class Officer(models.Model):
 class EmploymentSpell(models.Model):
     """One continuous period of employment of an officer in one unit (任职经历)."""
 
-    officer = models.ForeignKey(Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="spells")
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="spells"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("Unit"), on_delete=models.PROTECT, related_name="spells")
     staff_category = models.CharField(_("Staff category"), max_length=20, choices=StaffCategory.choices)
     hire_date = models.DateField(_("Hire date"))
@@ -182,7 +186,9 @@ class EmploymentSpell(models.Model):
         if self.leave_date and self.leave_date < self.hire_date:
             raise ValidationError({"leave_date": _("The leave date cannot be earlier than the hire date.")})
         if self.leave_date and not self.leave_reason:
-            raise ValidationError({"leave_reason": _("A leave reason is required when a leave date is given.")})
+            raise ValidationError(
+                {"leave_reason": _("A leave reason is required when a leave date is given.")}
+            )
         if self.leave_reason and not self.leave_date:
             raise ValidationError({"leave_date": _("A leave date is required when a leave reason is given.")})
 
@@ -215,7 +221,10 @@ class UserScope(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("User account"), on_delete=models.CASCADE, related_name="scope"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("User account"),
+        on_delete=models.CASCADE,
+        related_name="scope",
     )
     unit = models.ForeignKey(Unit, verbose_name=_("Unit in charge"), on_delete=models.PROTECT)
 
@@ -278,7 +287,12 @@ class AuditEvent(FinalRecord):
     object_id = models.CharField(_("Object ID"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("Object"), max_length=255, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("Unit concerned"), on_delete=models.SET_NULL, null=True, blank=True, db_constraint=False
+        Unit,
+        verbose_name=_("Unit concerned"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_constraint=False,
     )
     before = models.JSONField(_("Before"), null=True, blank=True)
     after = models.JSONField(_("After"), null=True, blank=True)
@@ -306,7 +320,10 @@ class Notification(models.Model):
     """An in-app notice to one user. `key` makes every notice unique, so a reminder is never sent twice."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Recipient"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     key = models.CharField(_("Deduplication key"), max_length=200)
     title = models.CharField(_("Title"), max_length=200)

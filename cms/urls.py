@@ -14,7 +14,9 @@ from cms import views
 urlpatterns = [
     # Wagtail's site history report filters by model permission only, not by unit: superusers only.
     path("admin/reports/site-history/", views.superuser_only(LogEntriesView.as_view())),
-    path("admin/reports/site-history/results/", views.superuser_only(LogEntriesView.as_view(results_only=True))),
+    path(
+        "admin/reports/site-history/results/", views.superuser_only(LogEntriesView.as_view(results_only=True))
+    ),
     path("django-admin/", views.django_admin_redirect),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -29,13 +31,19 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
-    path("accounts/password/reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
     path(
         "accounts/reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
+    ),
     path("me/", views.my_training, name="my_training"),
     path("me/notifications/", views.notifications, name="notifications"),
     path("exams/", include("exams.urls")),

@@ -49,8 +49,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         from cms import audit
 
         response = super().form_valid(form)
-        audit.record(actor=self.request.user, action="cms.password_set", obj=self.request.user,
-                     object_repr=self.request.user.get_username())
+        audit.record(
+            actor=self.request.user,
+            action="cms.password_set",
+            obj=self.request.user,
+            object_repr=self.request.user.get_username(),
+        )
         return response
 
 

@@ -1,7 +1,9 @@
-"""Registers cms's audit actions with Wagtail's log registry (more admin screens are added by the admin work)."""
+"""Registers cms's audit actions with Wagtail's log registry; the admin screens live in their own modules, and
+importing them here registers their hooks."""
 
 from wagtail import hooks
 
+from cms import admin_roster, admin_views  # noqa: F401
 from cms.audit import ACTION_LABELS
 
 
@@ -9,7 +11,3 @@ from cms.audit import ACTION_LABELS
 def register_audit_actions(actions):
     for code, label in ACTION_LABELS.items():
         actions.register_action(code, label, label)
-
-# Admin screens live in their own modules; importing them registers their hooks.
-from cms import admin_roster  # noqa: E402,F401
-from cms import admin_views  # noqa: E402,F401

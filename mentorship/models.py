@@ -433,7 +433,6 @@ class Decision(FinalRecord):
         return f"{self.get_outcome_display()} · {self.submission}"
 
 
-
 class Assignment(models.Model):
     """A task the mentor sets during training (出题目、压担子、交任务)."""
 

@@ -28,8 +28,13 @@ def main(po_path: str, json_path: str) -> int:
             current = "".join(unquote(x) for x in re.findall(r'".*"', plural.group(1)))
             if not current or "#, fuzzy" in block:
                 if msgid in translations:
-                    block = block[: plural.start()] + "msgstr[0] " + json.dumps(translations[msgid], ensure_ascii=False) + (
-                        "\n" if plural.group(1).endswith("\n") else "") + block[plural.end():]
+                    block = (
+                        block[: plural.start()]
+                        + "msgstr[0] "
+                        + json.dumps(translations[msgid], ensure_ascii=False)
+                        + ("\n" if plural.group(1).endswith("\n") else "")
+                        + block[plural.end() :]
+                    )
                     block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
                 else:
                     missing.append(msgid)
@@ -38,8 +43,13 @@ def main(po_path: str, json_path: str) -> int:
             msgstr = "".join(unquote(x) for x in re.findall(r'".*"', s.group(1)))
             if msgid and (not msgstr or "#, fuzzy" in block):
                 if msgid in translations:
-                    block = block[: s.start()] + "msgstr " + json.dumps(translations[msgid], ensure_ascii=False) + (
-                        "\n" if s.group(1).endswith("\n") else "")+ block[s.end():]
+                    block = (
+                        block[: s.start()]
+                        + "msgstr "
+                        + json.dumps(translations[msgid], ensure_ascii=False)
+                        + ("\n" if s.group(1).endswith("\n") else "")
+                        + block[s.end() :]
+                    )
                     block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
                 else:
                     missing.append(msgid)

@@ -35,7 +35,9 @@ def street_west(district_west):
 @pytest.fixture
 def make_officer():
     def _make(unit, *, username=None, roles=("trainee",), hire_date=datetime.date(2024, 3, 1), **kwargs):
-        user = UserFactory(username=username, roles=list(roles)) if username else UserFactory(roles=list(roles))
+        user = (
+            UserFactory(username=username, roles=list(roles)) if username else UserFactory(roles=list(roles))
+        )
         officer = OfficerFactory(user=user, unit=unit, **kwargs)
         EmploymentSpellFactory(officer=officer, unit=unit, hire_date=hire_date)
         return officer

@@ -1,7 +1,7 @@
 """Test settings: fast hasher, synchronous django-q2, plain static storage, no network."""
 
 from .base import *  # noqa: F403
-from .base import STORAGES, Q_CLUSTER
+from .base import Q_CLUSTER, STORAGES
 
 DEBUG = False
 SECRET_KEY = "test-secret-key"

@@ -29,6 +29,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
 
 
+@pytest.fixture(autouse=True)
+def _migrated_rows(transactional_db):
+    """Belt and braces beside serialized rollback: the live server's thread may get a connection without the
+    serialized copy, so put back the data migrations' rows if a flush removed them."""
+    from tests.factories import restore_migrated_rows
+
+    restore_migrated_rows()
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
@@ -47,8 +56,12 @@ def chromium_browser():
 def phone(chromium_browser, live_server):
     """A 360×740 page in a fresh context; `phone.external_requests` lists anything that tried to leave the machine."""
     context = chromium_browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="zh-CN", timezone_id="Asia/Shanghai",
-        device_scale_factor=2, is_mobile=True, has_touch=True,
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     allowed = urlparse(live_server.url).netloc

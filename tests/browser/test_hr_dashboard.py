@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from analytics.dashboard import CHART_IDS
 from tests.factories import EmploymentSpellFactory, OfficerFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -51,7 +52,7 @@ def test_hr_changes_a_filter_and_charts_redraw(desk, login, live_server, street_
     login(desk, "hr_east", "Passw0rd!2026")
     desk.goto(f"{live_server.url}/hr/?period=year&start=2021-01-01&as_of=2024-06-30")
     desk.wait_for_selector("#chart-headcount .hr-plot[data-drawn=true] .main-svg")
-    assert desk.locator(".hr-plot[data-drawn=true]").count() == 7
+    assert desk.locator(".hr-plot[data-drawn=true]").count() == len(CHART_IDS)
     first_stamp = desk.locator("#hr-computed").inner_text()
     bars_before = desk.locator("#chart-headcount .hr-plot .bars .point").count()
 

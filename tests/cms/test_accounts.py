@@ -60,8 +60,10 @@ def test_lockout_cools_off(trainee, time_machine):
 @pytest.mark.django_db
 def test_password_change_enforces_validators(client, trainee):
     client.force_login(trainee.user)
-    response = client.post(reverse("password_change"), {
-        "old_password": "Passw0rd!2026", "new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "Passw0rd!2026", "new_password1": "12345678", "new_password2": "12345678"},
+    )
     assert response.status_code == 200
     body = response.content.decode()
     assert "修改密码" in body

@@ -9,8 +9,13 @@ from cms.models import AppendOnlyError, AuditEvent
 
 @pytest.mark.django_db
 def test_record_writes_actor_object_and_data(hr_east, trainee):
-    event = audit.record(actor=hr_east, action="cms.officer_update", obj=trainee, before={"phone": ""},
-                         after={"phone": "13800000000"})
+    event = audit.record(
+        actor=hr_east,
+        action="cms.officer_update",
+        obj=trainee,
+        before={"phone": ""},
+        after={"phone": "13800000000"},
+    )
     event.refresh_from_db()
     assert event.actor == hr_east
     assert event.object_id == str(trainee.pk)
@@ -39,8 +44,11 @@ def test_role_changes_are_audited(trainee):
     user = trainee.user
     user.groups.add(Group.objects.get(name="mentor"))
     user.groups.remove(Group.objects.get(name="mentor"))
-    actions = list(AuditEvent.objects.filter(object_id=str(user.pk)).order_by("id").values_list("action", "after",
-                                                                                                   "before"))
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(user.pk))
+        .order_by("id")
+        .values_list("action", "after", "before")
+    )
     assert ("cms.role_grant", {"roles": ["mentor"]}, None) in actions
     assert ("cms.role_revoke", None, {"roles": ["mentor"]}) in actions
 
@@ -48,9 +56,15 @@ def test_role_changes_are_audited(trainee):
 @pytest.mark.django_db
 def test_ip_address_comes_from_the_request(client, trainee):
     client.force_login(trainee.user)
-    client.post("/accounts/password/change/", {
-        "old_password": "Passw0rd!2026", "new_password1": "Zq9!long-enough", "new_password2": "Zq9!long-enough"},
-        REMOTE_ADDR="10.1.2.3")
+    client.post(
+        "/accounts/password/change/",
+        {
+            "old_password": "Passw0rd!2026",
+            "new_password1": "Zq9!long-enough",
+            "new_password2": "Zq9!long-enough",
+        },
+        REMOTE_ADDR="10.1.2.3",
+    )
     event = AuditEvent.objects.get(action="cms.password_set")
     assert event.ip_address == "10.1.2.3"
     assert event.actor == trainee.user

@@ -45,8 +45,9 @@ def test_staff_without_profile_goes_to_admin(client, hr_east):
 def test_mentor_is_shown_when_a_lookup_provides_one(client, trainee, street_east, make_officer):
     from cms import views
 
-    mentor = make_officer(street_east, username="mentor1", name="王师傅", roles=("mentor",),
-                          hire_date=datetime.date(2015, 5, 1))
+    mentor = make_officer(
+        street_east, username="mentor1", name="王师傅", roles=("mentor",), hire_date=datetime.date(2015, 5, 1)
+    )
     lookup = lambda officer: mentor if officer.pk == trainee.pk else None  # noqa: E731
     views.register_mentor_lookup(lookup)
     try:
