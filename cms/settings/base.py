@@ -234,3 +234,9 @@ LOGGING = {
 
 # Deliberate: lock-out by username only (see AXES_LOCKOUT_PARAMETERS), so axes' IP warning does not apply.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Learning rules ---------------------------------------------------------
+# A lesson counts as read when the learner reached its end and spent this share of its estimated time on it.
+COURSES_COMPLETION_SHARE = float(os.environ.get("COURSES_COMPLETION_SHARE", "0.8"))
+# "Due soon" notices go out this many days before an enrolment's due date.
+COURSES_DUE_SOON_DAYS = int(os.environ.get("COURSES_DUE_SOON_DAYS", "7"))
