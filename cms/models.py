@@ -255,15 +255,17 @@ class FinalRecord(models.Model):
         raise AppendOnlyError(f"{self._meta.label} rows are final; record a new one instead")
 
 
-class AuditEventQuerySet(models.QuerySet):
+class FinalRecordQuerySet(models.QuerySet):
+    """Bulk changes are refused too, so the rule holds for querysets as well as instances."""
+
     def update(self, **kwargs):
-        raise AppendOnlyError("audit events are append-only")
+        raise AppendOnlyError(f"{self.model._meta.label} rows are final")
 
     def delete(self):
-        raise AppendOnlyError("audit events are append-only")
+        raise AppendOnlyError(f"{self.model._meta.label} rows are final")
 
     def bulk_update(self, *args, **kwargs):
-        raise AppendOnlyError("audit events are append-only")
+        raise AppendOnlyError(f"{self.model._meta.label} rows are final")
 
 
 class AuditEvent(FinalRecord):
@@ -298,7 +300,7 @@ class AuditEvent(FinalRecord):
     after = models.JSONField(_("After"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
+    objects = FinalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Audit event")

@@ -22,7 +22,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from cms.models import Officer, StaffCategory, Unit
+from cms.models import FinalRecord, FinalRecordQuerySet, Officer, StaffCategory, Unit
 from courses.blocks import LessonBodyBlock
 
 
@@ -541,19 +541,7 @@ class Attendance(models.Model):
 # --- study hours -------------------------------------------------------------------------------------------------------
 
 
-class AppendOnlyError(Exception):
-    pass
-
-
-class StudyHoursQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("the study-hours ledger is append-only")
-
-    def delete(self):
-        raise AppendOnlyError("the study-hours ledger is append-only")
-
-
-class StudyHoursEntry(models.Model):
+class StudyHoursEntry(FinalRecord):
     """One line of the study-hours ledger (学时). Corrections are new lines (negative hours), never edits.
 
     `seq` numbers the lines of one source; (officer, source_kind, source_id, seq) is unique, so two workers
@@ -576,7 +564,7 @@ class StudyHoursEntry(models.Model):
     earned_on = models.DateField(_("Earned on"), db_index=True)
     created_at = models.DateTimeField(_("Recorded at"), default=timezone.now)
 
-    objects = StudyHoursQuerySet.as_manager()
+    objects = FinalRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Study hours entry")
@@ -591,14 +579,6 @@ class StudyHoursEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer_id} {self.earned_on}: {self.hours}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("the study-hours ledger is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("the study-hours ledger is append-only")
 
 
 class AnnualHoursRequirement(models.Model):

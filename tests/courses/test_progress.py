@@ -211,7 +211,7 @@ def test_hours_ledger_is_append_only(trainee, course):
         )
         is None
     )
-    from courses.models import AppendOnlyError
+    from cms.models import AppendOnlyError
 
     entry.hours = Decimal("5")
     with pytest.raises(AppendOnlyError):
