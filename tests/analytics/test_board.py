@@ -149,3 +149,18 @@ def test_leader_sees_only_in_scope_candidates(client, board, other_trainee, lead
     client.force_login(leader_east)
     page = client.get(reverse("analytics:board_detail", args=[board.pk])).content.decode()
     assert "候选人0" in page and "李四" not in page
+
+
+def test_demo_board_for_the_programme_cohort_is_idempotent(district_east, city):
+    import io
+    import random
+
+    from analytics import demo
+    from mentorship.demo import PROGRAMME_NAME
+    from mentorship.models import Programme
+
+    Programme.objects.create(unit=city, name=PROGRAMME_NAME, staff_categories=["full_time"])
+    demo.seed(stdout=io.StringIO(), rng=random.Random(1))
+    demo.seed(stdout=io.StringIO(), rng=random.Random(1))
+    board = SelectionBoard.objects.get()
+    assert board.unit == district_east and board.programme.name == PROGRAMME_NAME
