@@ -185,8 +185,8 @@ def decide(
     outcome: str,
     rationale: str,
     post: Post | None = None,
-    score=None,
 ) -> AppointmentDecision:
+    """Record HR's decision on one candidate, with the composite score it was taken on."""
     if not may_use_boards(by) or not boards_visible_to(by).filter(pk=board.pk).exists():
         raise PermissionDenied
     if not candidate_officers(board, by).filter(pk=officer.pk).exists():
@@ -200,6 +200,9 @@ def decide(
     if outcome != AppointmentDecision.Outcome.APPOINT:
         post = None
     previous = latest_decisions(board).get(officer.pk)
+    score, _contributions, _missing = selection.composite(
+        components_for([officer.pk])[officer.pk], board.weights
+    )
     decision = AppointmentDecision.objects.create(
         board=board,
         officer=officer,

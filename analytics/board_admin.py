@@ -117,7 +117,6 @@ def board_decide(request, pk, officer_pk):
     officer = get_object_or_404(board_service.candidate_officers(board, request.user), pk=officer_pk)
     form = DecisionForm(request.POST, board=board)
     if form.is_valid():
-        rows = {r["officer"].pk: r for r in board_service.board_view(board, request.user)["rows"]}
         try:
             board_service.decide(
                 board=board,
@@ -126,7 +125,6 @@ def board_decide(request, pk, officer_pk):
                 outcome=form.cleaned_data["outcome"],
                 post=form.cleaned_data["post"],
                 rationale=form.cleaned_data["rationale"],
-                score=rows.get(officer.pk, {}).get("score"),
             )
             messages.success(request, _("Decision recorded for %(name)s.") % {"name": officer.name})
         except ValidationError as exc:

@@ -20,6 +20,17 @@ COMPONENT_LABELS = {
 }
 
 
+def _weight(component: str, default: int) -> models.DecimalField:
+    """A board's weight for one score component (relative; 0 leaves the component out)."""
+    return models.DecimalField(
+        COMPONENT_LABELS[component],
+        max_digits=5,
+        decimal_places=2,
+        default=default,
+        validators=[MinValueValidator(0)],
+    )
+
+
 class SelectionBoard(models.Model):
     """A round of choosing the best candidates, with its own weights."""
 
@@ -43,48 +54,12 @@ class SelectionBoard(models.Model):
         related_name="+",
         help_text=_("Any officers to add to the cohort."),
     )
-    w_self_study = models.DecimalField(
-        COMPONENT_LABELS["self_study"],
-        max_digits=5,
-        decimal_places=2,
-        default=15,
-        validators=[MinValueValidator(0)],
-    )
-    w_timeliness = models.DecimalField(
-        COMPONENT_LABELS["timeliness"],
-        max_digits=5,
-        decimal_places=2,
-        default=10,
-        validators=[MinValueValidator(0)],
-    )
-    w_training = models.DecimalField(
-        COMPONENT_LABELS["training"],
-        max_digits=5,
-        decimal_places=2,
-        default=20,
-        validators=[MinValueValidator(0)],
-    )
-    w_exam = models.DecimalField(
-        COMPONENT_LABELS["exam"],
-        max_digits=5,
-        decimal_places=2,
-        default=25,
-        validators=[MinValueValidator(0)],
-    )
-    w_mentor_evaluation = models.DecimalField(
-        COMPONENT_LABELS["mentor_evaluation"],
-        max_digits=5,
-        decimal_places=2,
-        default=20,
-        validators=[MinValueValidator(0)],
-    )
-    w_milestones_on_time = models.DecimalField(
-        COMPONENT_LABELS["milestones_on_time"],
-        max_digits=5,
-        decimal_places=2,
-        default=10,
-        validators=[MinValueValidator(0)],
-    )
+    w_self_study = _weight("self_study", 15)
+    w_timeliness = _weight("timeliness", 10)
+    w_training = _weight("training", 20)
+    w_exam = _weight("exam", 25)
+    w_mentor_evaluation = _weight("mentor_evaluation", 20)
+    w_milestones_on_time = _weight("milestones_on_time", 10)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Created by"),

@@ -164,3 +164,13 @@ def test_demo_board_for_the_programme_cohort_is_idempotent(district_east, city):
     demo.seed(stdout=io.StringIO(), rng=random.Random(1))
     board = SelectionBoard.objects.get()
     assert board.unit == district_east and board.programme.name == PROGRAMME_NAME
+
+
+def test_decision_keeps_the_score_it_was_taken_on(client, board, candidates, hr_east):
+    _exam_attempt(candidates[0], 80)
+    client.force_login(hr_east)
+    client.post(
+        reverse("analytics:board_decide", args=[board.pk, candidates[0].pk]),
+        {"outcome": "extend", "rationale": "考核期内表现尚需观察"},
+    )
+    assert AppointmentDecision.objects.get().score == Decimal("80.00")
