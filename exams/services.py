@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cms import audit
 from cms.models import Notification, Officer
-from exams import grading, paper, signals
+from exams import autosave, grading, paper, signals
 from exams.models import (
     GRACE_SECONDS,
     Attempt,
@@ -387,6 +387,7 @@ def save_answer(
     attempt_id: int,
     officer: Officer | None = None,
     user_id: int | None = None,
+    password: str | None = None,
     position: int,
     raw,
     seq: int,
@@ -395,45 +396,37 @@ def save_answer(
 ) -> SaveResult:
     """Autosave one answer. A save whose seq is not newer than the stored one is stale and changes nothing.
 
-    Two statements and no explicit transaction (this is the hottest path of an exam): one read of the response
-    with its attempt, then one conditional UPDATE that only applies while the save is newer, the attempt is open
-    and the response is ungraded. Submitting locks the responses before grading and sets their auto_score, so a
-    save racing a submit either lands before the grading reads it or is refused (never stored ungraded).
+    The hottest path of an exam, so two statements and no explicit transaction (exams.autosave): one read of the
+    response with its attempt, then one conditional UPDATE that only applies while the save is newer, the attempt
+    is open and the response is ungraded. Submitting locks the responses before grading and sets their
+    auto_score, so a save racing a submit either lands before the grading reads it or is refused (never stored
+    ungraded). With `password`, the read also requires the user's password hash to be unchanged and the account
+    active (the autosave view's cached session check); a mismatch reads as not found.
     """
     now = now or timezone.now()
-    owner = {"attempt__officer": officer} if officer is not None else {"attempt__officer__user_id": user_id}
-    row = (
-        Response.objects.filter(attempt_id=attempt_id, position=position, **owner)
-        .values(
-            "id",
-            "seq",
-            "answer",
-            "flagged",
-            "option_order",
-            "version__data",
-            "attempt__status",
-            "attempt__deadline",
-        )
-        .first()
+    row = autosave.read(
+        attempt_id=attempt_id,
+        position=position,
+        officer_id=officer.pk if officer is not None else None,
+        user_id=user_id,
+        password=password,
     )
     if row is None:
         raise Response.DoesNotExist
-    data, order = row["version__data"], row["option_order"]
+    data, order = row["data"], row["option_order"]
     cutoff = now - datetime.timedelta(seconds=GRACE_SECONDS)
-    is_open = row["attempt__status"] == Attempt.Status.IN_PROGRESS and row["attempt__deadline"] >= cutoff
+    is_open = row["status"] == Attempt.Status.IN_PROGRESS and row["deadline"] >= cutoff
     if is_open and seq > row["seq"]:
         answer = paper.answer_from_display(data, order, raw)
-        fields = {"answer": answer, "seq": seq, "saved_at": now}
-        if flagged is not None:
-            fields["flagged"] = bool(flagged)
-        updated = Response.objects.filter(
-            pk=row["id"],
-            seq__lt=seq,
-            auto_score__isnull=True,
-            attempt__status=Attempt.Status.IN_PROGRESS,
-            attempt__deadline__gte=cutoff,
-        ).update(**fields)
-        if updated:
+        if autosave.write(
+            response_id=row["id"],
+            attempt_id=attempt_id,
+            answer=answer,
+            seq=seq,
+            now=now,
+            cutoff=cutoff,
+            flagged=flagged,
+        ):
             return SaveResult(
                 True,
                 "saved",

@@ -6,10 +6,11 @@ Attempt-time responses are built only from exams.paper.public_question: no answe
 from __future__ import annotations
 
 import json
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cms.selectors import officer_of
-from exams import grading, paper, selectors, services
+from exams import autosave, grading, paper, selectors, services
 from exams.models import (
     GRACE_SECONDS,
     Attempt,
@@ -245,11 +246,14 @@ def attempt_state(request, attempt_id):
     return JsonResponse(body)
 
 
-@login_required
 @never_cache
 @require_POST
 def attempt_save(request, attempt_id):
-    """Autosave one answer: JSON {position, answer, seq, flagged?} → the stored state; 409 when stale."""
+    """Autosave one answer: JSON {position, answer, seq, flagged?} → the stored state; 409 when stale.
+
+    Authentication is Django's session check, remembered per process for this session (exams.autosave): a save
+    reads the user row only the first time, or again after the password changed or the account was disabled.
+    """
     try:
         payload = json.loads(request.body or b"{}")
         position = int(payload["position"])
@@ -258,17 +262,29 @@ def attempt_save(request, attempt_id):
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError):
         return HttpResponseBadRequest(_("Malformed autosave request."))
-    try:
-        result = services.save_answer(
-            attempt_id=attempt_id,
-            user_id=request.user.pk,
-            position=position,
-            raw=payload.get("answer"),
-            seq=seq,
-            flagged=payload.get("flagged"),
-        )
-    except Response.DoesNotExist:
-        raise Http404
+    save = partial(
+        services.save_answer,
+        attempt_id=attempt_id,
+        position=position,
+        raw=payload.get("answer"),
+        seq=seq,
+        flagged=payload.get("flagged"),
+    )
+    credentials = autosave.cached_credentials(request)
+    result = None
+    if credentials is not None:
+        try:
+            result = save(user_id=credentials[0], password=credentials[1])
+        except Response.DoesNotExist:
+            autosave.forget(request)  # not this officer's, or the session no longer holds: check it in full
+    if result is None:
+        credentials = autosave.verified_credentials(request)
+        if credentials is None:
+            return redirect_to_login(request.get_full_path())
+        try:
+            result = save(user_id=credentials[0], password=credentials[1])
+        except Response.DoesNotExist:
+            raise Http404
     status = 200 if result.ok else (409 if result.reason == "stale" else 410)
     return JsonResponse(
         {

@@ -7,6 +7,15 @@ import pytest
 from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory, make_staff, make_unit
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """The autosave session cache lives in the process; one test's sessions must not carry into the next."""
+    yield
+    from exams import autosave
+
+    autosave.VERIFIED.clear()
+
+
 @pytest.fixture
 def city(db):
     return make_unit("C01", "示范市", kind="city")

@@ -297,3 +297,69 @@ def test_pages_are_chinese(client, trainee, bank):
     attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
     body = client.get(reverse("exams:attempt", args=[attempt.pk])).content.decode()
     assert "交卷" in body and "答题卡" in body
+
+
+def _save(client, attempt, position, seq, answer):
+    return client.post(
+        reverse("exams:attempt_save", args=[attempt.pk]),
+        json.dumps({"position": position, "seq": seq, "answer": answer}),
+        content_type="application/json",
+    )
+
+
+def test_autosave_reads_the_user_row_only_for_the_first_save_of_a_session(
+    client, trainee, bank, django_assert_max_num_queries
+):
+    from django.contrib.auth import get_user_model
+
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    assert _save(client, attempt, 1, 1, 0).status_code == 200
+    user_table = get_user_model()._meta.db_table
+    with django_assert_max_num_queries(3) as ctx:  # the session, the response row, the conditional update
+        assert _save(client, attempt, 1, 2, 1).json()["ok"]
+    assert not any(f'FROM "{user_table}"' in q["sql"] for q in ctx.captured_queries)
+    assert Response.objects.get(attempt=attempt, position=1).seq == 2
+
+
+@pytest.mark.parametrize("change", ["password", "deactivate"])
+def test_autosave_from_a_session_that_no_longer_holds_is_refused(client, trainee, bank, change):
+    """The remembered session check must not outlive a password change or a disabled account."""
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    assert _save(client, attempt, 1, 1, 0).status_code == 200
+    user = trainee.user
+    if change == "password":
+        user.set_password("An0ther-Secret!")
+    else:
+        user.is_active = False
+    user.save()
+    resp = _save(client, attempt, 1, 2, 2)
+    assert resp.status_code == 302 and reverse("login") in resp["Location"]
+    assert Response.objects.get(attempt=attempt, position=1).seq == 1
+    # The session was logged out by Django's full check: the next save is refused too.
+    assert _save(client, attempt, 1, 3, 2).status_code == 302
+    assert Response.objects.get(attempt=attempt, position=1).seq == 1
+
+
+def test_autosave_with_a_remembered_session_still_cannot_reach_another_officers_attempt(
+    client, trainee, other_trainee, bank
+):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    own = services.start_attempt(exam=exam, officer=other_trainee, by=other_trainee.user)
+    theirs = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(other_trainee.user)
+    assert _save(client, own, 1, 1, 0).status_code == 200  # this session is now remembered
+    assert _save(client, theirs, 1, 1, 0).status_code == 404
+    assert Response.objects.get(attempt=theirs, position=1).answer is None
+    assert _save(client, own, 1, 2, 1).status_code == 200
+
+
+def test_autosave_without_a_session_goes_to_login(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    resp = _save(client, attempt, 1, 1, 0)
+    assert resp.status_code == 302 and reverse("login") in resp["Location"]
+    assert Response.objects.get(attempt=attempt, position=1).answer is None

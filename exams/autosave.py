@@ -1,0 +1,231 @@
+"""The autosave hot path: the one request an examinee's phone sends for every answer change.
+
+A city-wide exam means thousands of examinees saving at once, so this path costs one session read and two plain
+SQL statements, and nothing else:
+
+* **Who is asking.** Django's own check (`request.user`) reads the user row and compares the session's auth hash
+  with an HMAC of the user's password hash. `VERIFIED` remembers, per process, the password hash Django accepted
+  for a (user, session hash) pair; the autosave read then requires `auth_user.password` to still equal it and the
+  user to still be active, in the same statement that reads the answer. A changed password or a deactivated
+  account matches no row, the entry is dropped and the request goes through Django's full check again, which
+  logs the stale session out exactly as for any other page. Nothing but this endpoint relies on the cache.
+* **The read** is one join: the response, its attempt (open, not past deadline + grace), the officer (the
+  session's user), with the option order needed to map display positions back to the stored form.
+* **The write** is one conditional UPDATE that applies only while the save is newer than the stored one, the
+  attempt is open and the response is ungraded (see services.submit_attempt for the race with submitting).
+
+The statements are written once per database vendor with table and column names from the models' _meta, so
+they follow the schema, and run through Django's connection (its transactions, query logging and test machinery
+included). On PostgreSQL they bind parameters on the server and are prepared once per connection, so the planner
+does not run on every save (Django leaves statement preparation off by default for the sake of connection poolers;
+a pooler in transaction mode needs PgBouncer ≥ 1.21 with max_prepared_statements set).
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections import OrderedDict
+from functools import cache
+
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from cms.models import Officer
+from exams.models import Attempt, QuestionVersion, Response
+
+
+class LRU:
+    """A small thread-safe least-recently-used map (gunicorn's gthread workers share one per process)."""
+
+    def __init__(self, maxsize: int):
+        self.maxsize = maxsize
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            try:
+                self._data.move_to_end(key)
+            except KeyError:
+                return None
+            return self._data[key]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def discard(self, key) -> None:
+        with self._lock:
+            self._data.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+# (user id, session auth hash) → the password hash Django verified that session against.
+VERIFIED = LRU(50_000)
+
+
+def cached_credentials(request) -> tuple[int, str] | None:
+    """The session's user id and the password hash it was verified against, if this process verified it before."""
+    session = request.session
+    try:
+        user_id = int(session[SESSION_KEY])
+        session_hash = session[HASH_SESSION_KEY]
+    except (KeyError, TypeError, ValueError):
+        return None
+    password = VERIFIED.get((user_id, session_hash))
+    return None if password is None else (user_id, password)
+
+
+def verified_credentials(request) -> tuple[int, str] | None:
+    """Django's full session check (`request.user`); remembers the result for the next save of this session."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    if session_hash:
+        VERIFIED.put((user.pk, session_hash), user.password)
+    return user.pk, user.password
+
+
+def forget(request) -> None:
+    try:
+        VERIFIED.discard((int(request.session[SESSION_KEY]), request.session[HASH_SESSION_KEY]))
+    except (KeyError, TypeError, ValueError):
+        pass
+
+
+def _cursor():
+    """Django's cursor; on PostgreSQL with psycopg 3 one whose statements are bound on the server and prepared."""
+    if connection.vendor != "postgresql" or not _prepared_cursor_class():
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = _prepared_cursor_class()(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
+@cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql import base
+
+    if not getattr(base, "is_psycopg3", False):
+        return None
+
+    class PreparedCursor(base.ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparedCursor
+
+
+def _col(model, name: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+@cache
+def _read_sql(vendor: str, owner: str, with_password: bool) -> str:
+    r, a, o, v = _table(Response), _table(Attempt), _table(Officer), _table(QuestionVersion)
+    user = get_user_model()
+    owner_sql = {
+        "officer": f"a.{_col(Attempt, 'officer')} = %s",
+        "user": f"o.{_col(Officer, 'user')} = %s",
+    }[owner]
+    join_user = ""
+    if with_password:
+        u = _table(user)
+        join_user = (
+            f" JOIN {u} u ON u.{_col(user, 'id')} = o.{_col(Officer, 'user')}"
+            f" AND u.{_col(user, 'password')} = %s AND u.{_col(user, 'is_active')}"
+        )
+    return (
+        f"SELECT r.{_col(Response, 'id')}, r.{_col(Response, 'seq')}, r.{_col(Response, 'answer')},"
+        f" r.{_col(Response, 'flagged')}, r.{_col(Response, 'option_order')}, v.{_col(QuestionVersion, 'data')},"
+        f" a.{_col(Attempt, 'status')}, a.{_col(Attempt, 'deadline')}"
+        f" FROM {r} r JOIN {a} a ON a.{_col(Attempt, 'id')} = r.{_col(Response, 'attempt')}"
+        f" JOIN {o} o ON o.{_col(Officer, 'id')} = a.{_col(Attempt, 'officer')}{join_user}"
+        f" JOIN {v} v ON v.{_col(QuestionVersion, 'id')} = r.{_col(Response, 'version')}"
+        f" WHERE r.{_col(Response, 'attempt')} = %s AND r.{_col(Response, 'position')} = %s AND {owner_sql}"
+    )
+
+
+@cache
+def _write_sql(vendor: str, with_flag: bool) -> str:
+    r, a = _table(Response), _table(Attempt)
+    flag = f", {_col(Response, 'flagged')} = %s" if with_flag else ""
+    return (
+        f"UPDATE {r} SET {_col(Response, 'answer')} = %s, {_col(Response, 'seq')} = %s,"
+        f" {_col(Response, 'saved_at')} = %s{flag}"
+        f" WHERE {_col(Response, 'id')} = %s AND {_col(Response, 'seq')} < %s"
+        f" AND {_col(Response, 'auto_score')} IS NULL"
+        f" AND EXISTS (SELECT 1 FROM {a} a WHERE a.{_col(Attempt, 'id')} = %s"
+        f" AND a.{_col(Attempt, 'status')} = %s AND a.{_col(Attempt, 'deadline')} >= %s)"
+    )
+
+
+_FIELDS = {name: Response._meta.get_field(name) for name in ("answer", "option_order")}
+_FIELDS["data"] = QuestionVersion._meta.get_field("data")
+
+
+def _load(field, value):
+    return field.from_db_value(value, None, connection) if value is not None else None
+
+
+def read(*, attempt_id: int, position: int, officer_id=None, user_id=None, password=None):
+    """The response row for the save, or None when it is not this officer's (or the session no longer holds)."""
+    owner, owner_id = ("officer", officer_id) if officer_id is not None else ("user", user_id)
+    sql = _read_sql(connection.vendor, owner, password is not None)
+    params = ([password] if password is not None else []) + [attempt_id, position, owner_id]
+    with _cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, seq, answer, flagged, order, data, status, deadline = row
+    if isinstance(deadline, str):  # SQLite hands back text
+        deadline = parse_datetime(deadline)
+    if deadline.tzinfo is None:  # stored in UTC where the database has no time zones
+        deadline = deadline.replace(tzinfo=datetime.UTC)
+    return {
+        "id": pk,
+        "seq": seq,
+        "answer": _load(_FIELDS["answer"], answer),
+        "flagged": bool(flagged),
+        "option_order": _load(_FIELDS["option_order"], order) or [],
+        "data": _load(_FIELDS["data"], data),
+        "status": status,
+        "deadline": deadline,
+    }
+
+
+def write(*, response_id: int, attempt_id: int, answer, seq: int, now, cutoff, flagged=None) -> bool:
+    """Store the answer if the save is still newer and the attempt still open; True when it was stored."""
+    ops = connection.ops
+    params = [_FIELDS["answer"].get_db_prep_save(answer, connection), seq, ops.adapt_datetimefield_value(now)]
+    if flagged is not None:
+        params.append(bool(flagged))
+    params += [
+        response_id,
+        seq,
+        attempt_id,
+        Attempt.Status.IN_PROGRESS.value,
+        ops.adapt_datetimefield_value(cutoff),
+    ]
+    with _cursor() as cursor:
+        cursor.execute(_write_sql(connection.vendor, flagged is not None), params)
+        return cursor.rowcount == 1
