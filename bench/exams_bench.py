@@ -314,6 +314,21 @@ class Examinee:
         return status, (time.perf_counter() - t) * 1000
 
 
+async def open_pages(examinees, concurrency=16):
+    """Each examinee loads the attempt page once (it keeps the paper in the session for the autosave)."""
+    fresh_connections(examinees)
+    queue = list(examinees)
+
+    async def run():
+        while queue:
+            e = queue.pop()
+            status, _ = await e.conn.request("GET", f"/exams/attempt/{e.attempt_id}/", e.cookie, e.csrf)
+            if status != 200:
+                raise RuntimeError(f"attempt page returned {status}")
+
+    await asyncio.gather(*(run() for _ in range(concurrency)))
+
+
 def fresh_connections(examinees):
     """Each asyncio.run() has its own event loop; streams cannot cross loops."""
     for e in examinees:
@@ -563,6 +578,7 @@ def main():
                     a.responses.filter(question__type="single_choice").values_list("position", flat=True)
                 )
                 examinees.append(Examinee(port, a.pk, cookie, csrf, positions, random.Random(rng.random())))
+            asyncio.run(open_pages(examinees))  # as a phone does before its first answer
             for kind in ("save", "ping"):  # a running server is warm: load every worker's code paths first
                 asyncio.run(closed_loop(examinees[: args.saturation_clients], 2.0, kind))
             lat, errors = asyncio.run(open_loop(examinees, args.duration))

@@ -9,6 +9,11 @@ SQL statements, and nothing else:
   user to still be active, in the same statement that reads the answer. A changed password or a deactivated
   account matches no row, the entry is dropped and the request goes through Django's full check again, which
   logs the stale session out exactly as for any other page. Nothing but this endpoint relies on the cache.
+* **The paper** this device shows is kept in the (server-side) session by the attempt page: per position, the
+  question type and the option order (what exams.paper needs to map display positions). With it a save needs no read:
+  one UPDATE that applies only if the row is the session user's, the password hash unchanged, the account
+  active, the attempt open, the response ungraded and the save newer; it returns the stored flag. When it
+  stores nothing, the read below tells stale from closed from not found.
 * **The read** is one join: the response, its attempt (open, not past deadline + grace), the officer (the
   session's user), with the option order needed to map display positions back to the stored form.
 * **The write** is one conditional UPDATE that applies only while the save is newer than the stored one, the
@@ -34,6 +39,7 @@ from django.utils.dateparse import parse_datetime
 
 from cms.models import Officer
 from exams.models import Attempt, QuestionVersion, Response
+from exams.paper import answer_shape
 
 
 class LRU:
@@ -98,6 +104,65 @@ def verified_credentials(request) -> tuple[int, str] | None:
     return user.pk, user.password
 
 
+PAPERS_KEY = "exams.autosave.papers"
+MAX_PAPERS = 3  # attempts per session whose paper is kept (a real exam and a mock exam open at once, say)
+# One letter per question type whose answer maps with the option order alone (short answers add their blank
+# count). Matching questions need their texts: they are left out and take the read path.
+TYPE_CODES = {
+    "single_choice": "s",
+    "multiple_choice": "m",
+    "true_false": "t",
+    "numerical": "n",
+    "essay": "e",
+    "short_answer": "a",
+}
+CODE_TYPES = {code: qtype for qtype, code in TYPE_CODES.items()}
+
+
+def _compact(data: dict, order: list[int]):
+    qtype = data.get("type")
+    code = TYPE_CODES.get(qtype)
+    if code is None:
+        return None
+    return [code, answer_shape(data)["blanks"]] if qtype == "short_answer" else [code, *order]
+
+
+def remember_paper(session, attempt_id: int, responses) -> None:
+    """Keep the attempt's paper in the session, compactly (every save loads the session): per position, the
+    question type and option order. `responses` are the attempt's, in position order, with their version."""
+    responses = list(responses)
+    if any(r.position != i for i, r in enumerate(responses, start=1)):
+        return  # positions not 1…n: no fast path for this paper
+    entry = [_compact(r.version.data, r.option_order or []) for r in responses]
+    papers = dict(session.get(PAPERS_KEY) or {})
+    key = str(attempt_id)
+    if papers.get(key) == entry:
+        return
+    papers.pop(key, None)
+    papers[key] = entry
+    while len(papers) > MAX_PAPERS:
+        papers.pop(next(iter(papers)))
+    session[PAPERS_KEY] = papers
+
+
+def forget_paper(session, attempt_id: int) -> None:
+    papers = session.get(PAPERS_KEY) or {}
+    if str(attempt_id) in papers:
+        session[PAPERS_KEY] = {k: v for k, v in papers.items() if k != str(attempt_id)}
+
+
+def paper_entry(session, attempt_id: int, position: int) -> tuple | None:
+    """(answer shape, option order) of the position, if the attempt page left it in the session."""
+    try:
+        code, *rest = session[PAPERS_KEY][str(attempt_id)][position - 1]
+        qtype = CODE_TYPES[code]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
+    if qtype == "short_answer":
+        return {"shape": 1, "type": qtype, "blanks": rest[0]}, []
+    return {"shape": 1, "type": qtype}, rest
+
+
 def forget(request) -> None:
     try:
         VERIFIED.discard((int(request.session[SESSION_KEY]), request.session[HASH_SESSION_KEY]))
@@ -106,28 +171,38 @@ def forget(request) -> None:
 
 
 def _cursor():
-    """Django's cursor; on PostgreSQL with psycopg 3 one whose statements are bound on the server and prepared."""
-    if connection.vendor != "postgresql" or not _prepared_cursor_class():
+    """Django's cursor; on PostgreSQL with psycopg 3 one that binds on the server and prepares its statements.
+
+    While queries are logged (DEBUG, tests counting queries) statements are bound on the server but not prepared:
+    psycopg keeps no statement text for a prepared execution, and the log needs it.
+    """
+    classes = _server_binding_classes()
+    if connection.vendor != "postgresql" or classes is None:
         return connection.cursor()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    logged = connection.queries_logged
     with connection.wrap_database_errors:
-        raw = _prepared_cursor_class()(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        raw = classes[0 if logged else 1](connection.connection)
+    return connection.make_debug_cursor(raw) if logged else connection.make_cursor(raw)
 
 
 @cache
-def _prepared_cursor_class():
+def _server_binding_classes():
     from django.db.backends.postgresql import base
 
     if not getattr(base, "is_psycopg3", False):
         return None
 
+    class LoggedCursor(base.ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=False, binary=binary)
+
     class PreparedCursor(base.ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
 
-    return PreparedCursor
+    return LoggedCursor, PreparedCursor
 
 
 def _col(model, name: str) -> str:
@@ -175,6 +250,27 @@ def _write_sql(vendor: str, with_flag: bool) -> str:
         f" AND {_col(Response, 'auto_score')} IS NULL"
         f" AND EXISTS (SELECT 1 FROM {a} a WHERE a.{_col(Attempt, 'id')} = %s"
         f" AND a.{_col(Attempt, 'status')} = %s AND a.{_col(Attempt, 'deadline')} >= %s)"
+    )
+
+
+@cache
+def _write_owned_sql(vendor: str, with_flag: bool) -> str:
+    r, a, o = _table(Response), _table(Attempt), _table(Officer)
+    user = get_user_model()
+    u = _table(user)
+    flag = f", {_col(Response, 'flagged')} = %s" if with_flag else ""
+    return (
+        f"UPDATE {r} SET {_col(Response, 'answer')} = %s, {_col(Response, 'seq')} = %s,"
+        f" {_col(Response, 'saved_at')} = %s{flag}"
+        f" WHERE {_col(Response, 'attempt')} = %s AND {_col(Response, 'position')} = %s"
+        f" AND {_col(Response, 'seq')} < %s"
+        f" AND {_col(Response, 'auto_score')} IS NULL"
+        f" AND EXISTS (SELECT 1 FROM {a} a JOIN {o} o ON o.{_col(Officer, 'id')} = a.{_col(Attempt, 'officer')}"
+        f" JOIN {u} u ON u.{_col(user, 'id')} = o.{_col(Officer, 'user')}"
+        f" WHERE a.{_col(Attempt, 'id')} = %s AND a.{_col(Attempt, 'status')} = %s"
+        f" AND a.{_col(Attempt, 'deadline')} >= %s AND u.{_col(user, 'id')} = %s"
+        f" AND u.{_col(user, 'password')} = %s AND u.{_col(user, 'is_active')})"
+        f" RETURNING {_col(Response, 'flagged')}"
     )
 
 
@@ -229,3 +325,29 @@ def write(*, response_id: int, attempt_id: int, answer, seq: int, now, cutoff, f
     with _cursor() as cursor:
         cursor.execute(_write_sql(connection.vendor, flagged is not None), params)
         return cursor.rowcount == 1
+
+
+def write_owned(
+    *, attempt_id, position, user_id, password, answer, seq: int, now, cutoff, flagged=None
+) -> bool | None:
+    """The one-statement save (see the module's docstring): the stored flag when stored, None when not."""
+    if not connection.features.can_return_columns_from_insert:  # SQLite < 3.35 has no RETURNING
+        return None
+    ops = connection.ops
+    params = [_FIELDS["answer"].get_db_prep_save(answer, connection), seq, ops.adapt_datetimefield_value(now)]
+    if flagged is not None:
+        params.append(bool(flagged))
+    params += [
+        attempt_id,
+        position,
+        seq,
+        attempt_id,
+        Attempt.Status.IN_PROGRESS.value,
+        ops.adapt_datetimefield_value(cutoff),
+        user_id,
+        password,
+    ]
+    with _cursor() as cursor:
+        cursor.execute(_write_owned_sql(connection.vendor, flagged is not None), params)
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])

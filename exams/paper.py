@@ -66,9 +66,29 @@ def _int(value):
         return None
 
 
-def answer_from_display(data: dict, option_order: list[int], raw):
-    """Turn what the browser sent (display positions, strings) into the stored form. Invalid parts are dropped."""
+def answer_shape(data: dict) -> dict:
+    """What mapping an answer between display positions and its stored form needs of a question, and no more:
+    its type, the number of blanks, and for matching the left-hand keys and the right-hand texts in source order.
+    Small enough to keep in the examinee's (server-side) session for the autosave (exams.autosave). Taking a
+    shape returns it unchanged, so the functions below accept either."""
+    if data.get("shape"):
+        return data
     qtype = data.get("type")
+    shape = {"shape": 1, "type": qtype}
+    if qtype == "short_answer":
+        shape["blanks"] = blank_count(data)
+    elif qtype == "matching":
+        shape["keys"] = [str(i) for i, _p in matching_pairs(data)]
+        shape["rights"] = matching_options(data)
+    return shape
+
+
+def answer_from_display(data: dict, option_order: list[int], raw):
+    """Turn what the browser sent (display positions, strings) into the stored form. Invalid parts are dropped.
+
+    `data` is the question's content or its answer_shape."""
+    shape = answer_shape(data)
+    qtype = shape["type"]
     if raw is None:
         return None
     if qtype == "single_choice":
@@ -92,7 +112,7 @@ def answer_from_display(data: dict, option_order: list[int], raw):
         return None
     if qtype == "short_answer":
         items = raw if isinstance(raw, list) else [raw]
-        n = blank_count(data)
+        n = shape["blanks"]
         texts = [str(x)[:500] if x is not None else "" for x in items][:n]
         return texts + [""] * (n - len(texts))
     if qtype == "numerical":
@@ -102,8 +122,7 @@ def answer_from_display(data: dict, option_order: list[int], raw):
     if qtype == "matching":
         if not isinstance(raw, dict):
             return {}
-        rights = matching_options(data)
-        keys = {str(i) for i, _p in matching_pairs(data)}
+        rights, keys = shape["rights"], set(shape["keys"])
         out = {}
         for key, value in raw.items():
             pos = _int(value)
@@ -118,8 +137,11 @@ def answer_from_display(data: dict, option_order: list[int], raw):
 
 
 def answer_to_display(data: dict, option_order: list[int], answer):
-    """The stored answer in display positions, to restore the form after a reload or on another device."""
-    qtype = data.get("type")
+    """The stored answer in display positions, to restore the form after a reload or on another device.
+
+    `data` is the question's content or its answer_shape."""
+    shape = answer_shape(data)
+    qtype = shape["type"]
     if answer is None:
         return None
     inverse = {src: pos for pos, src in enumerate(option_order)}
@@ -128,7 +150,7 @@ def answer_to_display(data: dict, option_order: list[int], answer):
     if qtype == "multiple_choice":
         return sorted(inverse[a] for a in answer if a in inverse)
     if qtype == "matching":
-        rights = matching_options(data)
+        rights = shape["rights"]
         out = {}
         for key, text in (answer or {}).items():
             if text in rights:

@@ -388,6 +388,7 @@ def save_answer(
     officer: Officer | None = None,
     user_id: int | None = None,
     password: str | None = None,
+    known: tuple | None = None,
     position: int,
     raw,
     seq: int,
@@ -402,8 +403,29 @@ def save_answer(
     auto_score, so a save racing a submit either lands before the grading reads it or is refused (never stored
     ungraded). With `password`, the read also requires the user's password hash to be unchanged and the account
     active (the autosave view's cached session check); a mismatch reads as not found.
+
+    `known` (answer shape and option order: exams.autosave.paper_entry, with `user_id` and `password`)
+    skips the read: one UPDATE that also proves ownership and the session, and returns the flag. When it stores
+    nothing (stale, closed, not this user's, or the session no longer holds) the read below finds out why.
     """
     now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=GRACE_SECONDS)
+    if known is not None and user_id is not None and password is not None:
+        shape, order = known
+        answer = paper.answer_from_display(shape, order, raw)
+        stored_flag = autosave.write_owned(
+            attempt_id=attempt_id,
+            position=position,
+            user_id=user_id,
+            password=password,
+            answer=answer,
+            seq=seq,
+            now=now,
+            cutoff=cutoff,
+            flagged=flagged,
+        )
+        if stored_flag is not None:
+            return SaveResult(True, "saved", seq, paper.answer_to_display(shape, order, answer), stored_flag)
     row = autosave.read(
         attempt_id=attempt_id,
         position=position,
@@ -414,7 +436,6 @@ def save_answer(
     if row is None:
         raise Response.DoesNotExist
     data, order = row["data"], row["option_order"]
-    cutoff = now - datetime.timedelta(seconds=GRACE_SECONDS)
     is_open = row["status"] == Attempt.Status.IN_PROGRESS and row["deadline"] >= cutoff
     if is_open and seq > row["seq"]:
         answer = paper.answer_from_display(data, order, raw)

@@ -162,9 +162,9 @@ def decorate(q: dict, answer, position: int = 0) -> dict:
     return q
 
 
-def _public_paper(attempt: Attempt) -> list[dict]:
+def _public_paper(attempt: Attempt, rows=None) -> list[dict]:
     items = []
-    for r in selectors.paper(attempt):
+    for r in selectors.paper(attempt) if rows is None else rows:
         data = r.version.data
         q = decorate(
             paper.public_question(data, r.option_order),
@@ -183,7 +183,9 @@ def attempt_page(request, attempt_id):
     attempt = _attempt_or_404(request, attempt_id)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
-    items = _public_paper(attempt)
+    rows = selectors.paper(attempt)
+    items = _public_paper(attempt, rows)
+    autosave.remember_paper(request.session, attempt.pk, rows)  # this device's saves need no read first
     try:
         current = min(max(int(request.GET.get("q", "1")), 1), len(items))
     except ValueError:
@@ -253,6 +255,7 @@ def attempt_save(request, attempt_id):
 
     Authentication is Django's session check, remembered per process for this session (exams.autosave): a save
     reads the user row only the first time, or again after the password changed or the account was disabled.
+    With the paper the attempt page left in the session, a save is a single UPDATE.
     """
     try:
         payload = json.loads(request.body or b"{}")
@@ -274,7 +277,11 @@ def attempt_save(request, attempt_id):
     result = None
     if credentials is not None:
         try:
-            result = save(user_id=credentials[0], password=credentials[1])
+            result = save(
+                user_id=credentials[0],
+                password=credentials[1],
+                known=autosave.paper_entry(request.session, attempt_id, position),
+            )
         except Response.DoesNotExist:
             autosave.forget(request)  # not this officer's, or the session no longer holds: check it in full
     if result is None:
@@ -365,6 +372,7 @@ def attempt_form_save(request, attempt_id):
 def attempt_submit(request, attempt_id):
     attempt = _attempt_or_404(request, attempt_id)
     services.submit_attempt(attempt=attempt, by=request.user)
+    autosave.forget_paper(request.session, attempt.pk)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"ok": True, "result_url": reverse("exams:attempt_result", args=[attempt.pk])})
     return redirect("exams:attempt_result", attempt_id=attempt.pk)

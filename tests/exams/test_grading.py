@@ -182,3 +182,35 @@ def test_grading_a_100_question_attempt_is_fast():
         _results, total = grading.grade_paper(items, multiple_rule=grading.PARTIAL)
     assert total == Decimal("125.00")
     assert (time.perf_counter() - start) / 10 < 0.020
+
+
+def test_answer_shape_maps_answers_exactly_as_the_whole_question_does():
+    """The autosave maps answers with the shape kept in the session: it must agree with the full content."""
+    from exams import paper
+    from tests.exams.conftest import SAMPLE
+
+    raws = [
+        None,
+        0,
+        1,
+        [0, 2],
+        [1],
+        "true",
+        "0",
+        ["a", "b", "c"],
+        "3.5",
+        {"0": 1, "1": 0, "9": 2},
+        {"0": "x"},
+    ]
+    for data in SAMPLE:
+        shape = paper.answer_shape(data)
+        assert paper.answer_shape(shape) is shape
+        assert "fraction" not in str(shape) and "answers" not in shape  # no answer key in it
+        order = list(reversed(range(paper.option_count(data))))
+        for raw in raws:
+            stored = paper.answer_from_display(data, order, raw)
+            assert paper.answer_from_display(shape, order, raw) == stored, (data["type"], raw)
+            assert paper.answer_to_display(shape, order, stored) == paper.answer_to_display(
+                data, order, stored
+            )
+    assert {d["type"] for d in SAMPLE} >= {"single_choice", "multiple_choice", "short_answer", "matching"}

@@ -299,12 +299,67 @@ def test_pages_are_chinese(client, trainee, bank):
     assert "交卷" in body and "答题卡" in body
 
 
-def _save(client, attempt, position, seq, answer):
+def _save(client, attempt, position, seq, answer, **extra):
     return client.post(
         reverse("exams:attempt_save", args=[attempt.pk]),
-        json.dumps({"position": position, "seq": seq, "answer": answer}),
+        json.dumps({"position": position, "seq": seq, "answer": answer, **extra}),
         content_type="application/json",
     )
+
+
+def _sitting(client, officer, bank, open_page=True):
+    """The officer's attempt at a three-question exam, logged in; with open_page, as after loading the exam page
+    (which leaves the paper in the session, so saves take the one-statement path)."""
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=officer, by=officer.user)
+    client.force_login(officer.user)
+    if open_page:
+        assert client.get(reverse("exams:attempt", args=[attempt.pk])).status_code == 200
+    return attempt
+
+
+def test_autosave_after_the_page_loaded_is_one_update_and_no_user_read(
+    client, trainee, bank, django_assert_max_num_queries
+):
+    from django.contrib.auth import get_user_model
+
+    attempt = _sitting(client, trainee, bank)
+    # The first save of the session checks it in full.
+    assert _save(client, attempt, 1, 1, 0).status_code == 200
+    with django_assert_max_num_queries(2) as ctx:  # the session, then one UPDATE
+        resp = _save(client, attempt, 2, 1, 2, flagged=True)
+    assert resp.json() == {
+        "ok": True,
+        "reason": "saved",
+        "position": 2,
+        "seq": 1,
+        "answer": 2,
+        "flagged": True,
+    }
+    user_table = get_user_model()._meta.db_table
+    assert not any(
+        q["sql"].lstrip().upper().startswith("SELECT") and "exams_response" in q["sql"] for q in ctx
+    )
+    assert not any(f'FROM "{user_table}"' in q["sql"] for q in ctx.captured_queries)
+    r = Response.objects.get(attempt=attempt, position=2)
+    assert (r.answer, r.seq, r.flagged) == (r.option_order[2], 1, True)
+    # The flag is kept when a save does not mention it.
+    assert _save(client, attempt, 2, 2, 1).json()["flagged"] is True
+
+
+@pytest.mark.parametrize("open_page", [True, False], ids=["paper-in-session", "no-paper"])
+def test_autosave_stale_and_closed_answers_are_refused_on_either_path(client, trainee, bank, open_page):
+    attempt = _sitting(client, trainee, bank, open_page)
+    assert _save(client, attempt, 1, 5, 0).status_code == 200
+    stale = _save(client, attempt, 1, 4, 2)
+    assert stale.status_code == 409
+    assert stale.json()["seq"] == 5 and stale.json()["answer"] == 0
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(minutes=5))
+    closed = _save(client, attempt, 1, 6, 1)
+    assert closed.status_code == 410
+    r = Response.objects.get(attempt=attempt, position=1)
+    assert r.seq == 5 and r.answer == r.option_order[0]
+    assert Attempt.objects.get(pk=attempt.pk).status != Attempt.Status.IN_PROGRESS  # submitted on that access
 
 
 def test_autosave_reads_the_user_row_only_for_the_first_save_of_a_session(
@@ -312,9 +367,7 @@ def test_autosave_reads_the_user_row_only_for_the_first_save_of_a_session(
 ):
     from django.contrib.auth import get_user_model
 
-    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
-    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
-    client.force_login(trainee.user)
+    attempt = _sitting(client, trainee, bank, open_page=False)
     assert _save(client, attempt, 1, 1, 0).status_code == 200
     user_table = get_user_model()._meta.db_table
     with django_assert_max_num_queries(3) as ctx:  # the session, the response row, the conditional update
@@ -323,12 +376,11 @@ def test_autosave_reads_the_user_row_only_for_the_first_save_of_a_session(
     assert Response.objects.get(attempt=attempt, position=1).seq == 2
 
 
+@pytest.mark.parametrize("open_page", [True, False], ids=["paper-in-session", "no-paper"])
 @pytest.mark.parametrize("change", ["password", "deactivate"])
-def test_autosave_from_a_session_that_no_longer_holds_is_refused(client, trainee, bank, change):
+def test_autosave_from_a_session_that_no_longer_holds_is_refused(client, trainee, bank, change, open_page):
     """The remembered session check must not outlive a password change or a disabled account."""
-    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
-    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
-    client.force_login(trainee.user)
+    attempt = _sitting(client, trainee, bank, open_page)
     assert _save(client, attempt, 1, 1, 0).status_code == 200
     user = trainee.user
     if change == "password":
@@ -347,11 +399,13 @@ def test_autosave_from_a_session_that_no_longer_holds_is_refused(client, trainee
 def test_autosave_with_a_remembered_session_still_cannot_reach_another_officers_attempt(
     client, trainee, other_trainee, bank
 ):
-    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
-    own = services.start_attempt(exam=exam, officer=other_trainee, by=other_trainee.user)
-    theirs = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
-    client.force_login(other_trainee.user)
-    assert _save(client, own, 1, 1, 0).status_code == 200  # this session is now remembered
+    theirs = services.start_attempt(
+        exam=make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}]),
+        officer=trainee,
+        by=trainee.user,
+    )
+    own = _sitting(client, other_trainee, bank)
+    assert _save(client, own, 1, 1, 0).status_code == 200  # this session is now remembered, its paper kept
     assert _save(client, theirs, 1, 1, 0).status_code == 404
     assert Response.objects.get(attempt=theirs, position=1).answer is None
     assert _save(client, own, 1, 2, 1).status_code == 200
@@ -363,3 +417,32 @@ def test_autosave_without_a_session_goes_to_login(client, trainee, bank):
     resp = _save(client, attempt, 1, 1, 0)
     assert resp.status_code == 302 and reverse("login") in resp["Location"]
     assert Response.objects.get(attempt=attempt, position=1).answer is None
+
+
+def test_autosave_stores_every_question_type_as_the_full_mapping_does(client, trainee, bank):
+    """After the page load each type takes its path (matching reads its texts first) and lands in stored form."""
+    from exams import paper
+
+    exam = make_exam(bank, shuffle_options=True)  # every question of the bank, options shuffled
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    assert client.get(reverse("exams:attempt", args=[attempt.pk])).status_code == 200
+    raws = {
+        "single_choice": 1,
+        "multiple_choice": [0, 2],
+        "true_false": "false",
+        "short_answer": ["甲", "乙", "丙"],
+        "numerical": "3.5",
+        "matching": {"0": 1, "1": 0},
+        "essay": "答：先排查，后整改。",
+    }
+    responses = list(attempt.responses.select_related("version").order_by("position"))
+    assert {r.version.data["type"] for r in responses} == set(raws)
+    for r in responses:
+        raw = raws[r.version.data["type"]]
+        resp = _save(client, attempt, r.position, 1, raw)
+        assert resp.status_code == 200, r.version.data["type"]
+        expected = paper.answer_from_display(r.version.data, r.option_order, raw)
+        r.refresh_from_db()
+        assert r.answer == expected and r.seq == 1, r.version.data["type"]
+        assert resp.json()["answer"] == paper.answer_to_display(r.version.data, r.option_order, expected)
