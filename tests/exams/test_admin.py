@@ -191,3 +191,119 @@ def test_create_exam_with_rules_in_admin(client, training_admin_east, bank, stre
     exam = Exam.objects.get(title="新考试")
     assert exam.rules.get().count == 5 and exam.audience_categories == ["full_time"]
     assert list(exam.audience_units.all()) == [street_east] and list(exam.banks.all()) == [bank]
+
+
+def _question_post(bank, q, **overrides):
+    data = {
+        "bank": bank.pk,
+        "category": q.category_id or "",
+        "type": q.type,
+        "title": "",
+        "stem": q.stem,
+        "stem_format": "plain",
+        "content": "",
+        "explanation": "解析",
+        "legal_basis": "《安全生产法》第四条",
+        "difficulty": 2,
+        "points": "1",
+        "tags": "",
+        "status": "published",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_choice_options_are_edited_field_by_field(client, training_admin_east, bank):
+    client.force_login(training_admin_east)
+    q = Question.objects.get(bank=bank, type="multiple_choice")
+    edit_url = reverse("exams_question:edit", args=[q.pk])
+    page = client.get(edit_url).content.decode()
+    first = q.content["choices"][0]["text"]
+    assert 'name="option_a_text"' in page and f'value="{first}"' in page  # the stored options, one per row
+    resp = client.post(
+        edit_url,
+        _question_post(
+            bank,
+            q,
+            option_a_text="生产经营单位的主要负责人",
+            option_a_correct="on",
+            option_b_text="安全生产管理人员",
+            option_b_correct="on",
+            option_b_feedback="对：也负有职责",
+            option_c_text="无关的第三方",
+            option_c_feedback="错：不属于本单位",
+        ),
+    )
+    assert resp.status_code == 302, resp.context["form"].errors
+    q.refresh_from_db()
+    assert q.content["choices"] == [
+        {"text": "生产经营单位的主要负责人", "fraction": 0.5, "feedback": None},
+        {"text": "安全生产管理人员", "fraction": 0.5, "feedback": "对：也负有职责"},
+        {"text": "无关的第三方", "fraction": 0.0, "feedback": "错：不属于本单位"},
+    ]
+    assert q.current_version.data["choices"][1]["feedback"] == "对：也负有职责"
+
+
+def zh(message):
+    from django.utils.translation import gettext, override
+
+    with override("zh-hans"):
+        return gettext(message)
+
+
+def test_option_form_errors_name_the_field(client, training_admin_east, bank):
+    client.force_login(training_admin_east)
+    q = Question.objects.filter(bank=bank, type="single_choice").first()
+    before = q.content
+    edit_url = reverse("exams_question:edit", args=[q.pk])
+    resp = client.post(edit_url, _question_post(bank, q, option_a_text="甲", option_b_text="乙"))
+    assert resp.status_code == 200
+    assert zh("No option is marked correct.") in str(resp.context["form"].errors["option_a_text"])
+    resp = client.post(
+        edit_url, _question_post(bank, q, option_a_text="甲", option_a_correct="on", option_c_correct="on")
+    )
+    assert zh("This option has no text.") in str(resp.context["form"].errors["option_c_text"])
+    q.refresh_from_db()
+    assert q.content == before  # nothing half-written
+
+
+def test_true_false_answer_and_feedback_are_fields(client, training_admin_east, bank):
+    client.force_login(training_admin_east)
+    q = Question.objects.get(bank=bank, type="true_false")
+    edit_url = reverse("exams_question:edit", args=[q.pk])
+    answer = "false" if q.content["answer"] else "true"
+    resp = client.post(
+        edit_url,
+        _question_post(bank, q, true_false_answer=answer, true_false_feedback_false="错：应为“安全第一”"),
+    )
+    assert resp.status_code == 302, resp.context["form"].errors
+    q.refresh_from_db()
+    assert q.content == {
+        "answer": answer == "true",
+        "feedback": {"true": None, "false": "错：应为“安全第一”"},
+    }
+    resp = client.post(edit_url, _question_post(bank, q))  # neither the field nor JSON: an answer is required
+    assert resp.status_code == 200 and resp.context["form"].errors
+
+
+def test_moving_the_tick_moves_the_right_answer(client, training_admin_east, bank):
+    """Weights the tick boxes would give are not pre-filled, so re-ticking really changes the answer."""
+    client.force_login(training_admin_east)
+    q = Question.objects.filter(bank=bank, type="single_choice").first()
+    edit_url = reverse("exams_question:edit", args=[q.pk])
+    form = client.get(edit_url).context["form"]
+    texts = [c["text"] for c in q.content["choices"]]
+    right = next(i for i, c in enumerate(q.content["choices"]) if c["fraction"] >= 1)
+    new_right = (right + 1) % len(texts)
+    assert all(form.initial.get(f"option_{letter}_weight") is None for letter in "abcdefgh")
+    post = _question_post(bank, q)
+    for i, text in enumerate(texts):
+        letter = "abcdefgh"[i]
+        post[f"option_{letter}_text"] = text
+        if i == new_right:
+            post[f"option_{letter}_correct"] = "on"
+    assert client.post(edit_url, post).status_code == 302
+    q.refresh_from_db()
+    assert [c["fraction"] for c in q.content["choices"]] == [
+        1.0 if i == new_right else 0.0 for i in range(len(texts))
+    ]
