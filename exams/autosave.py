@@ -1,7 +1,7 @@
 """The autosave hot path: the one request an examinee's phone sends for every answer change.
 
-A city-wide exam means thousands of examinees saving at once, so this path costs one session read and two plain
-SQL statements, and nothing else:
+A city-wide exam means thousands of examinees saving at once, so this path costs one session read and one plain
+SQL statement (two when the session does not hold the paper, e.g. for matching questions), and nothing else:
 
 * **Who is asking.** Django's own check (`request.user`) reads the user row and compares the session's auth hash
   with an HMAC of the user's password hash. `VERIFIED` remembers, per process, the password hash Django accepted
@@ -10,12 +10,12 @@ SQL statements, and nothing else:
   account matches no row, the entry is dropped and the request goes through Django's full check again, which
   logs the stale session out exactly as for any other page. Nothing but this endpoint relies on the cache.
 * **The paper** this device shows is kept in the (server-side) session by the attempt page: per position, the
-  question type and the option order (what exams.paper needs to map display positions). With it a save needs no read:
-  one UPDATE that applies only if the row is the session user's, the password hash unchanged, the account
+  question type and the option order (what exams.paper needs to map display positions). With it a save needs no
+  read: one UPDATE that applies only if the row is the session user's, the password hash unchanged, the account
   active, the attempt open, the response ungraded and the save newer; it returns the stored flag. When it
   stores nothing, the read below tells stale from closed from not found.
 * **The read** is one join: the response, its attempt (open, not past deadline + grace), the officer (the
-  session's user), with the option order needed to map display positions back to the stored form.
+  session's user), the question version, with the option order needed to map display positions back.
 * **The write** is one conditional UPDATE that applies only while the save is newer than the stored one, the
   attempt is open and the response is ungraded (see services.submit_attempt for the race with submitting).
 
