@@ -8,7 +8,7 @@ PORT ?= 8000
 # manage.py defaults to cms.settings.dev; the test targets pin cms.settings.test whatever the environment says.
 TEST_ENV := DJANGO_SETTINGS_MODULE=cms.settings.test
 
-.PHONY: install install-dev migrate demo run test test-postgres test-browser lint messages bench clean
+.PHONY: install install-dev migrate demo run test test-postgres test-browser lint messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
