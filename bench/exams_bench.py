@@ -186,6 +186,17 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={s.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}", csrf
 
 
+def vacuum_analyze():
+    """What autovacuum does in production (PostgreSQL's default): fresh planner statistics, dead rows of earlier
+    runs cleared. Some machines run PostgreSQL with autovacuum off; without this the planner guesses."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        print(f"autovacuum is {cursor.fetchone()[0]} on this server; running VACUUM ANALYZE", flush=True)
+        cursor.execute("VACUUM ANALYZE")
+
+
 def close_open_attempts(exam):
     from exams import services
     from exams.models import Attempt
@@ -536,6 +547,7 @@ def main():
     call_command("migrate", verbosity=0)
     exam, officers = build_data(args.questions, args.users)
     close_open_attempts(exam)
+    vacuum_analyze()
 
     rows = []
     if not args.autosave_only:

@@ -231,7 +231,9 @@ def draw_paper(exam: Exam, *, seed: int, seen: set[int]) -> list[tuple[int, Deci
 
 
 def _published_rows(qids: list[int]) -> dict:
-    qs = Question.objects.filter(pk__in=qids, status=Question.Status.PUBLISHED, current_version__isnull=False)
+    qs = Question.objects.filter(
+        pk__in=qids, status=Question.Status.PUBLISHED, current_version__isnull=False
+    ).order_by()  # a dict: the default ordering would only add a join and a sort
     return {
         row["id"]: row
         for row in qs.values("id", "points", "current_version_id", "current_version__option_count")
