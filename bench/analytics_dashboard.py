@@ -18,25 +18,14 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import ensure_database  # noqa: E402  (bench/ is on the path when a script runs)
+
 BENCH_CITY = "BENCHC00"
-
-
-def ensure_database(url: str) -> None:
-    parts = urlparse(url)
-    if parts.scheme.startswith("postgres"):
-        import psycopg
-
-        name = parts.path.lstrip("/")
-        admin = parts._replace(path="/postgres").geturl()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-                conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def populate(n_officers: int, seed: int) -> None:

@@ -239,13 +239,29 @@ def _read_sql(vendor: str, owner: str, with_password: bool) -> str:
     )
 
 
-@cache
-def _write_sql(vendor: str, with_flag: bool) -> str:
-    r, a = _table(Response), _table(Attempt)
+def _update_set(with_flag: bool) -> str:
+    """The UPDATE … SET part both saves share; its parameters come from _set_params."""
     flag = f", {_col(Response, 'flagged')} = %s" if with_flag else ""
     return (
-        f"UPDATE {r} SET {_col(Response, 'answer')} = %s, {_col(Response, 'seq')} = %s,"
+        f"UPDATE {_table(Response)} SET {_col(Response, 'answer')} = %s, {_col(Response, 'seq')} = %s,"
         f" {_col(Response, 'saved_at')} = %s{flag}"
+    )
+
+
+def _set_params(answer, seq: int, now, flagged) -> list:
+    params = [
+        _FIELDS["answer"].get_db_prep_save(answer, connection),
+        seq,
+        connection.ops.adapt_datetimefield_value(now),
+    ]
+    return params if flagged is None else [*params, bool(flagged)]
+
+
+@cache
+def _write_sql(vendor: str, with_flag: bool) -> str:
+    a = _table(Attempt)
+    return (
+        f"{_update_set(with_flag)}"
         f" WHERE {_col(Response, 'id')} = %s AND {_col(Response, 'seq')} < %s"
         f" AND {_col(Response, 'auto_score')} IS NULL"
         f" AND EXISTS (SELECT 1 FROM {a} a WHERE a.{_col(Attempt, 'id')} = %s"
@@ -255,13 +271,11 @@ def _write_sql(vendor: str, with_flag: bool) -> str:
 
 @cache
 def _write_owned_sql(vendor: str, with_flag: bool) -> str:
-    r, a, o = _table(Response), _table(Attempt), _table(Officer)
+    a, o = _table(Attempt), _table(Officer)
     user = get_user_model()
     u = _table(user)
-    flag = f", {_col(Response, 'flagged')} = %s" if with_flag else ""
     return (
-        f"UPDATE {r} SET {_col(Response, 'answer')} = %s, {_col(Response, 'seq')} = %s,"
-        f" {_col(Response, 'saved_at')} = %s{flag}"
+        f"{_update_set(with_flag)}"
         f" WHERE {_col(Response, 'attempt')} = %s AND {_col(Response, 'position')} = %s"
         f" AND {_col(Response, 'seq')} < %s"
         f" AND {_col(Response, 'auto_score')} IS NULL"
@@ -311,16 +325,12 @@ def read(*, attempt_id: int, position: int, officer_id=None, user_id=None, passw
 
 def write(*, response_id: int, attempt_id: int, answer, seq: int, now, cutoff, flagged=None) -> bool:
     """Store the answer if the save is still newer and the attempt still open; True when it was stored."""
-    ops = connection.ops
-    params = [_FIELDS["answer"].get_db_prep_save(answer, connection), seq, ops.adapt_datetimefield_value(now)]
-    if flagged is not None:
-        params.append(bool(flagged))
-    params += [
+    params = _set_params(answer, seq, now, flagged) + [
         response_id,
         seq,
         attempt_id,
         Attempt.Status.IN_PROGRESS.value,
-        ops.adapt_datetimefield_value(cutoff),
+        connection.ops.adapt_datetimefield_value(cutoff),
     ]
     with _cursor() as cursor:
         cursor.execute(_write_sql(connection.vendor, flagged is not None), params)
@@ -333,17 +343,13 @@ def write_owned(
     """The one-statement save (see the module's docstring): the stored flag when stored, None when not."""
     if not connection.features.can_return_columns_from_insert:  # SQLite < 3.35 has no RETURNING
         return None
-    ops = connection.ops
-    params = [_FIELDS["answer"].get_db_prep_save(answer, connection), seq, ops.adapt_datetimefield_value(now)]
-    if flagged is not None:
-        params.append(bool(flagged))
-    params += [
+    params = _set_params(answer, seq, now, flagged) + [
         attempt_id,
         position,
         seq,
         attempt_id,
         Attempt.Status.IN_PROGRESS.value,
-        ops.adapt_datetimefield_value(cutoff),
+        connection.ops.adapt_datetimefield_value(cutoff),
         user_id,
         password,
     ]
