@@ -233,13 +233,15 @@ def export_xlsx(board: SelectionBoard, user) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from cms.exports import append_row
+
     data = board_view(board, user)
     wb = Workbook()
     ws = wb.active
     ws.title = _("Ranking")[:31]
-    ws.append([board.title])
+    append_row(ws, [board.title])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append([_("Weights") + "："] + [f"{label} {weight:g}" for label, weight in data["weights"]])
+    append_row(ws, [_("Weights") + "："] + [f"{label} {weight:g}" for label, weight in data["weights"]])
     header = [_("Rank"), _("Name"), _("Employee number"), _("Unit"), _("Composite score")]
     header += [str(label) for label in COMPONENT_LABELS.values()]
     header += [
@@ -251,12 +253,13 @@ def export_xlsx(board: SelectionBoard, user) -> bytes:
         _("Decided by"),
         _("Decided at"),
     ]
-    ws.append(header)
+    append_row(ws, header)
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in data["rows"]:
         o, d = row["officer"], row["decision"]
-        ws.append(
+        append_row(
+            ws,
             [
                 row["rank"],
                 o.name,
@@ -271,7 +274,7 @@ def export_xlsx(board: SelectionBoard, user) -> bytes:
                 d.rationale if d else "",
                 (d.decided_by.get_full_name() or d.decided_by.get_username()) if d else "",
                 timezone.localtime(d.decided_at).strftime("%Y-%m-%d %H:%M") if d else "",
-            ]
+            ],
         )
     for column in ws.columns:
         ws.column_dimensions[column[2].column_letter].width = 14

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analytics import frames
+from cms.exports import csv_value
 
 TURNOVER_FIELDS = [
     "period",
@@ -182,7 +183,7 @@ def _csv_value(v) -> str:
         return ""
     if isinstance(v, float):
         return repr(v)
-    return str(v)
+    return str(csv_value(v))
 
 
 def turnover_csv(report: dict) -> str:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors
 from analytics.dashboard import CHART_IDS, Filters, dashboard
+from cms.exports import append_row, csv_row
 from cms.models import Role, StaffCategory
 from cms.selectors import has_role, units_visible_to
 
@@ -143,8 +144,8 @@ def export_view(request, chart: str, fmt: str):
         buf = io.StringIO()
         buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
         writer = csv.writer(buf)
-        writer.writerow(table["columns"])
-        writer.writerows([["" if v is None else v for v in row] for row in table["rows"]])
+        writer.writerow(csv_row(table["columns"]))
+        writer.writerows([csv_row("" if v is None else v for v in row) for row in table["rows"]])
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
     else:
         from openpyxl import Workbook
@@ -152,9 +153,9 @@ def export_view(request, chart: str, fmt: str):
         wb = Workbook()
         ws = wb.active
         ws.title = chart
-        ws.append(table["columns"])
+        append_row(ws, table["columns"])
         for row in table["rows"]:
-            ws.append(row)
+            append_row(ws, row)
         out = io.BytesIO()
         wb.save(out)
         response = HttpResponse(

@@ -24,11 +24,12 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
 from cms.admin_views import extra_people_viewsets
-from cms.roster import COLUMNS, EDUCATIONS, LEAVE_REASONS, STAFF_CATEGORIES, format_error
+from cms.exports import XLSX_CONTENT_TYPE, append_row
+from cms.roster import COLUMNS, EDUCATIONS, LEAVE_REASONS, MAX_BYTES, STAFF_CATEGORIES, format_error
 from cms.roster_models import RosterImport
 from cms.services import can_import_roster, roster_confirm, roster_upload
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_BYTES
 RECENT_IMPORTS = 20
 
 
@@ -50,7 +51,9 @@ class RosterUploadForm(forms.Form):
         if not upload.name.lower().endswith((".xlsx", ".csv")):
             raise forms.ValidationError(_("Upload a .xlsx or .csv file."))
         if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
+            raise forms.ValidationError(
+                _("The file is larger than %(max)s MB.") % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
@@ -82,6 +85,7 @@ FIELD_LABELS = {
     "education": _("Education"),
     "gender": _("Gender"),
     "email": _("Email"),
+    "email_held": _("Email (held until the officer confirms it)"),
     "specialties": _("Specialty"),
     "user": _("User account"),
     "leave_date": _("Leave date"),
@@ -125,12 +129,14 @@ class RosterUploadView(RosterBaseMixin, FormView):
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
+        # Only stored here: a worker reads and checks the file, the preview page waits for its report.
         record = roster_upload(actor=self.request.user, file_name=upload.name, data=upload.read())
         return redirect("cms_roster:preview", pk=record.pk)
 
 
 class RosterPreviewView(RosterBaseMixin, TemplateView):
     template_name = "cms/admin/roster/preview.html"
+    refresh_seconds = 2
 
     def get_page_title(self):
         return _("Preview roster import")
@@ -155,6 +161,7 @@ class RosterPreviewView(RosterBaseMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["object"] = self.object
+        context["refresh_seconds"] = None if self.object.is_checked else self.refresh_seconds
         context.update(report_context(self.object.dry_run_report))
         return context
 
@@ -207,8 +214,8 @@ class RosterTemplateView(RosterPermissionMixin, View):
         sheet = workbook.active
         sheet.title = "花名册"
         keys = list(COLUMNS)
-        sheet.append([COLUMNS[k][1] for k in keys])
-        sheet.append([hints[k] for k in keys])
+        append_row(sheet, [COLUMNS[k][1] for k in keys])
+        append_row(sheet, [hints[k] for k in keys])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for cell in sheet[2]:
@@ -239,7 +246,7 @@ class RosterTemplateView(RosterPermissionMixin, View):
         workbook.save(buffer)
         response = HttpResponse(
             buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_CONTENT_TYPE,
         )
         response["Content-Disposition"] = (
             f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{quote('花名册模板.xlsx')}"

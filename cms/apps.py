@@ -9,3 +9,6 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from cms import signals  # noqa: F401
+        from cms.csp import allow_wagtail_chooser_scripts
+
+        allow_wagtail_chooser_scripts()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import ipaddress
 import uuid
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +39,10 @@ register_actions(
         "cms.role_revoke": _("Revoked role"),
         "cms.scope_change": _("Changed staff scope"),
         "cms.password_set": _("Set password"),
+        "cms.password_reset": _("Reset password by e-mail link"),
+        "cms.email_change": _("Changed e-mail address"),
+        "cms.email_change_held": _("Held an e-mail change until its holder confirms"),
+        "cms.login_unlock": _("Cleared failed sign-ins"),
         "cms.login": _("Log in"),
         "cms.login_failed": _("Failed login"),
     }
@@ -57,13 +63,35 @@ class CurrentRequestMiddleware:
             _current_request.reset(token)
 
 
+def _valid_ip(value: str | None) -> str | None:
+    """`value` as a normalised IP address, or None when it is not one (never raises)."""
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
+    """The client's address, trusting exactly `TRUSTED_PROXY_HOPS` reverse proxies in front of the web process.
+
+    With 0 hops REMOTE_ADDR is the client and X-Forwarded-For is ignored (anyone can send it). With N hops each
+    proxy appended the address it saw, so the client is the N-th entry from the right; entries further left were
+    written by the client and are never trusted. Anything that is not an IP address gives None.
+    """
     if request is None:
         return None
-    # Behind our own reverse proxy the first hop is the client; REMOTE_ADDR otherwise.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-    return ip or None
+    hops = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
+    if hops <= 0:
+        return _valid_ip(request.META.get("REMOTE_ADDR"))
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
+    if len(forwarded) < hops:
+        # Fewer entries than trusted proxies: the chain is not the one configured, so nothing here is trustworthy.
+        return None
+    return _valid_ip(forwarded[-hops])
 
 
 def jsonable(value: Any) -> Any:

@@ -23,6 +23,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cms.spreadsheets import SheetTooLarge, bounded_rows, read_xlsx
+
 MAX_UNIT_DEPTH = 3
 UNIT_KINDS = {1: "city", 2: "district", 3: "street"}
 
@@ -74,6 +76,9 @@ COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
 
 MAX_LENGTHS = {"employee_no": 40, "name": 50, "phone": 20, "unit_code": 40}
+MAX_BYTES = 10 * 1024 * 1024  # the upload form, the admin service and the command all refuse bigger files
+MAX_ROWS = 20_000  # rows below the header
+MAX_COLUMNS = 50  # the header has 13 known columns; more is not a roster
 UNIT_NAME_MAX = 100
 SPECIALTY_MAX = 50
 
@@ -85,6 +90,13 @@ MESSAGES = {
     "file_unreadable": _("The file could not be read as %(kind)s: %(detail)s"),
     "no_header": _("The file is empty: no header row found."),
     "no_rows": _("The file has no data rows."),
+    "too_large": _("The file is larger than %(max)s MB."),
+    "too_many_rows": _("The file has more than %(max)s rows below the header; split it into several files."),
+    "too_many_columns": _("The header row has more than %(max)s columns."),
+    "unpacked_too_large": _("The workbook unpacks to more than %(max)s MB."),
+    "dry_run_crashed": _(
+        "The file could not be checked because of an unexpected error; please try again or ask an administrator."
+    ),
     "unknown_column": _("Unknown column “%(column)s” (column %(index)s). Known columns: %(known)s."),
     "missing_column": _("Required column “%(column)s” is missing."),
     "duplicate_column": _("Column “%(column)s” appears more than once."),
@@ -209,6 +221,8 @@ def decode_csv(data: bytes) -> str:
 
 
 def read_table(file_name: str, data: bytes) -> Table:
+    if len(data) > MAX_BYTES:
+        raise RosterFileError([RosterError(None, "too_large", {"max": MAX_BYTES // (1024 * 1024)})])
     name = (file_name or "").lower()
     if name.endswith(".csv"):
         try:
@@ -221,11 +235,14 @@ def read_table(file_name: str, data: bytes) -> Table:
         first_line = next((line for line in text.splitlines() if line.strip()), "")
         delimiter = max([",", ";", "\t"], key=first_line.count)
         try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            rows = bounded_rows(enumerate(reader, 1), max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
         except csv.Error as exc:
             raise RosterFileError(
                 [RosterError(None, "file_unreadable", {"kind": "CSV", "detail": str(exc)})]
             ) from exc
+        except SheetTooLarge as exc:
+            raise RosterFileError([RosterError(None, exc.code, {"max": exc.limit})]) from exc
     elif name.endswith(".xlsx"):
         rows = _xlsx_rows(data)
     else:
@@ -233,28 +250,23 @@ def read_table(file_name: str, data: bytes) -> Table:
     return _split_header(rows)
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
-    import openpyxl
-
+def _xlsx_rows(data: bytes) -> list[tuple[int, list]]:
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return read_xlsx(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, data_only=True)
+    except SheetTooLarge as exc:
+        raise RosterFileError([RosterError(None, exc.code, {"max": exc.limit})]) from exc
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         raise RosterFileError(
             [RosterError(None, "file_unreadable", {"kind": "XLSX", "detail": str(exc)})]
         ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
-def _split_header(rows: list[list]) -> Table:
-    for index, cells in enumerate(rows):
-        if any(not _is_blank(c) for c in cells):
-            data_rows = [(n + 1, r) for n, r in enumerate(rows) if n > index]
-            return Table(header_row=index + 1, header=cells, rows=data_rows)
-    raise RosterFileError([RosterError(None, "no_header")])
+def _split_header(rows: list[tuple[int, list]]) -> Table:
+    """rows: (sheet row number, cells) from the header row on, as `cms.spreadsheets.bounded_rows` gives them."""
+    if not rows:
+        raise RosterFileError([RosterError(None, "no_header")])
+    (header_row, header), *data_rows = rows
+    return Table(header_row=header_row, header=header, rows=data_rows)
 
 
 def _normalise_header(value) -> str:
@@ -579,6 +591,8 @@ class StoredOfficer:
     email: str | None
     specialties: frozenset[str]
     spells: dict[datetime.date, StoredSpell]
+    # The account is in use (usable password, staff, or a role beyond trainee): an import may not change its email.
+    email_locked: bool = False
 
 
 @dataclass
@@ -656,6 +670,7 @@ def load_stored_state(employee_nos: Iterable[str]) -> StoredState:
             by_id[officer_id].spells[hire] = StoredSpell(spell_id, unit_id, category, hire, leave, reason)
     for officer_id, names in specialties.items():
         by_id[officer_id].specialties = frozenset(names)
+    _mark_accounts_in_use(list(officers.values()))
 
     taken: set[str] = set()
     User = get_user_model()
@@ -669,6 +684,25 @@ def load_stored_state(employee_nos: Iterable[str]) -> StoredState:
             if officer is None or officer.id != officer_id:
                 taken.add(username)
     return StoredState(units=units, officers=officers, usernames_taken=taken)
+
+
+def _mark_accounts_in_use(officers: list[StoredOfficer]) -> None:
+    """Sets `email_locked` on officers whose account someone already uses (see cms.email_change)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import is_password_usable
+
+    User = get_user_model()
+    by_user = {o.user_id: o for o in officers if o.user_id is not None}
+    user_ids = sorted(by_user)
+    for chunk in _chunks(user_ids, 900):
+        for user_id, password, superuser, staff in User.objects.filter(pk__in=chunk).values_list(
+            "pk", "password", "is_superuser", "is_staff"
+        ):
+            if superuser or staff or is_password_usable(password):
+                by_user[user_id].email_locked = True
+        roles = User.groups.through.objects.filter(user_id__in=chunk).exclude(group__name="trainee")
+        for user_id in roles.values_list("user_id", flat=True):
+            by_user[user_id].email_locked = True
 
 
 def _chunks(items: list, size: int):
@@ -1028,7 +1062,8 @@ def _plan_officer(employee_no: str, rows: list[RosterRow], state: StoredState) -
             if before != after:
                 plan.changed.append(name)
         if plan.email is not None and stored.user_id is not None and (stored.email or "") != plan.email:
-            plan.changed.append("email")
+            # An account in use keeps its address until its holder confirms the new one (cms.email_change).
+            plan.changed.append("email_held" if stored.email_locked else "email")
         if plan.specialties is not None and plan.specialties != stored.specialties:
             plan.changed.append("specialties")
         if plan.create_user:

@@ -48,9 +48,18 @@ class RosterImport(models.Model):
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})" if self.created_at else self.file_name
 
     @property
+    def is_checked(self) -> bool:
+        """The worker has run the dry run (the upload itself only stores the file)."""
+        return self.dry_run_report is not None
+
+    @property
     def can_confirm(self) -> bool:
-        report = self.dry_run_report or {}
-        return self.status == self.Status.PENDING and self.confirmed_at is None and not report.get("errors")
+        return (
+            self.is_checked
+            and self.status == self.Status.PENDING
+            and self.confirmed_at is None
+            and not self.dry_run_report.get("errors")
+        )
 
     @property
     def is_finished(self) -> bool:

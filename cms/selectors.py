@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from cms.models import EmploymentSpell, Officer, Role, Unit, UserScope
 
@@ -97,4 +97,72 @@ def officer_profile(*, user, officer_id: int) -> Officer:
             "specialties", Prefetch("spells", queryset=EmploymentSpell.objects.select_related("unit"))
         )
         .get(pk=officer_id)
+    )
+
+
+# --- rows owned by a unit (banks, exams, programmes, requirements): who may edit, who may read --------------------
+
+
+def is_city_scope(user) -> bool:
+    """Superusers, and staff whose scope is a root of the unit tree: the only ones who may change city-wide rows."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if not has_role(user, *SUBTREE_ROLES):
+        return False
+    root = scope_unit(user)
+    return root is not None and root.depth == 1
+
+
+def units_editable_by(user) -> QuerySet[Unit]:
+    """Units a staff user may own rows for: their subtree (superusers: every unit). Nobody else owns any."""
+    if not user or not user.is_authenticated:
+        return Unit.objects.none()
+    if user.is_superuser:
+        return Unit.objects.all()
+    if has_role(user, *SUBTREE_ROLES):
+        root = scope_unit(user)
+        if root is not None:
+            return Unit.objects.filter(path__startswith=root.path)
+    return Unit.objects.none()
+
+
+def owned_rows_editable_by(user, queryset: QuerySet, *, unit_field: str = "unit") -> QuerySet:
+    """Rows of `queryset` whose owning unit (`unit_field`, a path to a Unit FK) lies in the user's subtree.
+
+    A row with no owner, or owned by the city (a root unit), belongs to the whole city: only city scope
+    (a scope at a root unit, or a superuser) may change it."""
+    if not user or not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if not has_role(user, *SUBTREE_ROLES):
+        return queryset.none()
+    root = scope_unit(user)
+    if root is None:
+        return queryset.none()
+    mine = Q(**{f"{unit_field}__path__startswith": root.path})
+    if root.depth == 1:
+        mine |= Q(**{f"{unit_field}__isnull": True})
+    return queryset.filter(mine)
+
+
+def owned_rows_readable_by(user, queryset: QuerySet, *, unit_field: str = "unit") -> QuerySet:
+    """The editable rows plus, read-only, those owned by an ancestor of the user's scope or by nobody (the city's)."""
+    if not user or not user.is_authenticated:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if not has_role(user, *SUBTREE_ROLES):
+        return queryset.none()
+    root = scope_unit(user)
+    if root is None:
+        return queryset.none()
+    step = Unit.steplen
+    ancestors = [root.path[:end] for end in range(step, len(root.path), step)]
+    return queryset.filter(
+        Q(**{f"{unit_field}__path__startswith": root.path})
+        | Q(**{f"{unit_field}__path__in": ancestors})
+        | Q(**{f"{unit_field}__isnull": True})
     )

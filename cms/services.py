@@ -17,7 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms import audit
+from cms.email_change import hold_email_change, notify_old_address
 from cms.models import EmploymentSpell, LeaveReason, Officer, Role, RosterImport, Specialty, Unit
+from cms.roster import MAX_BYTES as MAX_ROSTER_BYTES
 from cms.roster import (
     OfficerPlan,
     Plan,
@@ -335,6 +337,8 @@ def _planned_snapshot(plan: OfficerPlan, state: StoredState) -> dict:
     else:
         specialties = sorted(stored.specialties) if stored else []
     email = plan.email if plan.email is not None else (stored.email or "" if stored else "")
+    if "email_held" in plan.changed:
+        email = stored.email or ""  # held until the holder confirms; see cms.email_change
     return {
         "employee_no": plan.employee_no,
         "name": plan.name,
@@ -395,8 +399,15 @@ def _apply_roster_plan(plan: Plan, *, actor) -> set[int]:
     email_updates = []
     for officer_plan in changing:
         stored = officer_plan.stored
-        if "email" in officer_plan.changed and stored is not None and stored.user_id is not None:
-            email_updates.append(User(pk=stored.user_id, email=officer_plan.email))
+        if stored is None or stored.user_id is None:
+            continue
+        if "email" in officer_plan.changed:
+            user = User(pk=stored.user_id, username=officer_plan.employee_no, email=officer_plan.email)
+            email_updates.append(user)
+            notify_old_address(user=user, old_email=stored.email or "", new_email=officer_plan.email)
+        elif "email_held" in officer_plan.changed:
+            holder = User.objects.get(pk=stored.user_id)
+            hold_email_change(user=holder, new_email=officer_plan.email, by=actor)
     if email_updates:
         User.objects.bulk_update(email_updates, ["email"], batch_size=500)
 
@@ -492,17 +503,52 @@ def _apply_roster_plan(plan: Plan, *, actor) -> set[int]:
 # --- The admin screen's two steps ------------------------------------------------
 
 
-def roster_upload(*, actor, file_name: str, data: bytes) -> RosterImport:
-    """Store an uploaded roster file with its dry-run report (the preview); nothing else is written."""
-    result = roster_import(actor=actor, file_name=file_name, data=data, dry_run=True)
-    report = result.report()
-    return RosterImport.objects.create(
-        file_name=file_name[:255],
-        content=data,
-        uploaded_by=actor,
-        dry_run_report=report,
-        total_rows=result.rows,
+def roster_upload(
+    *, actor, file_name: str, data: bytes, enqueue: Callable[[int], object] | None = None
+) -> RosterImport:
+    """Store an uploaded roster file and queue its dry run (the preview) in a worker: the web request never
+    parses the file. Nothing else is written."""
+    if len(data) > MAX_ROSTER_BYTES:
+        raise ValidationError(
+            {"file": _("The file is larger than %(max)s MB.") % {"max": MAX_ROSTER_BYTES // (1024 * 1024)}},
+            code="too_large",
+        )
+    with transaction.atomic():
+        record = RosterImport.objects.create(file_name=file_name[:255], content=data, uploaded_by=actor)
+        if enqueue is None:
+            from django_q.tasks import async_task
+
+            def enqueue(pk):
+                return async_task(
+                    "cms.tasks.run_roster_dry_run",
+                    pk,
+                    task_name=f"roster-dry-run-{pk}",
+                    group="roster_import",
+                )
+
+        transaction.on_commit(lambda: enqueue(record.pk))
+    return record
+
+
+def roster_dry_run(*, roster_import_id: int) -> RosterImport:
+    """Check an uploaded file and store its dry-run report. Idempotent: a file already checked is left alone."""
+    record = RosterImport.objects.select_related("uploaded_by").get(pk=roster_import_id)
+    if record.dry_run_report is not None:
+        return record
+    try:
+        result = roster_import(
+            actor=record.uploaded_by, file_name=record.file_name, data=bytes(record.content), dry_run=True
+        )
+        report, rows = result.report(), result.rows
+    except Exception:
+        logger.exception("roster dry run %s failed", roster_import_id)
+        report = {"errors": [{"row": None, "code": "dry_run_crashed", "params": {}}], "crashed": True}
+        rows = 0
+    RosterImport.objects.filter(pk=roster_import_id, dry_run_report__isnull=True).update(
+        dry_run_report=report, total_rows=rows
     )
+    record.refresh_from_db()
+    return record
 
 
 def roster_confirm(

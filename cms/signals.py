@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import Signal, receiver
 
 from cms import audit
@@ -36,3 +36,24 @@ def audit_role_change(sender, instance, action, reverse, pk_set, **kwargs):
     if names:
         key = "after" if action == "post_add" else "before"
         audit.record(actor=actor, action=code, obj=instance, **{key: {"roles": sorted(names)}})
+
+
+@receiver(pre_save, sender=User)
+def remember_old_email(sender, instance, update_fields=None, raw=False, **kwargs):
+    """Notes the stored address before a save that may change it (login's last_login saves are skipped)."""
+    if raw or instance.pk is None or (update_fields is not None and "email" not in update_fields):
+        return
+    instance._stored_email = (
+        User._default_manager.filter(pk=instance.pk).values_list("email", flat=True).first()
+    )
+
+
+@receiver(post_save, sender=User)
+def notify_email_change(sender, instance, created, raw=False, **kwargs):
+    """Whoever changes an account's address (admin, shell, the holder), the old address is told."""
+    old = instance.__dict__.pop("_stored_email", None)
+    if raw or created or not old or old == (instance.email or ""):
+        return
+    from cms.email_change import notify_old_address
+
+    notify_old_address(user=instance, old_email=old, new_email=instance.email or "")

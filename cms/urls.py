@@ -17,6 +17,12 @@ urlpatterns = [
     path(
         "admin/reports/site-history/results/", views.superuser_only(LogEntriesView.as_view(results_only=True))
     ),
+    # Wagtail's reset link, audited like ours (cms.password_reset); must come before the admin's own URLs.
+    path(
+        "admin/password_reset/confirm/<uidb64>/<token>/",
+        views.AdminPasswordResetConfirmView.as_view(),
+        name="wagtailadmin_password_reset_confirm",
+    ),
     path("django-admin/", views.django_admin_redirect),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -44,6 +50,7 @@ urlpatterns = [
     path(
         "accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"
     ),
+    path("accounts/email/confirm/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("me/", views.my_training, name="my_training"),
     path("me/notifications/", views.notifications, name="notifications"),
     path("exams/", include("exams.urls")),

@@ -1,15 +1,17 @@
 """Learner shell and account pages: thin views over cms selectors and services."""
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
+from wagtail.admin.views import account as wagtail_account
 
-from cms.forms import LoginForm, PasswordResetForm
+from cms.forms import AuditedSetPasswordForm, LoginForm, PasswordResetForm
 from cms.models import Notification
 from cms.selectors import officer_of, sees_subtree
 
@@ -63,7 +65,13 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    pass
+    form_class = AuditedSetPasswordForm
+
+
+class AdminPasswordResetConfirmView(wagtail_account.PasswordResetConfirmView):
+    """Wagtail's own reset link, with the completed reset audited like ours."""
+
+    form_class = AuditedSetPasswordForm
 
 
 def superuser_only(view):
@@ -117,3 +125,19 @@ def notifications(request):
         return redirect("notifications")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "cms/notifications.html", {"page": page, "title": _("Notification")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request, token):
+    """The holder confirms a new e-mail address HR registered: GET shows what changes, POST applies it."""
+    from cms.email_change import confirm_email_change
+
+    if request.method == "POST":
+        try:
+            email = confirm_email_change(user=request.user, token=token)
+        except ValidationError as exc:
+            return render(request, "cms/email_change_confirm.html", {"error": exc.messages[0]}, status=400)
+        messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": email})
+        return redirect("my_training")
+    return render(request, "cms/email_change_confirm.html", {"token": token})

@@ -4,6 +4,7 @@ importing them here registers their hooks."""
 from wagtail import hooks
 
 from cms import admin_roster, admin_views  # noqa: F401
+from cms.admin_views import sign_in  # noqa: F401  (joins the people menu)
 from cms.audit import ACTION_LABELS
 
 

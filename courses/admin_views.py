@@ -21,7 +21,14 @@ from django.utils.translation import gettext_lazy
 from cms.models import StaffCategory, Unit
 from cms.selectors import officers_visible_to, sees_subtree, units_visible_to
 from courses import selectors, services
-from courses.models import AttendanceStatus, CoursePage, Registration, TrainingDay
+from courses.models import (
+    CHECKIN_TRIES_PER_DAY,
+    AttendanceStatus,
+    CoursePage,
+    Registration,
+    TrainingDay,
+    checkin_step_seconds,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -52,11 +59,13 @@ def _unit_choices(user):
 def _xlsx(filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
     from openpyxl import Workbook
 
+    from cms.exports import append_row
+
     wb = Workbook()
     ws = wb.active
-    ws.append(headers)
+    append_row(ws, headers)
     for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        append_row(ws, [float(v) if isinstance(v, Decimal) else v for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     response = HttpResponse(buf.getvalue(), content_type=XLSX)
@@ -224,6 +233,8 @@ def session_attendance(request, session_id, day_id):
     grid = [
         {"officer": r["officer"], "registration": r["registration"], "mark": r["cells"][index]} for r in rows
     ]
+    now = timezone.now()
+    step = TrainingDay.checkin_step(now)
     return _render(
         request,
         "courses/admin/attendance.html",
@@ -235,6 +246,14 @@ def session_attendance(request, session_id, day_id):
             "grid": grid,
             "statuses": AttendanceStatus.choices,
             "checkin_url": request.build_absolute_uri(reverse("courses:check_in")) + f"?day={day.pk}",
+            # The code shown when the page loads; courses/checkin_display.js keeps it and the QR current.
+            "checkin_code": day.checkin_code(step=step),
+            "checkin_step": step,
+            "checkin_step_seconds": checkin_step_seconds(),
+            "checkin_expires_in": checkin_step_seconds() - int(now.timestamp()) % checkin_step_seconds(),
+            "checkin_opens_at": day.checkin_opens_at(),
+            "checkin_closes_at": day.checkin_closes_at(),
+            "checkin_tries": CHECKIN_TRIES_PER_DAY,
         },
         subtitle=f"{session.title} · {day.date:%Y-%m-%d}",
     )

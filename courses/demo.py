@@ -17,6 +17,7 @@ from wagtail.rich_text import RichText
 from cms.models import HomePage, Officer, Unit
 from courses import knowledge, services
 from courses.models import (
+    AnnualHoursRequirement,
     CoursePage,
     CurriculumIndexPage,
     Enrolment,
@@ -281,7 +282,6 @@ def seed_sessions(trainees: list[Officer], rng: random.Random, stdout) -> None:
                 date=first + datetime.timedelta(days=i),
                 start=datetime.time(8, 30),
                 end=datetime.time(17, 0),
-                checkin_code=f"{rng.randrange(10**6):06d}",
             )
             for i in range(spec["days"])
         ]
@@ -326,4 +326,7 @@ def seed(*, stdout, rng: random.Random) -> None:
         if courses:
             seed_progress(courses, trainees, rng, stdout)
         seed_sessions(trainees, rng, stdout)
+        # The annual study-hours requirements apply city-wide, so they are the city's: HR at city scope (here the
+        # superuser "admin") changes them; demo_hr, HR of 东城区, only reads them.
+        AnnualHoursRequirement.objects.filter(unit__isnull=True).update(unit=Unit.get_first_root_node())
         services.ensure_schedules()

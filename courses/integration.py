@@ -12,6 +12,7 @@ AUDIT_ACTIONS = {
     "courses.session_promote": _("Moved up from the waiting list"),
     "courses.attendance_record": _("Recorded attendance"),
     "courses.check_in": _("Checked in"),
+    "courses.check_in_locked": _("Check-in locked after too many failed tries"),
 }
 
 

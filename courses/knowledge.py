@@ -7,7 +7,7 @@ import random
 
 from exams import grading, paper
 from exams.models import Question
-from exams.selectors import practice_questions
+from exams.selectors import practice_allowed_questions, practice_questions
 
 # Essays need a human marker: a knowledge check never shows them.
 INSTANT_TYPES = ("single_choice", "multiple_choice", "true_false", "short_answer", "numerical", "matching")
@@ -20,9 +20,9 @@ def block_seed(officer_id: int | None, lesson_id: int, block_id: str) -> str:
 def draw(value, *, seed: str) -> list[Question]:
     """The questions of one knowledge-check block for one learner (the same every time for the same seed)."""
     explicit = [q for q in (value.get("questions") or []) if q is not None]
-    base = Question.objects.select_related("current_version").filter(
-        status=Question.Status.PUBLISHED, current_version__isnull=False, type__in=INSTANT_TYPES
-    )
+    # Only practice-allowed banks: a check shows the right answers, so exam-only questions never appear here,
+    # not even when chosen explicitly.
+    base = practice_allowed_questions().select_related("current_version").filter(type__in=INSTANT_TYPES)
     if explicit:
         found = {q.pk: q for q in base.filter(pk__in=[q.pk for q in explicit])}
         return [found[q.pk] for q in explicit if q.pk in found]

@@ -3,6 +3,7 @@ registrations and attendance, and the append-only study-hours ledger."""
 
 from __future__ import annotations
 
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -327,6 +329,31 @@ class LessonProgress(models.Model):
         return self.completed_at is not None
 
 
+class StudyClock(models.Model):
+    """Up to when an officer's reading time has been credited, across all lessons. A heartbeat credits only
+    time after this instant, so lessons open side by side (or scripted) share one wall clock."""
+
+    officer = models.OneToOneField(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    credited_until = models.DateTimeField(_("Credited until"))
+    lesson = models.ForeignKey(
+        LessonPage,
+        verbose_name=_("Last credited lesson"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Study clock")
+        verbose_name_plural = _("Study clocks")
+
+    def __str__(self) -> str:
+        return f"{self.officer_id}: {self.credited_until:%Y-%m-%d %H:%M:%S}"
+
+
 # --- centralized training ----------------------------------------------------------------------------------------------
 
 
@@ -419,11 +446,23 @@ class TrainingSession(ClusterableModel):
 
 
 def new_checkin_code() -> str:
+    """The former fixed per-day code; kept only because migration 0001 refers to it."""
     return f"{secrets.randbelow(10**6):06d}"
 
 
+# Officers may check in from an hour before a day starts until it ends.
+CHECKIN_OPENS_MINUTES_BEFORE = 60
+# Failed check-in tries an officer gets per calendar day; after that only the organizer can record attendance.
+CHECKIN_TRIES_PER_DAY = 5
+
+
+def checkin_step_seconds() -> int:
+    """How long one rotating check-in code is shown (settings.COURSES_CHECKIN_STEP_SECONDS, default 60)."""
+    return max(10, int(getattr(settings, "COURSES_CHECKIN_STEP_SECONDS", 60)))
+
+
 class TrainingDay(models.Model):
-    """One dated day of a session, with its check-in code."""
+    """One dated day of a session. Its check-in code is not stored: it rotates (see `checkin_code`)."""
 
     session = ParentalKey(
         TrainingSession, verbose_name=_("Training session"), on_delete=models.CASCADE, related_name="days"
@@ -431,9 +470,8 @@ class TrainingDay(models.Model):
     date = models.DateField(_("Date"))
     start = models.TimeField(_("Starts"))
     end = models.TimeField(_("Ends"))
-    checkin_code = models.CharField(_("Check-in code"), max_length=12, default=new_checkin_code)
 
-    panels = ["date", "start", "end", "checkin_code"]
+    panels = ["date", "start", "end"]
 
     class Meta:
         verbose_name = _("Training day")
@@ -447,6 +485,43 @@ class TrainingDay(models.Model):
     def clean(self):
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": _("A day must end after it starts.")})
+
+    # The organizer's screen shows a QR code (and the same six digits for officers without a camera) that
+    # changes every step: an HMAC, keyed from SECRET_KEY, over the session, the day, its date and the time step.
+    # A photo or a code passed on is useless a couple of minutes later, and on any other day or session.
+
+    @staticmethod
+    def checkin_step(at) -> int:
+        return int(at.timestamp()) // checkin_step_seconds()
+
+    def checkin_code(self, at=None, *, step: int | None = None) -> str:
+        """The six-digit code valid at `at` (or for time step `step`)."""
+        if step is None:
+            step = self.checkin_step(at or timezone.now())
+        digest = salted_hmac(
+            "courses.TrainingDay.checkin",
+            f"{self.session_id}:{self.pk}:{self.date.isoformat()}:{step}",
+            algorithm="sha256",
+        ).digest()
+        return f"{int.from_bytes(digest[:8], 'big') % 10**6:06d}"
+
+    def checkin_code_matches(self, code: str, at) -> bool:
+        """True for the code of the current step or the one before (a scan just before the switch still works)."""
+        code = (code or "").strip()
+        step = self.checkin_step(at)
+        # Compare every candidate so that the time taken does not depend on which one matched.
+        results = [constant_time_compare(code, self.checkin_code(step=s)) for s in (step, step - 1)]
+        return any(results)
+
+    def checkin_opens_at(self) -> datetime.datetime:
+        start = timezone.make_aware(datetime.datetime.combine(self.date, self.start))
+        return start - datetime.timedelta(minutes=CHECKIN_OPENS_MINUTES_BEFORE)
+
+    def checkin_closes_at(self) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(self.date, self.end))
+
+    def checkin_is_open(self, at) -> bool:
+        return self.checkin_opens_at() <= at <= self.checkin_closes_at()
 
 
 class Registration(models.Model):
@@ -538,6 +613,28 @@ class Attendance(models.Model):
         return f"{self.day_id} · {self.officer_id}: {self.status}"
 
 
+class CheckInTries(models.Model):
+    """Failed check-in tries of one officer on one calendar day (any session), kept in the database so that
+    the limit survives a cache flush or a restart."""
+
+    officer = models.ForeignKey(
+        Officer, verbose_name=_("Officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("Date"))
+    failed = models.PositiveSmallIntegerField(_("Failed tries"), default=0)
+    locked_at = models.DateTimeField(_("Locked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Check-in tries")
+        verbose_name_plural = _("Check-in tries")
+        constraints = [
+            models.UniqueConstraint(fields=["officer", "date"], name="courses_checkin_tries_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.date}: {self.failed}"
+
+
 # --- study hours -------------------------------------------------------------------------------------------------------
 
 
@@ -588,6 +685,10 @@ class AnnualHoursRequirement(models.Model):
         _("Staff category"), max_length=20, choices=StaffCategory.choices, unique=True
     )
     hours = models.DecimalField(_("Required hours per year"), max_digits=5, decimal_places=1)
+    # The requirement applies to every officer of the category, so it belongs to the city: only city scope edits it.
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("Owning unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Annual study-hours requirement")

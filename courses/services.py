@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,13 +20,16 @@ from cms.models import Notification, Officer, Unit
 from courses import knowledge
 from courses.models import (
     ATTENDED,
+    CHECKIN_TRIES_PER_DAY,
     Attendance,
     AttendanceStatus,
+    CheckInTries,
     CoursePage,
     Enrolment,
     LessonPage,
     LessonProgress,
     Registration,
+    StudyClock,
     StudyHoursEntry,
     TrainingDay,
     TrainingSession,
@@ -238,14 +242,22 @@ def heartbeat(
         if interacted:
             progress.last_interaction_at = now
         credit = 0
+        clock = StudyClock.objects.filter(officer=officer).first()
         if progress.last_heartbeat_at is not None and not resumed:
-            elapsed = (now - progress.last_heartbeat_at).total_seconds()
+            # Time is credited once per officer, whatever the number of lessons beating: only the time since
+            # both this lesson's previous beat and the last moment credited to any lesson counts.
+            since = progress.last_heartbeat_at
+            if clock is not None and clock.credited_until > since:
+                since = clock.credited_until
+            elapsed = (now - since).total_seconds()
             credit = int(min(max(elapsed, 0), HEARTBEAT_CAP))
         idle = (
             progress.last_interaction_at is None
             or (now - progress.last_interaction_at).total_seconds() > IDLE_LIMIT
         )
         if idle:
+            credit = 0
+        if credit and not _claim_study_time(officer=officer, lesson=lesson, clock=clock, until=now):
             credit = 0
         progress.seconds_spent += credit
         progress.last_heartbeat_at = now
@@ -259,6 +271,24 @@ def heartbeat(
         lesson_done = _maybe_complete_lesson(progress, lesson, now)
         course_done = evaluate_enrolment(enrolment=enrolment, now=now) if lesson_done else False
     return HeartbeatResult(progress, credit, lesson_done, course_done)
+
+
+def _claim_study_time(*, officer: Officer, lesson: LessonPage, clock: StudyClock | None, until) -> bool:
+    """Move the officer's study clock forward to `until`, only if no other beat moved it since it was read
+    (compare-and-set, so two lessons beating at the same instant cannot both be credited, on any database)."""
+    if clock is None:
+        try:
+            with transaction.atomic():
+                StudyClock.objects.create(officer=officer, credited_until=until, lesson=lesson)
+        except IntegrityError:
+            return False
+        return True
+    return (
+        StudyClock.objects.filter(officer=officer, credited_until=clock.credited_until).update(
+            credited_until=until, lesson=lesson
+        )
+        == 1
+    )
 
 
 def _maybe_complete_lesson(progress: LessonProgress, lesson: LessonPage, now) -> bool:
@@ -628,19 +658,67 @@ def record_attendance(
     return changed
 
 
-def check_in(*, officer: Officer, day: TrainingDay, code: str, now=None) -> Attendance:
-    """An officer checks in with the day's code: on time → present, after the start → late."""
+def _checkin_refused() -> CoursesError:
+    # One message for every reason (wrong code, wrong day, not registered, outside the hours), so that a try
+    # tells nothing about the code.
+    return CoursesError(
+        _(
+            "Check-in failed. Scan the QR code the organizer shows now, or type the code shown beside it, "
+            "during the hours of a training day you are registered for."
+        )
+    )
+
+
+def _checkin_locked() -> CoursesError:
+    return CoursesError(
+        _("You have used all %(n)d check-in tries for today. Ask the organizer to record your attendance.")
+        % {"n": CHECKIN_TRIES_PER_DAY}
+    )
+
+
+def check_in(*, officer: Officer, day: TrainingDay | None, code: str, now=None) -> Attendance:
+    """An officer checks in with the code the organizer shows now: on time → present, after the start → late.
+
+    Registration and the day's hours are checked before the code, every failure gives the same error, and an
+    officer gets CHECKIN_TRIES_PER_DAY failed tries per calendar day; after that even the right code is refused.
+    """
     now = now or timezone.now()
+    today = timezone.localtime(now).date()
+    tries, _c = CheckInTries.objects.get_or_create(officer=officer, date=today)
+    # Take a try before looking at anything (a conditional UPDATE, so parallel requests cannot share the last
+    # one); a successful try is given back below.
+    if not CheckInTries.objects.filter(pk=tries.pk, failed__lt=CHECKIN_TRIES_PER_DAY).update(
+        failed=F("failed") + 1
+    ):
+        raise _checkin_locked()
+    accepted = (
+        day is not None
+        and day.date == today
+        and day.checkin_is_open(now)
+        and day.session.status not in (TrainingSession.Status.DRAFT, TrainingSession.Status.CANCELLED)
+        and Registration.objects.filter(
+            session_id=day.session_id, officer=officer, status=Registration.Status.REGISTERED
+        ).exists()
+        and day.checkin_code_matches(code, now)
+    )
+    if not accepted:
+        failed = CheckInTries.objects.values_list("failed", flat=True).get(pk=tries.pk)
+        if failed >= CHECKIN_TRIES_PER_DAY:
+            with transaction.atomic():
+                if CheckInTries.objects.filter(pk=tries.pk, locked_at__isnull=True).update(locked_at=now):
+                    audit.record(
+                        actor=officer.user,
+                        action="courses.check_in_locked",
+                        obj=officer,
+                        unit=officer.unit,
+                        object_repr=f"{officer} · {today:%Y-%m-%d}",
+                        after={"date": today, "failed": failed, "day": day.pk if day is not None else None},
+                    )
+            raise _checkin_locked()
+        raise _checkin_refused()
+    CheckInTries.objects.filter(pk=tries.pk, failed__gt=0).update(failed=F("failed") - 1)
     session = day.session
-    if not Registration.objects.filter(
-        session=session, officer=officer, status=Registration.Status.REGISTERED
-    ).exists():
-        raise CoursesError(_("You are not registered for this session."))
-    if (code or "").strip() != day.checkin_code:
-        raise CoursesError(_("The check-in code is wrong."))
     local = timezone.localtime(now)
-    if local.date() != day.date:
-        raise CoursesError(_("Check-in is only possible on the day itself."))
     status = AttendanceStatus.PRESENT if local.time() <= day.start else AttendanceStatus.LATE
     with transaction.atomic():
         row = Attendance.objects.select_for_update().filter(day=day, officer=officer).first()
@@ -658,7 +736,7 @@ def check_in(*, officer: Officer, day: TrainingDay, code: str, now=None) -> Atte
             obj=row,
             unit=officer.unit,
             object_repr=f"{officer} · {session.title} {day.date:%Y-%m-%d}",
-            after={"status": status},
+            after={"status": status, "checked_in_at": now},
         )
         transaction.on_commit(
             lambda: attendance_recorded.send(sender=Attendance, session=session, officer=officer)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("sessions/<int:session_id>/cancel/", views.session_cancel, name="session_cancel"),
     path("check-in/", views.check_in, name="check_in"),
     path("days/<int:day_id>/qr.png", views.day_qr, name="day_qr"),
+    path("days/<int:day_id>/checkin-code/", views.day_checkin_code, name="day_checkin_code"),
     path("record/", views.record, name="my_record"),
     path("record/<int:officer_id>/", views.record, name="officer_record"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cms.selectors import officer_of
 from courses import selectors, services
-from courses.models import CoursePage, Enrolment, LessonPage, Registration, TrainingDay
+from courses.models import (
+    CoursePage,
+    Enrolment,
+    LessonPage,
+    Registration,
+    TrainingDay,
+    checkin_step_seconds,
+)
 
 # --- "我的培训" section --------------------------------------------------------------------------------------------------
 
@@ -236,24 +244,26 @@ def session_cancel(request, session_id):
     return redirect("courses:session_detail", session_id=session.pk)
 
 
+def _visible_day(officer, day_id) -> TrainingDay | None:
+    """The training day `day_id` if the officer can see its session, else None."""
+    try:
+        day = TrainingDay.objects.select_related("session__organizer").get(pk=int(day_id))
+    except (TrainingDay.DoesNotExist, TypeError, ValueError):
+        return None
+    if not selectors.sessions_for_officer(officer).filter(pk=day.session_id).exists():
+        return None
+    return day
+
+
 @officer_required
 def check_in(request):
-    """Check in with the day's code; the organizer's QR code opens this page with the day and code filled in."""
+    """Check in with the code the organizer shows now; their QR code opens this page with the day and the code
+    filled in. Every refusal reads the same (see services.check_in)."""
     day_id = request.POST.get("day") or request.GET.get("day")
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip()
-    day = None
-    if day_id:
-        try:
-            day = TrainingDay.objects.select_related("session__organizer").get(pk=int(day_id))
-        except (TrainingDay.DoesNotExist, ValueError):
-            day = None
-        if (
-            day is not None
-            and not selectors.sessions_for_officer(request.officer).filter(pk=day.session_id).exists()
-        ):
-            day = None
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip()[:12]
+    day = _visible_day(request.officer, day_id) if day_id else None
     if request.method == "POST":
-        if day is None:
+        if not day_id:
             messages.error(request, _("Choose the training day."))
         else:
             try:
@@ -262,6 +272,7 @@ def check_in(request):
                 return redirect("courses:session_detail", session_id=day.session_id)
             except services.CoursesError as e:
                 messages.error(request, str(e))
+                code = ""  # a refused code (often a stale QR) is not offered again
     today_days = TrainingDay.objects.filter(
         date=timezone.localdate(),
         session__registrations__officer=request.officer,
@@ -270,20 +281,57 @@ def check_in(request):
     return render(request, "courses/check_in.html", {"day": day, "code": code, "today_days": today_days})
 
 
+def _managed_day(request, day_id) -> TrainingDay:
+    """A day of a session the user organises (training admin in scope), for showing its check-in code."""
+    day = get_object_or_404(TrainingDay.objects.select_related("session"), pk=day_id)
+    if not request.user.has_perm("courses.view_attendance"):
+        raise Http404
+    if not selectors.sessions_managed_by(request.user).filter(pk=day.session_id).exists():
+        raise Http404
+    return day
+
+
+def _checkin_link(request, day: TrainingDay, code: str) -> str:
+    return (
+        request.build_absolute_uri(reverse("courses:check_in"))
+        + "?"
+        + urlencode({"day": day.pk, "code": code})
+    )
+
+
 @login_required
 @require_GET
 def day_qr(request, day_id):
-    """A PNG QR code of the check-in link for one day, for the organizer to show on a screen."""
-    day = get_object_or_404(TrainingDay, pk=day_id)
-    if not selectors.sessions_managed_by(request.user).filter(pk=day.session_id).exists():
-        raise Http404
+    """A PNG QR code of the check-in link with the code valid now, for the organizer's screen. The code rotates
+    (see TrainingDay.checkin_code); the screen reloads this image at every step (courses/checkin_display.js)."""
+    day = _managed_day(request, day_id)
     import qrcode
 
-    url = request.build_absolute_uri(reverse("courses:check_in")) + f"?day={day.pk}&code={day.checkin_code}"
-    image = qrcode.make(url, box_size=8, border=2)
+    image = qrcode.make(_checkin_link(request, day, day.checkin_code()), box_size=8, border=2)
     buf = io.BytesIO()
     image.save(buf, format="PNG")
     response = HttpResponse(buf.getvalue(), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def day_checkin_code(request, day_id):
+    """The code valid now, for the organizer's screen to refresh itself."""
+    day = _managed_day(request, day_id)
+    now = timezone.now()
+    step = TrainingDay.checkin_step(now)
+    step_seconds = checkin_step_seconds()
+    response = JsonResponse(
+        {
+            "code": day.checkin_code(step=step),
+            "step": step,
+            "expires_in": step_seconds - int(now.timestamp()) % step_seconds,
+            "qr": reverse("courses:day_qr", args=[day.pk]) + f"?v={step}",
+            "open": day.checkin_is_open(now),
+        }
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -299,4 +347,9 @@ def record(request, officer_id=None):
         return redirect("courses:my_record")
     context = selectors.officer_record(officer)
     context["is_self"] = officer.user_id == request.user.pk
+    if context["is_self"]:
+        from exams.selectors import qualifications_of
+
+        # One's own qualification appears only once the exam's review policy releases the result.
+        context["qualifications"] = qualifications_of(officer)
     return render(request, "courses/record.html", context)

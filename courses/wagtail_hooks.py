@@ -15,10 +15,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 
 from cms.admin_views import ScopedModelViewSet
-from cms.selectors import officers_visible_to, sees_subtree, units_visible_to
+from cms.admin_views.scoping import ScopedCreateView
+from cms.selectors import is_city_scope, officers_visible_to, scope_unit, sees_subtree, units_visible_to
 from courses import admin_views
 from courses.models import AnnualHoursRequirement, Enrolment, TrainingSession
 
@@ -102,14 +102,34 @@ class EnrolmentViewSet(ScopedModelViewSet):
         )
 
 
-class RequirementViewSet(ModelViewSet):
+class RequirementCreateView(ScopedCreateView):
+    def save_instance(self):
+        # A requirement applies to every officer of its category, so it belongs to the city (the user's scope).
+        self.form.instance.unit = scope_unit(self.request.user)
+        return super().save_instance()
+
+
+class RequirementViewSet(ScopedModelViewSet):
+    """Everyone with the view permission reads the requirements; only city scope adds, changes or deletes them."""
+
     model = AnnualHoursRequirement
     icon = "time"
     menu_label = _("Annual study hours")
     name = "courses_requirement"
+    city_wide_only = True
+    add_view_class = RequirementCreateView
     form_fields = ["staff_category", "hours"]
     list_display = ["staff_category", "hours"]
-    copy_view_enabled = False
+
+    def visible_to(self, user):
+        return (
+            AnnualHoursRequirement.objects.all()
+            if sees_subtree(user)
+            else AnnualHoursRequirement.objects.none()
+        )
+
+    def editable_by(self, user):
+        return self.visible_to(user) if is_city_scope(user) else AnnualHoursRequirement.objects.none()
 
 
 class ToolViewSet(ViewSet):

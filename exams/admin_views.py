@@ -5,7 +5,6 @@ the marking queue and item statistics. Thin: permission check, selectors, servic
 from __future__ import annotations
 
 import io
-from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
@@ -19,11 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cms.selectors import units_visible_to
+from cms.selectors import owned_rows_editable_by, owned_rows_readable_by, units_visible_to
 from exams import paper, selectors, services, stats
 from exams.models import Attempt, Exam, ImportJob, Question, QuestionBank, Response
-
-SYNC_IMPORT_LIMIT = 300  # larger files are imported by a django-q2 task, with progress shown
 
 
 def _render(request, template, title, context, subtitle=""):
@@ -42,11 +39,33 @@ def _require(request, perm: str):
         raise PermissionDenied
 
 
+# --- unit scope of banks and questions --------------------------------------------------------------------------
+
+
+def banks_editable_by(user):
+    """Banks the user may change, import into, publish and regrade: owned inside their subtree (city banks: city
+    scope only)."""
+    return owned_rows_editable_by(user, QuestionBank.objects.all())
+
+
+def banks_readable_by(user):
+    """Editable banks plus, read-only, those owned by an ancestor of the user's scope (the city's)."""
+    return owned_rows_readable_by(user, QuestionBank.objects.all())
+
+
+def questions_editable_by(user):
+    return owned_rows_editable_by(user, Question.objects.all(), unit_field="bank__unit")
+
+
+def questions_readable_by(user):
+    return owned_rows_readable_by(user, Question.objects.all(), unit_field="bank__unit")
+
+
 # --- import ---------------------------------------------------------------------------------------------------------
 
 
 class ImportForm(forms.Form):
-    bank = forms.ModelChoiceField(QuestionBank.objects.all(), label=gettext_lazy("Question bank"))
+    bank = forms.ModelChoiceField(QuestionBank.objects.none(), label=gettext_lazy("Question bank"))
     file = forms.FileField(
         label=gettext_lazy("Question file"),
         help_text=gettext_lazy("xlsx/csv template, GIFT, Moodle XML, Aiken or JSON."),
@@ -67,44 +86,46 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Publish imported questions"), required=False, initial=True
     )
 
+    def clean_file(self):
+        from exams.formats import MAX_IMPORT_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(max)s MB.") % {"max": MAX_IMPORT_BYTES // (1024 * 1024)},
+                code="too_large",
+            )
+        return upload
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bank"].queryset = banks_editable_by(user)
+
+
+def _import_jobs(user):
+    """Import jobs of banks the user may import into; any other job is a 404."""
+    return ImportJob.objects.filter(bank__in=banks_editable_by(user).values("pk"))
+
 
 def import_upload(request):
     _require(request, "exams.add_question")
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        bank = form.cleaned_data["bank"]
-        plan = services.plan_import(
-            bank=bank, data=data, fmt=form.cleaned_data["format"], filename=upload.name
-        )
+        # Only stored here: the worker reads and checks the file (check_import_job); the status page shows the
+        # preview once it is done.
         job = ImportJob.objects.create(
-            bank=bank,
+            bank=form.cleaned_data["bank"],
             filename=upload.name[:200],
-            data=data,
-            format=plan.fmt,
+            data=upload.read(),
+            format=form.cleaned_data["format"],
             publish=form.cleaned_data["publish"],
-            total=len(plan.questions),
             created_by=request.user,
-            status=ImportJob.Status.PREVIEWED if plan.ok else ImportJob.Status.FAILED,
-            result={
-                "errors": [str(e) for e in plan.errors],
-                "warnings": [str(w) for w in plan.warnings],
-                "duplicates": [str(d) for d in plan.duplicates],
-            },
+            status=ImportJob.Status.QUEUED,
+            result={"phase": "check"},
         )
-        return _render(
-            request,
-            "exams/admin/import_preview.html",
-            _("Import preview"),
-            {
-                "job": job,
-                "plan": plan,
-                "sample": plan.questions[:30],
-                "confirm_url": reverse("exams_import_confirm", args=[job.pk]),
-            },
-            subtitle=job.filename,
-        )
+        _enqueue("exams.tasks.check_import_job", job.pk, task_name=f"exams-import-check-{job.pk}")
+        return redirect("exams_import_status", job_id=job.pk)
     return _render(
         request,
         "exams/admin/import_upload.html",
@@ -112,33 +133,53 @@ def import_upload(request):
         {
             "form": form,
             "template_url": reverse("exams_import_template"),
-            "jobs": ImportJob.objects.select_related("bank").defer("data")[:10],
+            "jobs": _import_jobs(request.user).select_related("bank").defer("data")[:10],
         },
     )
+
+
+def _enqueue(func: str, job_id: int, *, task_name: str) -> None:
+    """Parsing and importing run in the django-q2 worker, never in the web request."""
+    from django_q.tasks import async_task
+
+    async_task(func, job_id, task_name=task_name, group="exams_import")
 
 
 @require_POST
 def import_confirm(request, job_id):
     _require(request, "exams.add_question")
-    job = get_object_or_404(ImportJob.objects.defer("data"), pk=job_id, status=ImportJob.Status.PREVIEWED)
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED)
-    if job.total <= SYNC_IMPORT_LIMIT:
-        from exams.tasks import run_import_job
-
-        try:
-            run_import_job(job.pk)
-        except Exception:  # the job row holds the reason; nothing was written
-            pass
-    else:
-        from django_q.tasks import async_task
-
-        async_task("exams.tasks.run_import_job", job.pk, task_name=f"exams-import-{job.pk}")
+    job = get_object_or_404(
+        _import_jobs(request.user).defer("data"), pk=job_id, status=ImportJob.Status.PREVIEWED
+    )
+    result = {**job.result, "phase": "import"}
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEWED).update(
+        status=ImportJob.Status.QUEUED, result=result
+    )
+    _enqueue("exams.tasks.run_import_job", job.pk, task_name=f"exams-import-{job.pk}")
     return redirect("exams_import_status", job_id=job.pk)
 
 
 def import_status(request, job_id):
+    """While the file is being checked and once it has been: the preview (with the confirm button when it has no
+    errors); after confirming: the import's progress."""
     _require(request, "exams.add_question")
-    job = get_object_or_404(ImportJob.objects.defer("data").select_related("bank"), pk=job_id)
+    job = get_object_or_404(_import_jobs(request.user).defer("data").select_related("bank"), pk=job_id)
+    phase = job.result.get("phase")
+    if phase in ("check", "checked"):
+        checking = phase == "check"
+        return _render(
+            request,
+            "exams/admin/import_preview.html",
+            _("Import preview"),
+            {
+                "job": job,
+                "checking": checking,
+                "refresh_seconds": 2 if checking else None,
+                "can_confirm": job.status == ImportJob.Status.PREVIEWED and job.total > 0,
+                "confirm_url": reverse("exams_import_confirm", args=[job.pk]),
+            },
+            subtitle=job.filename,
+        )
     return _render(
         request, "exams/admin/import_status.html", _("Import status"), {"job": job}, subtitle=job.filename
     )
@@ -160,7 +201,9 @@ def import_template(request):
 def question_preview(request, question_id):
     """The question exactly as the examinee sees it (the learner template and CSS, no answer key)."""
     _require(request, "exams.view_question")
-    question = get_object_or_404(Question.objects.select_related("current_version", "bank"), pk=question_id)
+    question = get_object_or_404(
+        questions_readable_by(request.user).select_related("current_version", "bank"), pk=question_id
+    )
     from exams.views import decorate
 
     data = (
@@ -182,7 +225,7 @@ def question_preview(request, question_id):
 
 
 def _filtered_questions(request):
-    qs = Question.objects.all()
+    qs = questions_editable_by(request.user)
     for field in ("bank", "category", "type", "difficulty", "status"):
         value = request.GET.get(field) or request.POST.get(field)
         if value:
@@ -194,7 +237,8 @@ def _filtered_questions(request):
 
 
 def question_bulk_publish(request):
-    """Publish every draft matching the question list's filters (after a confirmation)."""
+    """Publish every draft matching the question list's filters (after a confirmation), in banks the user may
+    change: a read-only bank's drafts are never touched."""
     _require(request, "exams.change_question")
     drafts = _filtered_questions(request).filter(status=Question.Status.DRAFT).select_related("category")
     if request.method == "POST":
@@ -216,7 +260,7 @@ def question_bulk_publish(request):
 @require_POST
 def question_regrade(request, question_id):
     _require(request, "exams.change_attempt")
-    question = get_object_or_404(Question, pk=question_id)
+    question = get_object_or_404(questions_editable_by(request.user), pk=question_id)
     try:
         count = services.regrade_question(question=question, by=request.user)
     except services.ExamError as exc:
@@ -276,10 +320,13 @@ def exam_results(request, exam_id):
 def _results_xlsx(exam, attempts):
     from openpyxl import Workbook
 
+    from cms.exports import append_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = str(_("Results"))[:30]
-    ws.append(
+    append_row(
+        ws,
         [
             str(h)
             for h in (
@@ -296,24 +343,25 @@ def _results_xlsx(exam, attempts):
                 _("Passed"),
                 _("Left the page"),
             )
-        ]
+        ],
     )
     for a in attempts:
-        ws.append(
+        append_row(
+            ws,
             [
                 a.officer.employee_no,
                 a.officer.name,
                 a.officer.unit.full_name,
                 a.number,
                 a.get_status_display(),
-                a.started_at.replace(tzinfo=None),
-                a.submitted_at.replace(tzinfo=None) if a.submitted_at else None,
+                a.started_at,
+                a.submitted_at,
                 float(a.score) if a.score is not None else None,
                 float(a.max_score),
                 a.percent,
                 (str(_("Yes")) if a.passed else str(_("No"))) if a.passed is not None else "",
                 a.tab_switches,
-            ]
+            ],
         )
     buf = io.BytesIO()
     wb.save(buf)
@@ -347,7 +395,9 @@ def attempt_review(request, attempt_id):
         {
             "attempt": attempt,
             "items": items,
-            "can_mark": selectors.can_mark(request.user),
+            "can_mark": selectors.can_mark(request.user) and attempt.officer.user_id != request.user.pk,
+            "can_override": selectors.can_override_scores(request.user)
+            and attempt.officer.user_id != request.user.pk,
         },
         subtitle=f"{attempt.officer.name} · {attempt.exam.title} #{attempt.number}",
     )
@@ -364,7 +414,23 @@ def _require_marker(request):
 def marking_queue(request):
     _require_marker(request)
     queue = list(selectors.marking_queue(request.user)[:200])
-    return _render(request, "exams/admin/marking_queue.html", _("Marking queue"), {"queue": queue})
+    return _render(
+        request,
+        "exams/admin/marking_queue.html",
+        _("Marking queue"),
+        {"queue": queue, "can_override": selectors.can_override_scores(request.user)},
+    )
+
+
+# Refusals of the marking rules: the marker's own attempt or one outside their scope is forbidden; an answer that
+# is not (or no longer) markable conflicts with the attempt's state.
+_FORBIDDEN_CODES = {"own_attempt", "not_marker", "out_of_scope", "no_override_permission", "same_person"}
+
+
+def _error_status(exc: services.ExamError) -> int:
+    if exc.code in _FORBIDDEN_CODES:
+        return 403
+    return 409 if exc.code in {"not_markable", "not_awaiting", "not_final", "pending", "decided"} else 400
 
 
 def mark_response(request, response_id):
@@ -377,23 +443,29 @@ def mark_response(request, response_id):
     )
     data = response.version.data
     error = None
+    status = 200
     if request.method == "POST":
         try:
-            score = Decimal(request.POST.get("score", "").strip())
             services.mark_response(
                 response=response,
                 by=request.user,
-                score=score,
+                score=request.POST.get("score", "").strip(),
                 comment=request.POST.get("comment", "").strip(),
             )
-        except (InvalidOperation, ValueError):
-            error = _("Enter a number.")
         except services.ExamError as exc:
-            error = str(exc)
+            error, status = str(exc), _error_status(exc)
         else:
             messages.success(request, _("Mark saved."))
             return redirect("exams_marking")
-    return _render(
+    own = response.attempt.officer.user_id == request.user.pk
+    markable = response.needs_marking and response.attempt.status == Attempt.Status.NEEDS_MARKING and not own
+    if not markable and error is None:
+        error = (
+            _("You cannot mark or change the score of your own exam.")
+            if own
+            else _("This answer cannot be marked: it was graded automatically or the result is final.")
+        )
+    result = _render(
         request,
         "exams/admin/mark_response.html",
         _("Mark an answer"),
@@ -402,10 +474,93 @@ def mark_response(request, response_id):
             "attempt": response.attempt,
             "data": data,
             "error": error,
+            "markable": markable,
+            "can_override": selectors.can_override_scores(request.user) and not own,
             "given": paper.answer_text(data, response.answer),
             "right_answer": paper.correct_answer_text(data),
         },
     )
+    result.status_code = status
+    return result
+
+
+# --- score overrides (two people: one requests, another approves) ---------------------------------------------------
+
+
+def _require_override(request):
+    if not selectors.can_override_scores(request.user):
+        raise PermissionDenied
+
+
+def score_override_request(request, response_id):
+    _require_override(request)
+    response = get_object_or_404(
+        Response.objects.filter(attempt__in=selectors.attempts_visible_to(request.user))
+        .exclude(attempt__officer__user=request.user)
+        .select_related("attempt__exam", "attempt__officer", "version"),
+        pk=response_id,
+    )
+    data = response.version.data
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            services.request_score_override(
+                response=response,
+                by=request.user,
+                score=request.POST.get("score", "").strip(),
+                reason=request.POST.get("reason", ""),
+            )
+        except services.ExamError as exc:
+            error, status = str(exc), _error_status(exc)
+        else:
+            messages.success(
+                request, _("Override requested. Another person with the permission must approve it.")
+            )
+            return redirect("exams_attempt_review", response.attempt_id)
+    result = _render(
+        request,
+        "exams/admin/score_override_request.html",
+        _("Request a score override"),
+        {
+            "response": response,
+            "attempt": response.attempt,
+            "data": data,
+            "error": error,
+            "given": paper.answer_text(data, response.answer),
+            "right_answer": paper.correct_answer_text(data),
+            "history": response.score_overrides.select_related("requested_by", "decision__decided_by"),
+        },
+    )
+    result.status_code = status
+    return result
+
+
+def score_override_queue(request):
+    _require_override(request)
+    pending = list(selectors.pending_score_overrides(request.user)[:200])
+    return _render(
+        request,
+        "exams/admin/score_override_queue.html",
+        _("Score overrides to approve"),
+        {"pending": pending},
+    )
+
+
+@require_POST
+def score_override_decide(request, override_id):
+    _require_override(request)
+    override = get_object_or_404(selectors.pending_score_overrides(request.user), pk=override_id)
+    approve = request.POST.get("outcome") == "approve"
+    try:
+        services.decide_score_override(
+            override=override, by=request.user, approve=approve, comment=request.POST.get("comment", "")
+        )
+    except services.ExamError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Override approved.") if approve else _("Override rejected."))
+    return redirect("exams_score_overrides")
 
 
 # --- item statistics -------------------------------------------------------------------------------------------------

@@ -15,7 +15,11 @@ SQL statement (two when the session does not hold the paper, e.g. for matching q
   active, the attempt open, the response ungraded and the save newer; it returns the stored flag. When it
   stores nothing, the read below tells stale from closed from not found.
 * **The read** is one join: the response, its attempt (open, not past deadline + grace), the officer (the
-  session's user), the question version, with the option order needed to map display positions back.
+  session's user, and whether they still serve), the question version, with the option order needed to map
+  display positions back.
+* **A departed officer** (status `left`) saves nothing: the one-statement save requires a serving officer, and
+  the read returns the officer's status so the service refuses and closes the attempt
+  (services.close_attempt_of_departed).
 * **The write** is one conditional UPDATE that applies only while the save is newer than the stored one, the
   attempt is open and the response is ungraded (see services.submit_attempt for the race with submitting).
 
@@ -231,7 +235,7 @@ def _read_sql(vendor: str, owner: str, with_password: bool) -> str:
     return (
         f"SELECT r.{_col(Response, 'id')}, r.{_col(Response, 'seq')}, r.{_col(Response, 'answer')},"
         f" r.{_col(Response, 'flagged')}, r.{_col(Response, 'option_order')}, v.{_col(QuestionVersion, 'data')},"
-        f" a.{_col(Attempt, 'status')}, a.{_col(Attempt, 'deadline')}"
+        f" a.{_col(Attempt, 'status')}, a.{_col(Attempt, 'deadline')}, o.{_col(Officer, 'status')}"
         f" FROM {r} r JOIN {a} a ON a.{_col(Attempt, 'id')} = r.{_col(Response, 'attempt')}"
         f" JOIN {o} o ON o.{_col(Officer, 'id')} = a.{_col(Attempt, 'officer')}{join_user}"
         f" JOIN {v} v ON v.{_col(QuestionVersion, 'id')} = r.{_col(Response, 'version')}"
@@ -282,7 +286,8 @@ def _write_owned_sql(vendor: str, with_flag: bool) -> str:
         f" AND EXISTS (SELECT 1 FROM {a} a JOIN {o} o ON o.{_col(Officer, 'id')} = a.{_col(Attempt, 'officer')}"
         f" JOIN {u} u ON u.{_col(user, 'id')} = o.{_col(Officer, 'user')}"
         f" WHERE a.{_col(Attempt, 'id')} = %s AND a.{_col(Attempt, 'status')} = %s"
-        f" AND a.{_col(Attempt, 'deadline')} >= %s AND u.{_col(user, 'id')} = %s"
+        f" AND a.{_col(Attempt, 'deadline')} >= %s AND o.{_col(Officer, 'status')} = %s"
+        f" AND u.{_col(user, 'id')} = %s"
         f" AND u.{_col(user, 'password')} = %s AND u.{_col(user, 'is_active')})"
         f" RETURNING {_col(Response, 'flagged')}"
     )
@@ -306,7 +311,7 @@ def read(*, attempt_id: int, position: int, officer_id=None, user_id=None, passw
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, seq, answer, flagged, order, data, status, deadline = row
+    pk, seq, answer, flagged, order, data, status, deadline, officer_status = row
     if isinstance(deadline, str):  # SQLite hands back text
         deadline = parse_datetime(deadline)
     if deadline.tzinfo is None:  # stored in UTC where the database has no time zones
@@ -320,6 +325,7 @@ def read(*, attempt_id: int, position: int, officer_id=None, user_id=None, passw
         "data": _load(_FIELDS["data"], data),
         "status": status,
         "deadline": deadline,
+        "officer_status": officer_status,
     }
 
 
@@ -350,6 +356,7 @@ def write_owned(
         attempt_id,
         Attempt.Status.IN_PROGRESS.value,
         connection.ops.adapt_datetimefield_value(cutoff),
+        Officer.Status.ACTIVE.value,
         user_id,
         password,
     ]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from cms.models import Officer
+from cms.models import Officer, Unit
 from exams import paper, services, tasks
 from exams.models import Attempt, Exam, ExamRule, Question, QuestionBank
 
@@ -30,13 +30,22 @@ def _questions() -> list[dict] | None:
 
 
 def seed(*, stdout, rng) -> None:
+    # The must-know bank and its exams are the city's: only a city-scope training admin (demo_training) changes
+    # them; district staff read them.
+    city = Unit.get_first_root_node()
     bank, created = QuestionBank.objects.get_or_create(
         code=BANK_CODE,
         defaults={
+            "unit": city,
+            # The published must-know study bank (应知应会 banks are study material by design): practice and the
+            # lessons quiz from it. A bank kept secret for an exam is created with practice_allowed=False.
+            "practice_allowed": True,
             "name": "应知应会题库",
             "description": "安全生产法律法规、执法程序、隐患排查、危险化学品、应急处置等应知应会内容。",
         },
     )
+    if bank.unit_id is None and city is not None:
+        QuestionBank.objects.filter(pk=bank.pk).update(unit=city)
     questions = _questions()
     if questions is None:
         stdout.write("exams: exams.demo_bank is not available; the YZYH bank has no questions.\n")
@@ -57,6 +66,7 @@ def seed(*, stdout, rng) -> None:
     if exam is None:
         exam = Exam.objects.create(
             title=EXAM_TITLE,
+            unit=city,
             description="新入职安监员应知应会资格考试：50 题，60 分钟，80 分合格，合格后取得三年有效的资格证书。",
             is_published=True,
             time_limit_minutes=60,
@@ -87,6 +97,7 @@ def seed(*, stdout, rng) -> None:
     if mock is None:
         mock = Exam.objects.create(
             title=MOCK_TITLE,
+            unit=city,
             description="随时可做的 20 题模拟测验，不计入资格。",
             is_published=True,
             time_limit_minutes=20,
@@ -99,6 +110,8 @@ def seed(*, stdout, rng) -> None:
         )
         mock.banks.add(bank)
         ExamRule.objects.create(exam=mock, count=min(20, sum(counts.values())), points=Decimal("5"))
+    if city is not None:
+        Exam.objects.filter(pk__in=[exam.pk, mock.pk], unit__isnull=True).update(unit=city)
     made = _historic_attempts(exam, rng=rng, now=now)
     stdout.write(f"exams: exam “{exam.title}” ready; {made} historic attempts added.\n")
 

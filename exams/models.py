@@ -41,6 +41,16 @@ class QuestionBank(models.Model):
         Unit, verbose_name=_("Owning unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     description = models.TextField(_("Description"), blank=True)
+    # Practice and lesson knowledge checks show every right answer, so a bank reaches them only when its owner
+    # says so; a bank kept for real exams (an exam-only bank) stays secret. New banks are exam-only.
+    practice_allowed = models.BooleanField(
+        _("Practice allowed"),
+        default=False,
+        help_text=_(
+            "Officers may practise this bank and lessons may quiz from it, with the right answers shown. "
+            "Leave unticked for a bank whose questions must stay secret until an exam's review allows."
+        ),
+    )
     # Bumped whenever a question of the bank changes, so cached draw pools know they are stale.
     revision = models.PositiveBigIntegerField(_("Revision"), default=0, editable=False)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
@@ -212,6 +222,16 @@ class Exam(ClusterableModel):
 
     title = models.CharField(_("Title"), max_length=200)
     description = models.TextField(_("Description"), blank=True)
+    # Who may change the exam: staff of this unit's subtree. No unit, or the city, means city-wide (city scope only).
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("Owning unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Only staff whose scope includes this unit may change the exam."),
+    )
     banks = models.ManyToManyField(QuestionBank, verbose_name=_("Question banks"), related_name="exams")
     is_published = models.BooleanField(_("Published"), default=False)
     shuffle_questions = models.BooleanField(_("Shuffle questions"), default=True)
@@ -641,3 +661,66 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ScoreOverride(models.Model):
+    """A request to change the score of one answer outside marking (e.g. a wrongly keyed objective question).
+
+    Append-only: a request never changes; a second person's decision is its own row (ScoreOverrideDecision), and
+    only an approval changes the score (exams.services.decide_score_override)."""
+
+    response = models.ForeignKey(
+        Response, verbose_name=_("Response"), on_delete=models.PROTECT, related_name="score_overrides"
+    )
+    old_score = models.DecimalField(_("Score before"), max_digits=6, decimal_places=2, null=True, blank=True)
+    new_score = models.DecimalField(_("Requested score"), max_digits=6, decimal_places=2)
+    reason = models.TextField(_("Reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("Requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Score override request")
+        verbose_name_plural = _("Score override requests")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("override_score", _("Can request and approve score overrides"))]
+
+    def __str__(self) -> str:
+        return f"{self.response_id}: {self.old_score} → {self.new_score}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("score override requests are append-only")
+        super().save(*args, **kwargs)
+
+
+class ScoreOverrideDecision(models.Model):
+    """The second person's approval or rejection of a score override request; append-only, one per request."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    override = models.OneToOneField(
+        ScoreOverride, verbose_name=_("Override request"), on_delete=models.PROTECT, related_name="decision"
+    )
+    outcome = models.CharField(_("Outcome"), max_length=10, choices=Outcome.choices)
+    comment = models.TextField(_("Comment"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("Decided at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Score override decision")
+        verbose_name_plural = _("Score override decisions")
+        ordering = ["-decided_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.override_id}: {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("score override decisions are append-only")
+        super().save(*args, **kwargs)

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from cms.models import Officer
 from cms.selectors import has_role, officer_of, officers_visible_to
-from exams.models import Attempt, Category, Exam, Mistake, Qualification, Question, QuestionBank, Response
+from exams.models import (
+    Attempt,
+    Category,
+    Exam,
+    Mistake,
+    Qualification,
+    Question,
+    QuestionBank,
+    Response,
+    ScoreOverride,
+)
 
 MARKER_ROLES = ("training_admin", "hr")
 
@@ -99,13 +110,13 @@ def exam_result(officer: Officer, exam: Exam) -> Attempt | None:
 
 
 def review_policy(attempt: Attempt, now=None) -> dict:
-    """What the examinee may see of a finished attempt now."""
+    """What the examinee may see of a finished attempt now.
+
+    Mock runs follow the exam's own policy too: they draw from the same banks, so showing their right answers
+    before the exam's review allows would leak the answer key."""
     exam = attempt.exam
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return {"score": False, "correctness": False, "answers": False, "explanations": False}
-    if attempt.is_mock or exam.is_mock:
-        final = attempt.status == Attempt.Status.GRADED
-        return {"score": final, "correctness": final, "answers": final, "explanations": final}
     closed = exam.is_closed(now)
     final = attempt.status == Attempt.Status.GRADED
     policy = {
@@ -119,11 +130,49 @@ def review_policy(attempt: Attempt, now=None) -> dict:
     return policy
 
 
+def result_released(attempt: Attempt, now=None) -> bool:
+    """Whether the examinee may see the attempt's outcome (score, passed or not, a qualification from it)."""
+    return review_policy(attempt, now)["score"]
+
+
+def released_results_q(prefix: str = "", now=None) -> Q:
+    """The Q (on Attempt, or through `prefix`, e.g. "attempt__") of graded attempts whose score is released."""
+    now = now or timezone.now()
+    closed = Q(**{f"{prefix}exam__closes_at__lte": now})
+    return Q(**{f"{prefix}status": Attempt.Status.GRADED}) & (
+        (closed & Q(**{f"{prefix}exam__after_close_score": True}))
+        | (~closed & Q(**{f"{prefix}exam__after_submit_score": True}))
+    )
+
+
 # --- staff ---------------------------------------------------------------------------------------------------------
 
 
 def can_mark(user) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or has_role(user, *MARKER_ROLES)))
+
+
+OVERRIDE_PERMISSION = "exams.override_score"
+
+
+def can_override_scores(user) -> bool:
+    """Changing an automatic score (or a released mark) needs its own permission, granted to no role by default."""
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(OVERRIDE_PERMISSION))
+
+
+def pending_score_overrides(user) -> QuerySet[ScoreOverride]:
+    """Override requests awaiting a decision that `user` could decide (in scope, not their own, not about them)."""
+    if not can_override_scores(user):
+        return ScoreOverride.objects.none()
+    return (
+        ScoreOverride.objects.filter(
+            decision__isnull=True, response__attempt__in=attempts_visible_to(user).values("pk")
+        )
+        .exclude(requested_by=user)
+        .exclude(response__attempt__officer__user=user)
+        .select_related("response__attempt__exam", "response__attempt__officer__unit", "requested_by")
+        .order_by("requested_at", "id")
+    )
 
 
 def attempts_visible_to(user) -> QuerySet[Attempt]:
@@ -137,8 +186,9 @@ def marking_queue(user) -> QuerySet[Response]:
         Response.objects.filter(
             needs_marking=True,
             manual_score__isnull=True,
-            attempt__in=attempts_visible_to(user).exclude(status=Attempt.Status.IN_PROGRESS),
+            attempt__in=attempts_visible_to(user).filter(status=Attempt.Status.NEEDS_MARKING),
         )
+        .exclude(attempt__officer__user=user)  # never one's own attempt
         .select_related("attempt__exam", "attempt__officer__unit", "version")
         .order_by("attempt__submitted_at", "position")
     )
@@ -157,29 +207,45 @@ def qualifications_visible_to(user) -> QuerySet[Qualification]:
     )
 
 
-def qualifications_of(officer: Officer) -> list[Qualification]:
-    return list(Qualification.objects.filter(officer=officer).select_related("exam"))
+def qualifications_of(officer: Officer, now=None) -> list[Qualification]:
+    """The officer's own qualifications, as they may see them: one from an attempt whose result is not yet
+    released (the exam's review policy) stays hidden until it is."""
+    return list(
+        Qualification.objects.filter(officer=officer)
+        .filter(Q(attempt__isnull=True) | released_results_q("attempt__", now))
+        .select_related("exam")
+    )
 
 
 # --- practice ------------------------------------------------------------------------------------------------------
 
 
 def practice_banks() -> list[QuestionBank]:
+    """Banks open to practice (and knowledge checks): only those flagged practice-allowed; exam-only banks never."""
     return list(
-        QuestionBank.objects.annotate(
-            n=Count("questions", filter=Q(questions__status=Question.Status.PUBLISHED))
-        ).filter(n__gt=0)
+        QuestionBank.objects.filter(practice_allowed=True)
+        .annotate(n=Count("questions", filter=Q(questions__status=Question.Status.PUBLISHED)))
+        .filter(n__gt=0)
+    )
+
+
+def practice_allowed_questions() -> QuerySet[Question]:
+    """Published questions whose answers practice may show: those of practice-allowed banks."""
+    return Question.objects.filter(
+        bank__practice_allowed=True, status=Question.Status.PUBLISHED, current_version__isnull=False
     )
 
 
 def practice_questions(bank: QuestionBank, category: Category | None = None) -> QuerySet[Question]:
-    qs = Question.objects.filter(bank=bank, status=Question.Status.PUBLISHED, current_version__isnull=False)
+    qs = practice_allowed_questions().filter(bank=bank)
     if category is not None:
         qs = qs.filter(category__in=Category.objects.filter(category.subtree_q(), bank=bank))
     return qs.order_by("category__path", "id")
 
 
 def mistakes_of(officer: Officer) -> QuerySet[Mistake]:
-    return Mistake.objects.filter(officer=officer, question__status=Question.Status.PUBLISHED).select_related(
-        "question__current_version"
-    )
+    """The officer's mistake book: questions of practice-allowed banks only (a wrong answer in a real exam on an
+    exam-only bank is recorded, but never offered for practice with its right answer)."""
+    return Mistake.objects.filter(
+        officer=officer, question__status=Question.Status.PUBLISHED, question__bank__practice_allowed=True
+    ).select_related("question__current_version")

@@ -30,9 +30,17 @@ from exams.models import (
     QuestionBank,
     QuestionVersion,
     Response,
+    ScoreOverride,
+    ScoreOverrideDecision,
     bump_bank_revision,
 )
-from exams.selectors import officer_in_audience, question_data
+from exams.selectors import (
+    attempts_visible_to,
+    can_mark,
+    can_override_scores,
+    officer_in_audience,
+    question_data,
+)
 
 QUESTION_FIELDS = (
     "type",
@@ -49,7 +57,25 @@ QUESTION_FIELDS = (
 
 
 class ExamError(Exception):
-    """A rule of the exam refuses the request; the message is translated and shown to the user."""
+    """A rule of the exam refuses the request; the message is translated and shown to the user.
+
+    `code` names the rule that fired (stable, for callers and tests): e.g. "not_markable", "own_attempt"."""
+
+    def __init__(self, message, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+class OfficerLeftError(ExamError):
+    """The examinee is no longer serving (status `left`): their open attempt takes no more answers."""
+
+    def __init__(self):
+        super().__init__(
+            _(
+                "You are no longer a serving officer, so this exam attempt is closed and takes no more answers."
+            ),
+            code="officer_left",
+        )
 
 
 # --- questions -----------------------------------------------------------------------------------------------------
@@ -241,9 +267,9 @@ def _published_rows(qids: list[int]) -> dict:
 
 
 def _deadline(exam: Exam, now, mock: bool = False) -> datetime.datetime:
-    """The time limit, cut short by the exam's close (a mock run is practice and keeps its full time)."""
+    """The time limit, cut short by the exam's close (a mock run of the exam too: it keeps the exam's window)."""
     deadline = now + datetime.timedelta(minutes=exam.time_limit_minutes)
-    if exam.closes_at is not None and not exam.is_mock and not mock:
+    if exam.closes_at is not None and not exam.is_mock:
         deadline = min(deadline, exam.closes_at)
     return deadline
 
@@ -281,16 +307,25 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
         raise ExamError(_("This exam is not published."))
     if officer.status != Officer.Status.ACTIVE or not officer_in_audience(exam, officer):
         raise ExamError(_("You are not in this exam's audience."))
-    if not mock:
-        if exam.opens_at and now < exam.opens_at:
-            raise ExamError(_("This exam has not opened yet."))
-        if exam.closes_at and now >= exam.closes_at:
-            raise ExamError(_("This exam has closed."))
+    # A mock run of an exam draws from the same banks, so it keeps the exam's window and attempt limit (mock runs
+    # counted apart from real ones): otherwise mocks before the exam opens would reveal its questions.
+    if exam.opens_at and now < exam.opens_at:
+        raise ExamError(_("This exam has not opened yet."), code="not_open")
+    if exam.closes_at and now >= exam.closes_at:
+        raise ExamError(_("This exam has closed."), code="closed")
     previous = list(
         Attempt.objects.filter(officer=officer, exam=exam, is_mock=mock).values_list("number", flat=True)
     )
-    if not mock and exam.attempts_allowed and len(previous) >= exam.attempts_allowed:
-        raise ExamError(_("You have used all %(n)s attempts of this exam.") % {"n": exam.attempts_allowed})
+    if exam.attempts_allowed and len(previous) >= exam.attempts_allowed:
+        if mock:
+            raise ExamError(
+                _("You have used all %(n)s mock runs of this exam.") % {"n": exam.attempts_allowed},
+                code="attempts_used",
+            )
+        raise ExamError(
+            _("You have used all %(n)s attempts of this exam.") % {"n": exam.attempts_allowed},
+            code="attempts_used",
+        )
     seen = set(
         Response.objects.filter(attempt__officer=officer, attempt__exam=exam).values_list(
             "question_id", flat=True
@@ -437,6 +472,10 @@ def save_answer(
     )
     if row is None:
         raise Response.DoesNotExist
+    if row["officer_status"] != Officer.Status.ACTIVE:
+        # The fast UPDATE above requires a serving officer too, so a departed officer's save lands here.
+        close_attempt_of_departed(attempt_id=attempt_id, now=now)
+        raise OfficerLeftError()
     data, order = row["data"], row["option_order"]
     is_open = row["status"] == Attempt.Status.IN_PROGRESS and row["deadline"] >= cutoff
     if is_open and seq > row["seq"]:
@@ -501,9 +540,47 @@ def sweep_overdue_attempts(*, now=None) -> int:
     return sum(1 for pk in ids if finalize_if_overdue(attempt_id=pk, now=now))
 
 
-def submit_attempt(*, attempt: Attempt, by, auto: bool = False, now=None) -> Attempt:
-    """Submit and grade. Idempotent: a second submit (or an auto-submit after a manual one) changes nothing."""
+def close_attempt_of_departed(*, attempt_id: int, now=None) -> bool:
+    """Close an open attempt whose officer is no longer serving (status `left`): no more answers, graded on what
+    was saved, and never a qualification (issue_qualification requires a serving officer). True if it closed."""
     now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("exam", "officer__unit")
+            .filter(pk=attempt_id, status=Attempt.Status.IN_PROGRESS)
+            .first()
+        )
+        if locked is None or locked.officer.status == Officer.Status.ACTIVE:
+            return False
+        _close_departed(locked, now=now)
+    from django_q.models import Schedule
+
+    Schedule.objects.filter(name=f"exams-auto-submit-{locked.pk}").delete()
+    return True
+
+
+def _close_departed(locked: Attempt, *, now) -> None:
+    locked.status = Attempt.Status.SUBMITTED
+    locked.submitted_at = min(now, locked.deadline)
+    locked.auto_submitted = True
+    locked.save(update_fields=["status", "submitted_at", "auto_submitted"])
+    audit.record(
+        actor=None,
+        action="exams.attempt_closed_officer_left",
+        obj=locked,
+        unit=locked.officer.unit,
+        after={"submitted_at": locked.submitted_at, "officer_status": locked.officer.status},
+    )
+    _grade(locked, now=now, by=None)
+
+
+def submit_attempt(*, attempt: Attempt, by, auto: bool = False, now=None) -> Attempt:
+    """Submit and grade. Idempotent: a second submit (or an auto-submit after a manual one) changes nothing.
+
+    A submit by an officer who is no longer serving is refused (OfficerLeftError) and closes the attempt."""
+    now = now or timezone.now()
+    departed = False
     with transaction.atomic():
         locked = (
             Attempt.objects.select_for_update(of=("self",))
@@ -512,21 +589,27 @@ def submit_attempt(*, attempt: Attempt, by, auto: bool = False, now=None) -> Att
         )
         if locked.status != Attempt.Status.IN_PROGRESS:
             return locked
-        locked.status = Attempt.Status.SUBMITTED
-        locked.submitted_at = min(now, locked.deadline) if auto else now
-        locked.auto_submitted = auto
-        locked.save(update_fields=["status", "submitted_at", "auto_submitted"])
-        audit.record(
-            actor=by,
-            action="exams.attempt_auto_submit" if auto else "exams.attempt_submit",
-            obj=locked,
-            unit=locked.officer.unit,
-            after={"submitted_at": locked.submitted_at},
-        )
-        _grade(locked, now=now, by=by)
+        departed = not auto and locked.officer.status != Officer.Status.ACTIVE
+        if departed:
+            _close_departed(locked, now=now)
+        else:
+            locked.status = Attempt.Status.SUBMITTED
+            locked.submitted_at = min(now, locked.deadline) if auto else now
+            locked.auto_submitted = auto
+            locked.save(update_fields=["status", "submitted_at", "auto_submitted"])
+            audit.record(
+                actor=by,
+                action="exams.attempt_auto_submit" if auto else "exams.attempt_submit",
+                obj=locked,
+                unit=locked.officer.unit,
+                after={"submitted_at": locked.submitted_at},
+            )
+            _grade(locked, now=now, by=by)
     from django_q.models import Schedule
 
     Schedule.objects.filter(name=f"exams-auto-submit-{locked.pk}").delete()
+    if departed:
+        raise OfficerLeftError()
     return locked
 
 
@@ -624,20 +707,58 @@ def _update_mistakes_from_attempt(attempt: Attempt, responses: list[Response]) -
         )
 
 
-@transaction.atomic
-def mark_response(*, response: Response, by, score: Decimal, comment: str = "", now=None) -> Response:
-    """A marker's score for an essay (or a flagged fill-in); the attempt is finalized when the last one is marked."""
-    now = now or timezone.now()
-    score = Decimal(score)
-    if score < 0 or score > response.points:
-        raise ExamError(_("The score must be between 0 and %(max)s.") % {"max": response.points})
+def _is_candidate(attempt: Attempt, user) -> bool:
+    return user is not None and attempt.officer.user_id is not None and attempt.officer.user_id == user.pk
+
+
+def _check_score(response: Response, score) -> Decimal:
+    try:
+        score = Decimal(score)
+    except (ArithmeticError, TypeError, ValueError):
+        raise ExamError(_("Enter a number."), code="invalid_score") from None
+    if not score.is_finite() or score < 0 or score > response.points:
+        raise ExamError(
+            _("The score must be between 0 and %(max)s.") % {"max": response.points}, code="invalid_score"
+        )
+    return score
+
+
+def _locked_attempt_for_staff(response: Response, by) -> Attempt:
     attempt = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("exam", "officer__unit")
-        .get(pk=response.attempt_id)
+        .filter(pk=response.attempt_id, pk__in=attempts_visible_to(by).values("pk"))
+        .first()
     )
+    if attempt is None:
+        raise ExamError(_("This attempt is outside your scope."), code="out_of_scope")
+    if _is_candidate(attempt, by):
+        raise ExamError(_("You cannot mark or change the score of your own exam."), code="own_attempt")
+    return attempt
+
+
+@transaction.atomic
+def mark_response(*, response: Response, by, score: Decimal, comment: str = "", now=None) -> Response:
+    """A marker's score for an answer the engine sent to marking (an essay, or a fill-in that matched nothing
+    when the exam asks for review), while its attempt awaits marking. The attempt is finalized when the last one
+    is marked. Anything else (objective answers, a released result) goes through a score override."""
+    now = now or timezone.now()
+    if not can_mark(by):
+        raise ExamError(_("You may not mark answers."), code="not_marker")
+    score = _check_score(response, score)
+    attempt = _locked_attempt_for_staff(response, by)
+    response = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
     if attempt.status == Attempt.Status.IN_PROGRESS:
-        raise ExamError(_("The attempt has not been submitted yet."))
+        raise ExamError(_("The attempt has not been submitted yet."), code="not_submitted")
+    if not response.needs_marking:
+        raise ExamError(
+            _("This answer was graded automatically; only a score override can change it."),
+            code="not_markable",
+        )
+    if attempt.status != Attempt.Status.NEEDS_MARKING:
+        raise ExamError(
+            _("This attempt's result is final; only a score override can change it."), code="not_awaiting"
+        )
     before = {"manual_score": response.manual_score}
     response.manual_score = score
     response.marker = by
@@ -652,10 +773,130 @@ def mark_response(*, response: Response, by, score: Decimal, comment: str = "", 
         before=before,
         after={"position": response.position, "manual_score": score, "comment": comment},
     )
-    # Finalize when this was the last pending mark; re-marking a graded attempt recomputes its result.
+    # Finalize when this was the last pending mark.
     responses = list(attempt.responses.select_related("version").order_by("position"))
     _finalize(attempt, responses, now=now, by=by)
     return response
+
+
+def _require_override_permission(by) -> None:
+    if not can_override_scores(by):
+        raise ExamError(_("You may not override scores."), code="no_override_permission")
+
+
+@transaction.atomic
+def request_score_override(*, response: Response, by, score, reason: str, now=None) -> ScoreOverride:
+    """First step of a score override: a person with `exams.override_score` asks, with a reason. Nothing changes
+    until a second such person approves (decide_score_override)."""
+    now = now or timezone.now()
+    _require_override_permission(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ExamError(_("Give the reason for the override."), code="reason_required")
+    score = _check_score(response, score)
+    attempt = _locked_attempt_for_staff(response, by)
+    if attempt.status not in (Attempt.Status.NEEDS_MARKING, Attempt.Status.GRADED):
+        raise ExamError(_("Only a submitted and graded attempt can have a score override."), code="not_final")
+    response = Response.objects.get(pk=response.pk)
+    if ScoreOverride.objects.filter(response=response, decision__isnull=True).exists():
+        raise ExamError(_("An override of this answer is already waiting for approval."), code="pending")
+    if response.score is not None and score == response.score:
+        raise ExamError(_("The requested score is the current score."), code="unchanged")
+    override = ScoreOverride(
+        response=response,
+        old_score=response.score,
+        new_score=score,
+        reason=reason,
+        requested_by=by,
+        requested_at=now,
+    )
+    override.save(force_insert=True)
+    audit.record(
+        actor=by,
+        action="exams.score_override_request",
+        obj=attempt,
+        unit=attempt.officer.unit,
+        before={"position": response.position, "score": response.score},
+        after={"override": override.pk, "score": score, "reason": reason},
+    )
+    return override
+
+
+@transaction.atomic
+def decide_score_override(
+    *, override: ScoreOverride, by, approve: bool, comment: str = "", now=None
+) -> ScoreOverrideDecision:
+    """Second step: another person with `exams.override_score` (not the requester, not the candidate) approves or
+    rejects. An approval sets the answer's score, re-totals the attempt (issuing or withdrawing the
+    qualification), and the candidate is notified."""
+    now = now or timezone.now()
+    _require_override_permission(by)
+    override = ScoreOverride.objects.select_related("response").get(pk=override.pk)
+    response = override.response
+    attempt = _locked_attempt_for_staff(response, by)
+    if override.requested_by_id == by.pk:
+        raise ExamError(_("Another person must approve your own override request."), code="same_person")
+    if ScoreOverrideDecision.objects.filter(override=override).exists():
+        raise ExamError(_("This override request has already been decided."), code="decided")
+    response = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
+    if approve and response.score != override.old_score:
+        raise ExamError(
+            _("The score changed after the request; ask for a new override."), code="stale_request"
+        )
+    decision = ScoreOverrideDecision(
+        override=override,
+        outcome=ScoreOverrideDecision.Outcome.APPROVED if approve else ScoreOverrideDecision.Outcome.REJECTED,
+        comment=(comment or "").strip(),
+        decided_by=by,
+        decided_at=now,
+    )
+    decision.save(force_insert=True)
+    before = {"position": response.position, "score": response.score, "passed": attempt.passed}
+    if approve:
+        response.manual_score = override.new_score
+        response.marker = by
+        response.marked_at = now
+        response.save(update_fields=["manual_score", "marker", "marked_at"])
+        was_passed = attempt.passed
+        responses = list(attempt.responses.select_related("version").order_by("position"))
+        _finalize(attempt, responses, now=now, by=by)
+        if was_passed and attempt.passed is False:
+            for q in Qualification.objects.filter(attempt=attempt, status=Qualification.Status.VALID):
+                q.status = Qualification.Status.REVOKED
+                q.save(update_fields=["status"])
+                audit.record(
+                    actor=by,
+                    action="exams.qualification_revoke",
+                    obj=q,
+                    unit=attempt.officer.unit,
+                    after={"reason": "score_override", "override": override.pk},
+                )
+    audit.record(
+        actor=by,
+        action="exams.score_override_approve" if approve else "exams.score_override_reject",
+        obj=attempt,
+        unit=attempt.officer.unit,
+        before=before,
+        after={
+            "override": override.pk,
+            "requested_by": override.requested_by_id,
+            "score": response.score,
+            "passed": attempt.passed,
+            "comment": decision.comment,
+        },
+    )
+    if approve and attempt.officer.user_id:
+        Notification.objects.get_or_create(
+            recipient_id=attempt.officer.user_id,
+            key=f"exams.score_override.{override.pk}",
+            defaults={
+                "title": _("A score of your %(exam)s attempt was changed") % {"exam": attempt.exam.title},
+                # No scores or reasons here: they would show a result the review policy may still hold back.
+                "body": _("An answer's score was corrected after review and your result was re-totalled."),
+                "url": reverse("exams:attempt_result", args=[attempt.pk]),
+            },
+        )
+    return decision
 
 
 def regrade_question(*, question: Question, by, now=None) -> int:
@@ -724,6 +965,8 @@ def issue_qualification(*, attempt: Attempt, by, today=None) -> Qualification | 
     exam = attempt.exam
     if not (exam.is_qualifying and attempt.counts and attempt.passed):
         return None
+    if attempt.officer.status != Officer.Status.ACTIVE:
+        return None  # a qualification is issued only to a serving officer (see close_attempt_of_departed)
     if Qualification.objects.filter(attempt=attempt).exists():
         return None
     today = today or timezone.localdate()

@@ -25,6 +25,40 @@ def send_qualification_reminders() -> int:
     return send_expiry_reminders()
 
 
+PREVIEW_SAMPLE = 30  # questions shown on the preview page
+
+
+def check_import_job(job_id: int) -> None:
+    """The dry run of an uploaded question file, in the worker (the upload request only stores the bytes): the
+    preview's counts, problems and a sample go into `job.result`. Re-running a checked job does nothing."""
+    from exams.models import ImportJob
+    from exams.services import plan_import
+
+    job = ImportJob.objects.select_related("bank").get(pk=job_id)
+    if job.status != ImportJob.Status.QUEUED or job.result.get("phase") != "check":
+        return
+    try:
+        plan = plan_import(bank=job.bank, data=bytes(job.data), fmt=job.format, filename=job.filename)
+        result = {
+            "phase": "checked",
+            "errors": [str(e) for e in plan.errors],
+            "warnings": [str(w) for w in plan.warnings],
+            "duplicates": [str(d) for d in plan.duplicates],
+            "sample": [
+                {"type": q["type"], "stem": q["stem"][:200], "category": q.get("category")}
+                for q in plan.questions[:PREVIEW_SAMPLE]
+            ],
+        }
+        status = ImportJob.Status.PREVIEWED if plan.ok else ImportJob.Status.FAILED
+        total, fmt = len(plan.questions), plan.fmt
+    except Exception as exc:  # recorded on the job; the file is never imported
+        result = {"phase": "checked", "errors": [str(exc) or exc.__class__.__name__]}
+        status, total, fmt = ImportJob.Status.FAILED, 0, job.format
+    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=status, total=total, format=fmt, result=result
+    )
+
+
 def run_import_job(job_id: int) -> None:
     """Import an uploaded, already previewed question file. Re-running a finished job does nothing."""
     from exams.formats import FormatError, parse
@@ -37,8 +71,11 @@ def run_import_job(job_id: int) -> None:
             .select_related("bank", "created_by")
             .get(pk=job_id)
         )
-        if job.status in (ImportJob.Status.DONE, ImportJob.Status.RUNNING):
-            return
+        if (
+            job.status in (ImportJob.Status.DONE, ImportJob.Status.RUNNING)
+            or job.result.get("phase") == "check"
+        ):
+            return  # finished, running elsewhere, or never previewed
         job.status = ImportJob.Status.RUNNING
         job.save(update_fields=["status"])
     try:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from cms.http import safe_next
 from cms.selectors import officer_of
 from exams import autosave, grading, paper, selectors, services
 from exams.models import (
@@ -73,12 +74,14 @@ def exam_list(request):
     rows = []
     for exam in exams:
         attempts = mine.get(exam.pk, [])
+        best = selectors.exam_result(officer, exam) if attempts else None
         rows.append(
             {
                 "exam": exam,
                 "attempts": attempts,
                 "open_attempt": next((a for a in attempts if a.status == Attempt.Status.IN_PROGRESS), None),
-                "best": selectors.exam_result(officer, exam) if attempts else None,
+                # Passed or not is part of the result: shown only once the review policy releases the score.
+                "best": best if best is not None and selectors.result_released(best) else None,
             }
         )
     return render(
@@ -129,7 +132,13 @@ def exam_start(request, exam_id):
 
 def _attempt_or_404(request, attempt_id) -> Attempt:
     attempt = selectors.attempt_for_officer(request.user, attempt_id)
-    if attempt.status == Attempt.Status.IN_PROGRESS and services.finalize_if_overdue(attempt_id=attempt.pk):
+    if attempt.status == Attempt.Status.IN_PROGRESS and (
+        services.finalize_if_overdue(attempt_id=attempt.pk)
+        or (
+            attempt.officer.status != attempt.officer.Status.ACTIVE
+            and services.close_attempt_of_departed(attempt_id=attempt.pk)
+        )
+    ):
         attempt.refresh_from_db()
     return attempt
 
@@ -275,23 +284,31 @@ def attempt_save(request, attempt_id):
     )
     credentials = autosave.cached_credentials(request)
     result = None
-    if credentials is not None:
-        try:
-            result = save(
-                user_id=credentials[0],
-                password=credentials[1],
-                known=autosave.paper_entry(request.session, attempt_id, position),
-            )
-        except Response.DoesNotExist:
-            autosave.forget(request)  # not this officer's, or the session no longer holds: check it in full
-    if result is None:
-        credentials = autosave.verified_credentials(request)
-        if credentials is None:
-            return redirect_to_login(request.get_full_path())
-        try:
-            result = save(user_id=credentials[0], password=credentials[1])
-        except Response.DoesNotExist:
-            raise Http404
+    try:
+        if credentials is not None:
+            try:
+                result = save(
+                    user_id=credentials[0],
+                    password=credentials[1],
+                    known=autosave.paper_entry(request.session, attempt_id, position),
+                )
+            except Response.DoesNotExist:
+                autosave.forget(
+                    request
+                )  # not this officer's, or the session no longer holds: check it in full
+        if result is None:
+            credentials = autosave.verified_credentials(request)
+            if credentials is None:
+                return redirect_to_login(request.get_full_path())
+            try:
+                result = save(user_id=credentials[0], password=credentials[1])
+            except Response.DoesNotExist:
+                raise Http404 from None
+    except services.OfficerLeftError as exc:
+        # 410 like a closed attempt: the page stops saving and opens the result, which says why.
+        return JsonResponse(
+            {"ok": False, "reason": exc.code, "position": position, "message": str(exc)}, status=410
+        )
     status = 200 if result.ok else (409 if result.reason == "stale" else 410)
     return JsonResponse(
         {
@@ -345,7 +362,10 @@ def _form_answer(item: dict, post) -> object:
 @require_POST
 def attempt_form_save(request, attempt_id):
     """The no-JavaScript path: the whole form is posted; every answer is saved, then optionally submitted."""
-    attempt = _attempt_or_404(request, attempt_id)
+    attempt = _attempt_or_404(request, attempt_id)  # closes a departed officer's attempt
+    if attempt.officer.status != attempt.officer.Status.ACTIVE:
+        messages.error(request, str(services.OfficerLeftError()))
+        return redirect("exams:attempt_result", attempt_id=attempt.pk)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
     for item in _public_paper(attempt):
@@ -353,15 +373,22 @@ def attempt_form_save(request, attempt_id):
         present = any(k == key or k.startswith(key + "_") for k in request.POST)
         if not present and item["type"] != "multiple_choice":
             continue
-        services.save_answer(
-            attempt_id=attempt.pk,
-            officer=request.officer,
-            position=item["position"],
-            raw=_form_answer(item, request.POST),
-            seq=item["seq"] + 1,
-        )
+        try:
+            services.save_answer(
+                attempt_id=attempt.pk,
+                officer=request.officer,
+                position=item["position"],
+                raw=_form_answer(item, request.POST),
+                seq=item["seq"] + 1,
+            )
+        except services.OfficerLeftError as exc:
+            messages.error(request, str(exc))
+            return redirect("exams:attempt_result", attempt_id=attempt.pk)
     if request.POST.get("action") == "submit":
-        services.submit_attempt(attempt=attempt, by=request.user)
+        try:
+            services.submit_attempt(attempt=attempt, by=request.user)
+        except services.OfficerLeftError as exc:
+            messages.error(request, str(exc))
         return redirect("exams:attempt_result", attempt_id=attempt.pk)
     messages.success(request, _("Saved"))
     return redirect(reverse("exams:attempt", args=[attempt.pk]) + f"?q={request.POST.get('q', '1')}")
@@ -370,8 +397,25 @@ def attempt_form_save(request, attempt_id):
 @officer_required
 @require_POST
 def attempt_submit(request, attempt_id):
-    attempt = _attempt_or_404(request, attempt_id)
-    services.submit_attempt(attempt=attempt, by=request.user)
+    attempt = _attempt_or_404(request, attempt_id)  # closes a departed officer's attempt
+    try:
+        if attempt.officer.status != attempt.officer.Status.ACTIVE:
+            raise services.OfficerLeftError()
+        services.submit_attempt(attempt=attempt, by=request.user)
+    except services.OfficerLeftError as exc:
+        autosave.forget_paper(request.session, attempt.pk)
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse(
+                {
+                    "ok": False,
+                    "reason": exc.code,
+                    "message": str(exc),
+                    "result_url": reverse("exams:attempt_result", args=[attempt.pk]),
+                },
+                status=403,
+            )
+        messages.error(request, str(exc))
+        return redirect("exams:attempt_result", attempt_id=attempt.pk)
     autosave.forget_paper(request.session, attempt.pk)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"ok": True, "result_url": reverse("exams:attempt_result", args=[attempt.pk])})
@@ -401,7 +445,9 @@ def attempt_result(request, attempt_id):
                 }
             )
     qualification = (
-        getattr(attempt, "qualification", None) if attempt.status == Attempt.Status.GRADED else None
+        getattr(attempt, "qualification", None)
+        if attempt.status == Attempt.Status.GRADED and policy["score"]
+        else None
     )
     return render(
         request,
@@ -412,6 +458,7 @@ def attempt_result(request, attempt_id):
             "policy": policy,
             "items": items,
             "qualification": qualification,
+            "officer_left": attempt.officer.status != attempt.officer.Status.ACTIVE,
         },
     )
 
@@ -461,7 +508,9 @@ def _practice_source(request, bank):
         )
     elif mode == "favourites":
         ids = list(
-            Favourite.objects.filter(officer=request.officer, question__status=Question.Status.PUBLISHED)
+            Favourite.objects.filter(
+                officer=request.officer, question__in=selectors.practice_allowed_questions().values("pk")
+            )
             .order_by("-created_at")
             .values_list("question_id", flat=True)
         )
@@ -479,6 +528,8 @@ def _practice_source(request, bank):
 @officer_required
 def practice_question(request, bank_id):
     bank = get_object_or_404(QuestionBank, pk=bank_id)
+    if request.GET.get("mode") not in ("mistakes", "favourites") and not bank.practice_allowed:
+        raise Http404  # an exam-only bank: its answers are never shown in practice
     mode, category, ids = _practice_source(request, bank)
     if not ids:
         messages.info(request, _("No questions here yet."))
@@ -495,7 +546,7 @@ def practice_question(request, bank_id):
         index = 0
     index = min(max(index, 0), len(ids) - 1)
     question = get_object_or_404(
-        Question.objects.select_related("current_version"), pk=ids[index], status=Question.Status.PUBLISHED
+        selectors.practice_allowed_questions().select_related("current_version"), pk=ids[index]
     )
     data = question.current_version.data
     order = list(range(paper.option_count(data)))
@@ -567,10 +618,7 @@ def favourite_toggle(request, question_id):
     question = get_object_or_404(Question, pk=question_id, status=Question.Status.PUBLISHED)
     on = services.toggle_favourite(officer=request.officer, question=question)
     messages.success(request, _("Added to favourites") if on else _("Removed from favourites"))
-    next_url = request.POST.get("next") or reverse("exams:favourites")
-    if not next_url.startswith("/"):
-        next_url = reverse("exams:favourites")
-    return redirect(next_url)
+    return redirect(safe_next(request, request.POST.get("next"), "exams:favourites"))
 
 
 # --- qualifications --------------------------------------------------------------------------------------------------
@@ -589,6 +637,11 @@ def qualification_list(request):
 @login_required
 @require_GET
 def certificate(request, qualification_id):
-    """Printable certificate: the holder, or staff who can see the holder."""
+    """Printable certificate: the holder (once the result is released), or staff who can see the holder."""
     qualification = get_object_or_404(selectors.qualifications_visible_to(request.user), pk=qualification_id)
+    holder = qualification.officer.user_id == request.user.pk
+    if holder and not any(
+        q.pk == qualification.pk for q in selectors.qualifications_of(qualification.officer)
+    ):
+        raise Http404  # the holder's own result is not released yet (the exam's review policy)
     return render(request, "exams/certificate.html", {"q": qualification, "today": timezone.localdate()})

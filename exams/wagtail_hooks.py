@@ -15,53 +15,83 @@ from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 
-from cms.admin_views import ScopedModelViewSet
+from cms.admin_views import ScopedModelViewSet, UnitOwnedViewSet
+from cms.admin_views.scoping import ScopedCreateView, ScopedEditView, ScopedIndexView
 from cms.models import StaffCategory
+from cms.selectors import (
+    officers_visible_to,
+    owned_rows_editable_by,
+    owned_rows_readable_by,
+    units_editable_by,
+)
 from exams import admin_views, selectors, services
+from exams.admin_views import banks_editable_by, banks_readable_by
 from exams.models import Category, Exam, Qualification, Question, QuestionBank
+
+# Banks, knowledge points, questions and exams belong to a unit (a knowledge point and a question to their bank's).
+# Staff change those of their subtree; they read, but never change, the ones of units above them (the city's).
+
+
+def categories_editable_by(user):
+    return owned_rows_editable_by(user, Category.objects.all(), unit_field="bank__unit")
+
+
+def categories_readable_by(user):
+    return owned_rows_readable_by(user, Category.objects.all(), unit_field="bank__unit")
+
 
 # --- banks and knowledge points -----------------------------------------------------------------------------------
 
 
-class QuestionBankViewSet(ModelViewSet):
+class QuestionBankViewSet(UnitOwnedViewSet):
     model = QuestionBank
     icon = "folder-open-inverse"
     menu_label = _("Question banks")
     name = "exams_bank"
-    form_fields = ["code", "name", "unit", "description"]
+    owner_field = "unit"
+    form_fields = ["code", "name", "unit", "practice_allowed", "description"]
     list_display = ["name", "code", "unit", "created_at"]
     search_fields = ["name", "code"]
-    copy_view_enabled = False
     inspect_view_enabled = True
 
 
 class CategoryFilterSet(WagtailFilterSet):
+    bank = django_filters.ModelChoiceFilter(
+        queryset=lambda request: banks_readable_by(request.user), label=_("Question bank")
+    )
+
     class Meta:
         model = Category
         fields = ["bank"]
 
 
-class CategoryViewSet(ModelViewSet):
+class CategoryViewSet(UnitOwnedViewSet):
     model = Category
     icon = "list-ul"
     menu_label = _("Knowledge points")
     name = "exams_category"
+    unit_path = "bank__unit"
     form_fields = ["bank", "parent", "name"]
     list_display = ["path", "bank"]
     search_fields = ["name", "path"]
     filterset_class = CategoryFilterSet
-    copy_view_enabled = False
+
+    def form_choice_scopes(self, user):
+        return {"bank": banks_editable_by(user), "parent": categories_editable_by(user)}
 
 
 # --- questions -------------------------------------------------------------------------------------------------------
 
 
 class QuestionFilterSet(WagtailFilterSet):
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(), label=_("Knowledge point"))
+    bank = django_filters.ModelChoiceFilter(
+        queryset=lambda request: banks_readable_by(request.user), label=_("Question bank")
+    )
+    category = django_filters.ModelChoiceFilter(
+        queryset=lambda request: categories_readable_by(request.user), label=_("Knowledge point")
+    )
 
     class Meta:
         model = Question
@@ -286,11 +316,11 @@ class VersioningMixin:
         return instance
 
 
-class QuestionCreateView(VersioningMixin, generic.CreateView):
+class QuestionCreateView(VersioningMixin, ScopedCreateView):
     pass
 
 
-class QuestionEditView(VersioningMixin, generic.EditView):
+class QuestionEditView(VersioningMixin, ScopedEditView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["exam_question_tools"] = {
@@ -300,7 +330,7 @@ class QuestionEditView(VersioningMixin, generic.EditView):
         return context
 
 
-class QuestionIndexView(generic.IndexView):
+class QuestionIndexView(ScopedIndexView):
     def get_header_buttons(self):
         from wagtail.admin.widgets.button import HeaderButton
 
@@ -321,7 +351,7 @@ def question_preview_link(obj):
     return reverse("exams_question_preview", args=[obj.pk])
 
 
-class QuestionViewSet(ModelViewSet):
+class QuestionViewSet(UnitOwnedViewSet):
     model = Question
     icon = "help"
     menu_label = _("Questions")
@@ -338,9 +368,8 @@ class QuestionViewSet(ModelViewSet):
     ]
     filterset_class = QuestionFilterSet
     search_fields = ["stem", "title"]
-    search_backend_name = None
-    copy_view_enabled = False
     inspect_view_enabled = True
+    unit_path = "bank__unit"
     index_view_class = QuestionIndexView
     add_view_class = QuestionCreateView
     edit_view_class = QuestionEditView
@@ -348,6 +377,9 @@ class QuestionViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return QuestionForm
+
+    def form_choice_scopes(self, user):
+        return {"bank": banks_editable_by(user), "category": categories_editable_by(user)}
 
 
 # --- exams ----------------------------------------------------------------------------------------------------------
@@ -369,13 +401,27 @@ class ExamForm(WagtailAdminModelForm):
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The exam must close after it opens."))
+        unit = cleaned.get("unit")
+        if cleaned.get("is_qualifying") and unit is not None and unit.depth != 1:
+            # A qualification counts city-wide (e.g. to become a mentor), so only city scope may define how it is
+            # earned: an exam owned below the city could be edited by a district into an easy pass.
+            self.add_error(
+                "is_qualifying",
+                _("A qualifying exam belongs to the whole city: its owning unit must be the city."),
+            )
         return cleaned
 
 
 exam_panels = ObjectList(
     [
         MultiFieldPanel(
-            [FieldPanel("title"), FieldPanel("description"), FieldPanel("banks"), FieldPanel("is_published")],
+            [
+                FieldPanel("title"),
+                FieldPanel("unit"),
+                FieldPanel("description"),
+                FieldPanel("banks"),
+                FieldPanel("is_published"),
+            ],
             heading=_("Exam"),
         ),
         InlinePanel("rules", heading=_("Composition rules"), label=_("Composition rule")),
@@ -436,14 +482,16 @@ def exam_results_link(obj):
     return reverse("exams_results_exam", args=[obj.pk])
 
 
-class ExamViewSet(ModelViewSet):
+class ExamViewSet(UnitOwnedViewSet):
     model = Exam
     icon = "doc-full"
     menu_label = _("Exams")
     name = "exams_exam"
+    owner_field = "unit"
     edit_handler = exam_panels
     list_display = [
         "title",
+        "unit",
         "is_published",
         "opens_at",
         "closes_at",
@@ -452,8 +500,20 @@ class ExamViewSet(ModelViewSet):
         Column("results", label=_("Results"), accessor=exam_results_link),
     ]
     search_fields = ["title"]
-    search_backend_name = None
-    copy_view_enabled = False
+
+    def form_choice_scopes(self, user):
+        # An exam draws only from banks the user may change (a city bank may hold questions kept secret for the
+        # city's own exam), and its rules and fixed questions only from those banks.
+        units = units_editable_by(user).order_by("path")
+        banks = banks_editable_by(user)
+        return {
+            "unit": units,
+            "banks": banks,
+            "audience_units": units,
+            "audience_officers": officers_visible_to(user),
+            "rules__category": Category.objects.filter(bank__in=banks),
+            "fixed_questions__question": Question.objects.filter(bank__in=banks),
+        }
 
 
 # --- qualifications (read-only, scoped) --------------------------------------------------------------------------------
@@ -570,4 +630,15 @@ def register_exams_admin_urls():
         path("exams/attempts/<int:attempt_id>/", v.attempt_review, name="exams_attempt_review"),
         path("exams/marking/", v.marking_queue, name="exams_marking"),
         path("exams/marking/<int:response_id>/", v.mark_response, name="exams_mark_response"),
+        path(
+            "exams/overrides/request/<int:response_id>/",
+            v.score_override_request,
+            name="exams_score_override_request",
+        ),
+        path("exams/overrides/", v.score_override_queue, name="exams_score_overrides"),
+        path(
+            "exams/overrides/<int:override_id>/decide/",
+            v.score_override_decide,
+            name="exams_score_override_decide",
+        ),
     ]

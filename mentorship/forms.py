@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from mentorship.models import APPRENTICE_RUBRIC, MENTOR_RUBRIC, Milestone
 
+# The file picker filter only (image/* keeps the phone camera offered); cms.uploads checks the content.
+ACCEPT = "image/*,.heic,.heif,.pdf,.doc,.docx,.txt"
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -28,9 +31,7 @@ class EvidenceForm(forms.Form):
     text = forms.CharField(label=_("What I did"), widget=forms.Textarea(attrs={"rows": 4}))
     happened_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     place = forms.CharField(label=_("Place"), required=False, max_length=200)
-    files = MultipleFileField(
-        label=_("Photos or files"), widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.txt"})
-    )
+    files = MultipleFileField(label=_("Photos or files"), widget=MultipleFileInput(attrs={"accept": ACCEPT}))
 
 
 class DecisionForm(forms.Form):
@@ -62,9 +63,7 @@ class AssignmentForm(forms.Form):
 
 class ReportForm(forms.Form):
     text = forms.CharField(label=_("Report"), widget=forms.Textarea(attrs={"rows": 4}))
-    files = MultipleFileField(
-        label=_("Photos or files"), widget=MultipleFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.txt"})
-    )
+    files = MultipleFileField(label=_("Photos or files"), widget=MultipleFileInput(attrs={"accept": ACCEPT}))
 
 
 class ReviewForm(forms.Form):

@@ -17,6 +17,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from cms import uploads
 from cms.models import FinalRecord, Officer, StaffCategory, Unit
 
 
@@ -389,9 +390,10 @@ class Attachment(models.Model):
         null=True,
         blank=True,
     )
-    file = models.FileField(_("File"), upload_to="evidence/%Y/%m/")
+    # Private storage under a random name; written only by services through cms.uploads, never from a form.
+    file = models.FileField(_("File"), storage=uploads.private_storage)
     original_name = models.CharField(_("File name"), max_length=200)
-    content_type = models.CharField(_("Content type"), max_length=100, blank=True)
+    content_type = models.CharField(_("Content type"), max_length=100, blank=True)  # detected, never declared
     size = models.PositiveIntegerField(_("Size (bytes)"), default=0)
 
     class Meta:
@@ -403,7 +405,7 @@ class Attachment(models.Model):
 
     @property
     def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
+        return self.content_type in uploads.IMAGE_TYPES
 
 
 class Decision(FinalRecord):

@@ -6,10 +6,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import audit
+from cms import audit, uploads
 from cms.models import Officer
 from mentorship import requirements, selectors
 from mentorship.models import (
@@ -28,15 +29,6 @@ from mentorship.models import (
     Stage,
     StageProgress,
     Submission,
-)
-
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ALLOWED_ATTACHMENT_TYPES = (
-    "image/",
-    "application/pdf",
-    "application/msword",
-    "application/vnd.openxmlformats-officedocument",
-    "text/plain",
 )
 
 
@@ -287,13 +279,27 @@ def pair(
     return pairing
 
 
-def _check_files(files) -> None:
-    for f in files:
-        if f.size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError(_("“%(name)s” is larger than 10 MB.") % {"name": f.name})
-        ctype = getattr(f, "content_type", "") or ""
-        if not ctype.startswith(ALLOWED_ATTACHMENT_TYPES):
-            raise ValidationError(_("“%(name)s” is not a photo, PDF, Word or text file.") % {"name": f.name})
+def _check_files(files, *, by) -> list[uploads.CheckedUpload]:
+    """Detect each file's type from its content and apply the caps, counting what `by` already stores."""
+    files = list(files)
+    if not files:
+        return []
+    # Lock the uploader's apprenticeships so two submissions at once cannot both fit under the quota.
+    list(Apprenticeship.objects.select_for_update().filter(officer__user=by).values_list("pk", flat=True))
+    used = Attachment.objects.filter(
+        Q(submission__apprenticeship__officer__user=by)
+        | Q(report__assignment__apprenticeship__officer__user=by)
+    ).aggregate(total=Sum("size"))["total"]
+    return uploads.check_uploads(files, used_bytes=used or 0)
+
+
+def _attach(checked: list[uploads.CheckedUpload], stored: list[str], **owner) -> None:
+    for c in checked:
+        name = uploads.store(c, prefix="evidence")
+        stored.append(name)
+        Attachment.objects.create(
+            file=name, original_name=c.original_name, content_type=c.content_type, size=c.size, **owner
+        )
 
 
 def _touch(apprenticeship: Apprenticeship) -> None:
@@ -327,36 +333,30 @@ def submit_evidence(
         status__in=[Submission.Status.PENDING, Submission.Status.APPROVED],
     ).exists():
         raise ValidationError(_("This milestone already has evidence waiting for review or signed off."))
-    _check_files(files)
-    submission = Submission.objects.create(
-        apprenticeship=apprenticeship,
-        milestone=milestone,
-        text=text.strip(),
-        happened_on=happened_on,
-        place=place.strip(),
-    )
-    for f in files:
-        Attachment.objects.create(
-            submission=submission,
-            file=f,
-            original_name=f.name[:200],
-            content_type=getattr(f, "content_type", "") or "",
-            size=f.size,
+    checked = _check_files(files, by=by)
+    with uploads.discard_on_error() as stored:
+        submission = Submission.objects.create(
+            apprenticeship=apprenticeship,
+            milestone=milestone,
+            text=text.strip(),
+            happened_on=happened_on,
+            place=place.strip(),
         )
-    _touch(apprenticeship)
-    audit.record(
-        actor=by,
-        action="mentorship.evidence_submit",
-        obj=submission,
-        unit=apprenticeship.officer.unit,
-        after={
-            "milestone": milestone.pk,
-            "text": submission.text,
-            "happened_on": happened_on,
-            "place": submission.place,
-            "files": [f.name for f in files],
-        },
-    )
+        _attach(checked, stored, submission=submission)
+        _touch(apprenticeship)
+        audit.record(
+            actor=by,
+            action="mentorship.evidence_submit",
+            obj=submission,
+            unit=apprenticeship.officer.unit,
+            after={
+                "milestone": milestone.pk,
+                "text": submission.text,
+                "happened_on": happened_on,
+                "place": submission.place,
+                "files": [{"name": c.original_name, "type": c.content_type, "size": c.size} for c in checked],
+            },
+        )
     return submission
 
 
@@ -471,26 +471,24 @@ def report_assignment(*, assignment: Assignment, by, text: str, files=()) -> Ass
         raise ValidationError(_("This task is not waiting for a report."))
     if not text.strip():
         raise ValidationError({"text": _("Write what you did.")})
-    _check_files(files)
-    report = AssignmentReport.objects.create(assignment=assignment, text=text.strip())
-    for f in files:
-        Attachment.objects.create(
-            report=report,
-            file=f,
-            original_name=f.name[:200],
-            content_type=getattr(f, "content_type", "") or "",
-            size=f.size,
+    checked = _check_files(files, by=by)
+    with uploads.discard_on_error() as stored:
+        report = AssignmentReport.objects.create(assignment=assignment, text=text.strip())
+        _attach(checked, stored, report=report)
+        assignment.status = Assignment.Status.REPORTED
+        assignment.save(update_fields=["status"])
+        _touch(assignment.apprenticeship)
+        audit.record(
+            actor=by,
+            action="mentorship.assignment_report",
+            obj=assignment,
+            unit=assignment.apprenticeship.officer.unit,
+            after={
+                "report": report.pk,
+                "text": report.text,
+                "files": [{"name": c.original_name, "type": c.content_type, "size": c.size} for c in checked],
+            },
         )
-    assignment.status = Assignment.Status.REPORTED
-    assignment.save(update_fields=["status"])
-    _touch(assignment.apprenticeship)
-    audit.record(
-        actor=by,
-        action="mentorship.assignment_report",
-        obj=assignment,
-        unit=assignment.apprenticeship.officer.unit,
-        after={"report": report.pk, "text": report.text},
-    )
     return report
 
 

@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms import uploads
+from cms.http import safe_next
 from cms.selectors import officer_of
 from mentorship import selectors, services
 from mentorship.forms import (
@@ -158,7 +160,7 @@ def decide(request, pk):
             messages.success(request, _("Decision recorded."))
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-    return redirect(request.POST.get("next") or "mentorship:dashboard")
+    return redirect(safe_next(request, request.POST.get("next"), "mentorship:dashboard"))
 
 
 @login_required
@@ -215,7 +217,7 @@ def review_assignment(request, pk):
             messages.success(request, _("Review recorded."))
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-    return redirect(request.POST.get("next") or "mentorship:dashboard")
+    return redirect(safe_next(request, request.POST.get("next"), "mentorship:dashboard"))
 
 
 @login_required
@@ -267,15 +269,4 @@ def attachment(request, pk):
     )
     if not selectors.apprenticeships_visible_to(request.user).filter(pk=apprenticeship_id).exists():
         raise Http404
-    try:
-        handle = att.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(
-        handle,
-        content_type=att.content_type or "application/octet-stream",
-        as_attachment=not att.is_image,
-        filename=att.original_name,
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploads.serve_private(att.file, content_type=att.content_type, original_name=att.original_name)

@@ -1,5 +1,6 @@
 """Staff screens for mentoring: programmes and stages, every apprenticeship in the user's subtree, pairing."""
 
+import django_filters
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -9,14 +10,23 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from cms.admin_views import UnitOwnedViewSet
+from cms.exports import SafeSpreadsheetExportMixin
 from cms.models import Officer
-from cms.selectors import officers_visible_to, units_visible_to
+from cms.selectors import (
+    officers_visible_to,
+    owned_rows_editable_by,
+    owned_rows_readable_by,
+    units_visible_to,
+)
+from exams.models import Exam
 from mentorship import selectors, services
 from mentorship.models import Apprenticeship, Programme, Stage
 
@@ -33,7 +43,7 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission(user, a) for a in actions)
 
 
-class ScopedIndexView(generic.IndexView):
+class ScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return (
             selectors.apprenticeships_visible_to(self.request.user)
@@ -109,25 +119,50 @@ class ApprenticeshipViewSet(ModelViewSet):
         return super().get_urlpatterns() + [path("<int:pk>/pair/", pair_view, name="pair")]
 
 
-class ProgrammeViewSet(ModelViewSet):
+def programmes_editable_by(user):
+    return owned_rows_editable_by(user, Programme.objects.all())
+
+
+class ProgrammeViewSet(UnitOwnedViewSet):
+    """A unit's programme: its subtree's staff change it; a district reads the city's programme but cannot change it
+    or its stages."""
+
     model = Programme
     icon = "list-ol"
     menu_label = gettext_lazy("Programmes")
+    owner_field = "unit"
     list_display = ["name", "unit", "version", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name"]
     form_fields = ["unit", "name", "version", "staff_categories", "description", "is_active"]
-    copy_view_enabled = False
 
 
-class StageViewSet(ModelViewSet):
+class StageFilterSet(WagtailFilterSet):
+    programme = django_filters.ModelChoiceFilter(
+        queryset=lambda request: owned_rows_readable_by(request.user, Programme.objects.all()),
+        label=gettext_lazy("Programme"),
+    )
+
+    class Meta:
+        model = Stage
+        fields = ["programme"]
+
+
+class StageViewSet(UnitOwnedViewSet):
     model = Stage
     icon = "list-ul"
     menu_label = gettext_lazy("Stages and milestones")
+    unit_path = "programme__unit"
     list_display = ["__str__", "programme", "due_days", "min_days"]
-    list_filter = ["programme"]
-    copy_view_enabled = False
+    filterset_class = StageFilterSet
     form_fields = ["programme", "order", "name", "description", "due_days", "due_from", "min_days"]
+
+    def form_choice_scopes(self, user):
+        # A stage may require an exam the user can read (e.g. the city's qualifying exam), not another district's.
+        return {
+            "programme": programmes_editable_by(user),
+            "requirements__exam": owned_rows_readable_by(user, Exam.objects.all()),
+        }
 
 
 class MentoringGroup(ViewSetGroup):

@@ -11,6 +11,7 @@ from cms.admin_views.organisation import PostViewSet, SpecialtyViewSet, UserScop
 from cms.admin_views.scoping import (
     ScopedModelViewSet,
     ScopedPermissionPolicy,
+    UnitOwnedViewSet,
     audit_events_visible_to,
     posts_visible_to,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "ScopedModelViewSet",
     "ScopedPermissionPolicy",
     "SpecialtyViewSet",
+    "UnitOwnedViewSet",
     "UnitViewSet",
     "UserScopeViewSet",
     "audit_events_visible_to",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -21,6 +22,10 @@ def env_bool(name: str, default: bool = False) -> bool:
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
+
+# Reverse proxies in front of the web process that append to X-Forwarded-For (0: clients connect directly and the
+# header is ignored). The client address is the entry this many places from the right; see cms.audit.client_ip.
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 DEBUG = env_bool("DEBUG", False)
@@ -50,6 +55,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_q",
     "axes",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -61,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (see "Browser policy" below).
+    "csp.middleware.CSPMiddleware",
+    "cms.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cms.audit.CurrentRequestMiddleware",
+    "cms.login_throttle.LoginDelayMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns lock-outs into a response.
     "axes.middleware.AxesMiddleware",
@@ -153,9 +163,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_training"
 LOGOUT_REDIRECT_URL = "login"
 
-# A whole exam room shares one address: lock out by username only, never by IP.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Usernames are employee numbers printed on certificates, so a lock by username alone lets anyone lock anyone out:
+# axes locks a username only together with the client address, and cms.login_throttle adds a growing delay per
+# username (from any address) so that a guesser spread over many addresses is still slowed.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "cms.audit.client_ip"  # the same trusted-hops rule as the audit trail
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# Attempts from a locked (username, address) pair are refused but not counted again, so one stranger cannot keep
+# stretching the per-username delay below; only failures from new addresses do.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# After AXES_FAILURE_LIMIT failures for one username from any address, each attempt waits 2, 4, 8 … seconds, up to this.
+LOGIN_DELAY_MAX_SECONDS = int(os.environ.get("LOGIN_DELAY_MAX_SECONDS", "180"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -187,6 +205,49 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# --- Private uploads (cms/uploads.py): evidence, task reports, case files ----
+# Outside MEDIA_ROOT on purpose: no URL maps to it and only permission-checked views read it (the proxy must never
+# serve it; check cms.E101 refuses a folder inside MEDIA_ROOT or STATIC_ROOT).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+UPLOAD_MAX_FILE_BYTES = int(os.environ.get("UPLOAD_MAX_FILE_MB", "10")) * 1024 * 1024
+UPLOAD_MAX_FILES = int(os.environ.get("UPLOAD_MAX_FILES", "10"))  # per submission
+UPLOAD_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_MAX_TOTAL_MB", "30")) * 1024 * 1024  # per submission
+UPLOAD_USER_QUOTA_BYTES = int(os.environ.get("UPLOAD_USER_QUOTA_MB", "500")) * 1024 * 1024  # stored, per user
+# Larger images are refused before decoding (decompression bombs).
+UPLOAD_MAX_IMAGE_PIXELS = int(os.environ.get("UPLOAD_MAX_IMAGE_PIXELS", "50000000"))
+UPLOAD_IMAGE_MAX_SIDE = 4096  # images are re-encoded to at most this many pixels on the longest side
+# Above our per-submission cap so a user who picks a few too many gets our message, not a bare 400.
+DATA_UPLOAD_MAX_NUMBER_FILES = 2 * UPLOAD_MAX_FILES
+
+# --- Browser policy (every environment, so tests and browser tests see it) ---------------------------------------
+# Every asset is local. Scripts only from our origin; the few inline scripts Wagtail's admin still writes (date
+# pickers, inline panels, choosers) carry the per-response nonce (cms/templates/wagtailadmin/…, cms.csp). Inline
+# styles stay allowed: Wagtail, plotly and our templates set style attributes, which nonces cannot cover.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+# Only the organiser's check-in screen may use the camera (to scan a QR code); nothing else is ever granted.
+PERMISSIONS_POLICY = {
+    "camera": ["self"],
+    "geolocation": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "magnetometer": [],
+    "gyroscope": [],
+    "accelerometer": [],
+    "display-capture": [],
+}
+
 # --- Email ----------------------------------------------------------------
 _email = dj_email_url.parse(os.environ.get("EMAIL_URL", "console://"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -208,6 +269,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILEMBEDS_FINDERS = []  # intranet: no oEmbed lookups leave the machine
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+# Wagtail's "forgot password" page builds its link from WAGTAILADMIN_BASE_URL too, never from the Host header.
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "cms.forms.AdminPasswordResetForm"
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # documents pass our permission checks
 # Wagtail's own background jobs run in-request.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -240,8 +303,7 @@ LOGGING = {
     "loggers": {"django_q": {"level": "WARNING"}},
 }
 
-# Deliberate: lock-out by username only (see AXES_LOCKOUT_PARAMETERS), so axes' IP warning does not apply.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # --- Learning rules ---------------------------------------------------------
 # A lesson counts as read when the learner reached its end and spent this share of its estimated time on it.

@@ -97,6 +97,7 @@ from .table import xlsx_template
 
 __all__ = [
     "FORMATS",
+    "MAX_IMPORT_BYTES",
     "FormatError",
     "LOST_FIELDS",
     "ParseResult",
@@ -112,6 +113,8 @@ __all__ = [
 ]
 
 FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")
+# Like the roster: the upload form, the worker and the command refuse bigger files.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
 # Keys (or "type.key" for per-item keys) that a format does not keep; round trips compare the rest.
 LOST_FIELDS = {
@@ -238,6 +241,14 @@ _PARSERS = {
 
 def parse(data: bytes, fmt: str = "auto", *, filename: str = "") -> ParseResult:
     """Read a question file. Problems are collected in the result (nothing raised), each naming its line or row."""
+    if len(data) > MAX_IMPORT_BYTES:
+        return ParseResult(
+            errors=[
+                FormatError(
+                    _("The file is larger than %(max)s MB.") % {"max": MAX_IMPORT_BYTES // (1024 * 1024)}
+                )
+            ]
+        )
     if fmt == "auto":
         try:
             fmt = detect_format(filename, data)

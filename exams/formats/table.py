@@ -4,7 +4,8 @@ Columns (Chinese or English headers, any order): 题型/type, 题干/stem, 选�
 解析/explanation, 难度/difficulty, 知识点/category, 分值/points, 法条依据/legal_basis, and optionally 标签/tags and
 标题/title. 题型, 题干 and 答案 are required columns. Rows whose first cell starts with "说明" or "#" are
 instructions and skipped, as are empty rows; row numbers in errors are the spreadsheet's (header = row 1 when it
-is the first row).
+is the first row). Only the header's columns are read, and a sheet with more than 5,000 rows below the header or a
+header of more than 50 columns is refused, whatever size an xlsx declares (see cms.spreadsheets).
 
 题型: 单选 / 多选 / 判断 / 填空 (short answer) / 简答 (essay) / 数值 / 匹配, with or without 题, or the English type
 codes. 答案 by type:
@@ -34,9 +35,14 @@ import unicodedata
 
 from django.utils.translation import gettext as _
 
+from cms.exports import csv_unescape, csv_value_reversible, xlsx_row
+from cms.spreadsheets import SheetTooLarge, bounded_rows, read_xlsx
+
 from .base import FormatError, ParseResult, decode_text, error_for, format_number, normalise
 
 LETTERS = string.ascii_uppercase[:8]
+MAX_ROWS = 5_000  # questions per spreadsheet (rows below the header); bigger banks come in several files
+MAX_COLUMNS = 50  # the template has 19 columns
 HEADERS = [
     "题型",
     "题干",
@@ -343,14 +349,17 @@ def _points(text: str, row: int) -> float | None:
 
 
 def parse_xlsx(data: bytes) -> ParseResult:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     result = ParseResult()
     try:
-        # data_only=False: a cell typed as "=绿色" (a matching distractor) reads as typed, not as its cached error
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        # data_only=False: a cell typed as "=绿色" (a matching distractor) reads as typed, not as its cached error.
+        # Only the header's columns and at most MAX_ROWS rows below it are read, whatever size the sheet declares.
+        rows = read_xlsx(
+            data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, data_only=False, is_preamble=_is_preamble
+        )
+    except SheetTooLarge as exc:
+        result.errors.append(_too_large(exc))
+        return result
+    except Exception as exc:  # openpyxl's InvalidFileException, zipfile.BadZipFile, KeyError, ValueError…
         result.errors.append(
             FormatError(
                 _("The file is not a readable .xlsx workbook (%(reason)s).")
@@ -358,20 +367,22 @@ def parse_xlsx(data: bytes) -> ParseResult:
             )
         )
         return result
-    except Exception as exc:  # zipfile.BadZipFile and friends
-        result.errors.append(
-            FormatError(
-                _("The file is not a readable .xlsx workbook (%(reason)s).")
-                % {"reason": exc.__class__.__name__}
-            )
-        )
-        return result
-    try:
-        sheet = workbook.worksheets[0]
-        parse_rows(((number, row) for number, row in enumerate(sheet.iter_rows(values_only=True), 1)), result)
-    finally:
-        workbook.close()
+    parse_rows(rows, result)
     return result
+
+
+def _is_preamble(raw: list) -> bool:
+    return _is_instruction([_cell(v) for v in raw])
+
+
+def _too_large(exc: SheetTooLarge) -> FormatError:
+    if exc.code == "too_many_rows":
+        message = _("The sheet has more than %(max)s rows below the header; split it into several files.")
+    elif exc.code == "too_many_columns":
+        message = _("The header row has more than %(max)s columns.")
+    else:
+        message = _("The workbook unpacks to more than %(max)s MB.")
+    return FormatError(message % {"max": exc.limit})
 
 
 def parse_csv(data: bytes) -> ParseResult:
@@ -384,14 +395,19 @@ def parse_csv(data: bytes) -> ParseResult:
     header = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max(",\t;", key=header.count)  # Excel writes ";" in some locales and tabs for "Unicode text"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Our own exports put an apostrophe before text that a spreadsheet would run as a formula; drop it again.
+    numbered = ((number, [csv_unescape(cell) for cell in row]) for number, row in enumerate(reader, 1))
     try:
-        rows = list(reader)
+        rows = bounded_rows(numbered, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS, is_preamble=_is_preamble)
     except csv.Error as exc:
         result.errors.append(
             FormatError(_("The CSV file is malformed (%(reason)s).") % {"reason": exc}, row=reader.line_num)
         )
         return result
-    parse_rows(enumerate(rows, 1), result)
+    except SheetTooLarge as exc:
+        result.errors.append(_too_large(exc))
+        return result
+    parse_rows(rows, result)
     return result
 
 
@@ -519,16 +535,10 @@ def _workbook(headers: list[str], rows: list[list]) -> bytes:
     note.alignment = Alignment(wrap_text=False)
     sheet.append([note])
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=value)
+        cells = xlsx_row(sheet, row)  # every string a text cell: "=右项" is a distractor, not a formula
+        for cell in cells:
+            if cell.data_type == "s":
                 cell.number_format = "@"  # text: keep "3.5±0.1", "ABD" and leading zeros as typed
-                if value.startswith("="):
-                    cell.data_type = "s"  # "=右项" is a distractor, not a formula
-                cells.append(cell)
-            else:
-                cells.append(value)
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -542,5 +552,10 @@ def dump_csv(questions: list[dict]) -> bytes:
     writer.writerow(headers)
     writer.writerow([INSTRUCTION])
     for row in rows:
-        writer.writerow(["" if v is None else format_number(v) if isinstance(v, float) else v for v in row])
+        writer.writerow(
+            [
+                "" if v is None else format_number(v) if isinstance(v, float) else csv_value_reversible(v)
+                for v in row
+            ]
+        )
     return buffer.getvalue().encode("utf-8-sig")

@@ -1,4 +1,4 @@
-"""Login, lock-out by username (not IP), password pages in Chinese, session expiry."""
+"""Login, lock-out by username + IP with a growing per-username delay, password pages in Chinese, session expiry."""
 
 import pytest
 from django.conf import settings
@@ -33,18 +33,35 @@ def test_wrong_password_shows_translated_error(client, trainee):
 
 
 @pytest.mark.django_db
-def test_lockout_is_by_username_not_by_ip(trainee, other_trainee):
+def test_lockout_is_by_username_and_address(trainee, other_trainee, time_machine):
+    time_machine.move_to("2026-11-01 09:00:00+08:00", tick=False)
     exam_room_ip = "10.9.9.9"
     attacker = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _login(attacker, "trainee_east", "wrong", exam_room_ip)
-    # The locked account cannot log in even with the right password …
+    # From the address that failed, the account is locked even with the right password …
+    time_machine.shift(600)
     locked = _login(Client(), "trainee_east", "Passw0rd!2026", exam_room_ip)
     assert locked.status_code == 429
     assert "账号已暂时锁定" in locked.content.decode()
-    # … while a colleague in the same room (same IP) still can.
+    # … a colleague in the same room (same IP) still can log in …
     ok = _login(Client(), "trainee_west", "Passw0rd!2026", exam_room_ip)
     assert ok.status_code == 302
+    # … and so can the officer from anywhere else.
+    assert _login(Client(), "trainee_east", "Passw0rd!2026", "10.0.0.5").status_code == 302
+
+
+@pytest.mark.django_db
+def test_username_failures_from_anywhere_delay_the_next_attempt(trainee, time_machine):
+    time_machine.move_to("2026-11-01 09:00:00+08:00", tick=False)
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _login(Client(), "trainee_east", "wrong", f"10.0.1.{i}")
+    delayed = _login(Client(), "trainee_east", "Passw0rd!2026", "10.0.2.1")
+    assert delayed.status_code == 429
+    assert delayed["Retry-After"] == "2"
+    assert "_auth_user_id" not in delayed.wsgi_request.session
+    time_machine.shift(2)
+    assert _login(Client(), "trainee_east", "Passw0rd!2026", "10.0.2.1").status_code == 302
 
 
 @pytest.mark.django_db

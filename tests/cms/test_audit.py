@@ -68,3 +68,24 @@ def test_ip_address_comes_from_the_request(client, trainee):
     event = AuditEvent.objects.get(action="cms.password_set")
     assert event.ip_address == "10.1.2.3"
     assert event.actor == trainee.user
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "remote", "expected"),
+    [
+        (0, "", "10.1.2.3", "10.1.2.3"),
+        (0, "6.6.6.6", "10.1.2.3", "10.1.2.3"),
+        (0, "", "", None),
+        (0, "", "garbage", None),
+        (1, "6.6.6.6, 198.51.100.7", "10.0.0.1", "198.51.100.7"),
+        (1, "198.51.100.7", "10.0.0.1", "198.51.100.7"),
+        (1, "", "10.0.0.1", None),
+        (1, "6.6.6.6, not-an-ip", "10.0.0.1", None),
+        (2, "198.51.100.7", "10.0.0.1", None),
+        (1, "6.6.6.6, 2001:DB8::1", "10.0.0.1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_counts_trusted_hops_from_the_right(rf, settings, hops, forwarded, remote, expected):
+    settings.TRUSTED_PROXY_HOPS = hops
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+    assert audit.client_ip(request) == expected

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import RequestFactory
+from django.test import RequestFactory, TestCase
 from django.urls import reverse
 from wagtail.admin.menu import SubmenuMenuItem, admin_menu
 
@@ -27,7 +27,9 @@ def units(city, district_east, district_west, street_east, street_west):
 
 
 def upload(client, data: bytes, name="roster.csv"):
-    return client.post(reverse("cms_roster:upload"), {"file": SimpleUploadedFile(name, data)})
+    """Upload, then let the worker run the dry run it queued (django-q2 runs tasks inline in tests)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("cms_roster:upload"), {"file": SimpleUploadedFile(name, data)})
 
 
 def test_urls_live_under_the_admin():

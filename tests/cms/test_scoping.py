@@ -112,3 +112,85 @@ def test_audit_events_follow_the_unit_subtree(
 def test_new_units_below_the_scope_are_visible_at_once(hr_east, district_east, world):
     new_street = make_unit("S0105", "新建街道", parent=district_east)
     assert units_visible_to(hr_east).filter(pk=new_street.pk).exists()
+
+
+# --- rows owned by a unit: editable inside the subtree, readable up the tree, city-wide at city scope only -------
+
+
+@pytest.fixture
+def owned_banks(city, district_east, district_west, street_east, street_west):
+    """Question banks stand in for any unit-owned row (exams, programmes): one per unit, plus one with no owner."""
+    from exams.models import QuestionBank
+
+    rows = {
+        unit.code: QuestionBank.objects.create(unit=unit, code=unit.code, name=unit.code)
+        for unit in Unit.objects.all()
+    }
+    rows["none"] = QuestionBank.objects.create(unit=None, code="none", name="none")
+    return rows
+
+
+def owned(fn, user):
+    from exams.models import QuestionBank
+
+    return set(fn(user, QuestionBank.objects.all()).values_list("code", flat=True))
+
+
+def test_district_staff_edit_their_subtree_and_read_the_city(training_admin_east, owned_banks):
+    from cms.selectors import is_city_scope, owned_rows_editable_by, owned_rows_readable_by, units_editable_by
+
+    assert owned(owned_rows_editable_by, training_admin_east) == {"D01", "S0101"}
+    assert owned(owned_rows_readable_by, training_admin_east) == {"C01", "D01", "S0101", "none"}
+    assert set(units_editable_by(training_admin_east).values_list("code", flat=True)) == {"D01", "S0101"}
+    assert not is_city_scope(training_admin_east)
+
+
+def test_street_staff_read_their_district_and_city_but_change_neither(street_east, owned_banks):
+    from cms.selectors import owned_rows_editable_by, owned_rows_readable_by
+
+    user = make_staff("tadmin_street", "training_admin", street_east)
+    assert owned(owned_rows_editable_by, user) == {"S0101"}
+    assert owned(owned_rows_readable_by, user) == {"C01", "D01", "S0101", "none"}
+
+
+def test_city_scope_and_superusers_edit_city_wide_rows(city, superuser, owned_banks):
+    from cms.selectors import is_city_scope, owned_rows_editable_by, owned_rows_readable_by
+
+    city_admin = make_staff("tadmin_city", "training_admin", city)
+    everything = {"C01", "D01", "D02", "S0101", "S0201", "none"}
+    for user in (city_admin, superuser):
+        assert is_city_scope(user)
+        assert owned(owned_rows_editable_by, user) == everything
+        assert owned(owned_rows_readable_by, user) == everything
+
+
+@pytest.mark.parametrize("who", ["trainee", "mentor"])
+def test_officers_without_a_staff_role_own_nothing(who, world, owned_banks):
+    from cms.selectors import is_city_scope, owned_rows_editable_by, owned_rows_readable_by, units_editable_by
+
+    user = world[who].user
+    assert owned(owned_rows_editable_by, user) == set() == owned(owned_rows_readable_by, user)
+    assert not units_editable_by(user).exists() and not is_city_scope(user)
+    assert owned(owned_rows_readable_by, AnonymousUser()) == set()
+
+
+def test_scoped_policy_separates_reading_from_changing(training_admin_east, owned_banks):
+    from cms.admin_views import ScopedPermissionPolicy
+    from cms.selectors import owned_rows_editable_by, owned_rows_readable_by
+    from exams.models import QuestionBank
+
+    policy = ScopedPermissionPolicy(
+        QuestionBank,
+        scope=lambda user: owned_rows_readable_by(user, QuestionBank.objects.all()),
+        editable=lambda user: owned_rows_editable_by(user, QuestionBank.objects.all()),
+    )
+    user = training_admin_east  # the role holds view and change on banks
+    city_bank, own_bank = owned_banks["C01"], owned_banks["D01"]
+    assert policy.user_has_permission_for_instance(user, "view", city_bank)
+    assert not policy.user_has_permission_for_instance(user, "change", city_bank)
+    assert not policy.user_has_permission_for_instance(user, "delete", city_bank)
+    assert policy.user_has_permission_for_instance(user, "change", own_bank)
+    changeable = policy.instances_user_has_any_permission_for(user, ["change", "delete"])
+    assert set(changeable.values_list("code", flat=True)) == {"D01", "S0101"}
+    readable = policy.instances_user_has_any_permission_for(user, ["view", "change"])
+    assert set(readable.values_list("code", flat=True)) == {"C01", "D01", "S0101", "none"}

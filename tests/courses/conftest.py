@@ -61,7 +61,7 @@ def home(db):
 
 @pytest.fixture
 def bank(db):
-    bank = QuestionBank.objects.create(code="KC", name="知识检测题库")
+    bank = QuestionBank.objects.create(code="KC", name="知识检测题库", practice_allowed=True)
     exam_services.import_questions(bank=bank, questions=QUESTIONS, by=None)
     return bank
 
@@ -175,14 +175,8 @@ def session(district_east):
         registration_closes=timezone.now() + datetime.timedelta(days=5),
     )
     today = timezone.localdate()
+    TrainingDay.objects.create(session=s, date=today, start=datetime.time(9), end=datetime.time(17))
     TrainingDay.objects.create(
-        session=s, date=today, start=datetime.time(9), end=datetime.time(17), checkin_code="123456"
-    )
-    TrainingDay.objects.create(
-        session=s,
-        date=today + datetime.timedelta(days=1),
-        start=datetime.time(9),
-        end=datetime.time(17),
-        checkin_code="654321",
+        session=s, date=today + datetime.timedelta(days=1), start=datetime.time(9), end=datetime.time(17)
     )
     return s

@@ -37,8 +37,9 @@ def test_training_admin_lists_only_sessions_of_their_subtree(
 
 
 def test_bulk_registration_and_attendance_grid(
-    client, training_admin_east, session, street_east, make_officer
+    client, training_admin_east, session, street_east, make_officer, time_machine
 ):
+    time_machine.move_to(datetime.datetime.now(datetime.UTC), tick=False)  # one check-in code for the test
     officers = [make_officer(street_east, username=f"g{i}") for i in range(3)]
     client.force_login(training_admin_east)
     response = client.post(
@@ -49,7 +50,7 @@ def test_bulk_registration_and_attendance_grid(
     assert Registration.objects.filter(session=session, status="waitlisted").count() == 1
     day = session.days.first()
     page = client.get(f"/admin/courses/sessions/{session.pk}/days/{day.pk}/")
-    assert page.status_code == 200 and day.checkin_code in page.content.decode()
+    assert page.status_code == 200 and day.checkin_code() in page.content.decode()
     registered = [r.officer for r in Registration.objects.filter(session=session, status="registered")]
     data = {
         f"status-{registered[0].pk}": "present",
@@ -194,8 +195,8 @@ def _session_form(organizer):
             "description": "",
             "days": inline_formset(
                 [
-                    {"date": "2026-12-01", "start": "09:00", "end": "17:00", "checkin_code": "111111"},
-                    {"date": "2026-12-02", "start": "09:00", "end": "17:00", "checkin_code": "222222"},
+                    {"date": "2026-12-01", "start": "09:00", "end": "17:00"},
+                    {"date": "2026-12-02", "start": "09:00", "end": "17:00"},
                 ]
             ),
         }
@@ -218,3 +219,17 @@ def test_reports_refuse_units_outside_the_scope(client, hr_east, street_west):
     client.force_login(hr_east)
     assert client.get(f"/admin/courses/progress/?unit={street_west.pk}").status_code == 404
     assert client.get(f"/admin/courses/hours/?unit={street_west.pk}").status_code == 404
+
+
+def test_annual_hours_are_read_only_below_city_scope(client, hr_east, city):
+    from courses.models import AnnualHoursRequirement
+    from tests.factories import make_staff
+
+    requirement = AnnualHoursRequirement.objects.get(staff_category="full_time")
+    edit_url = reverse("courses_requirement:edit", args=[requirement.pk])
+    client.force_login(hr_east)
+    listing = client.get(reverse("courses_requirement:index")).content.decode()
+    assert edit_url not in listing and client.get(edit_url).status_code == 404
+    client.force_login(make_staff("hr_city", "hr", city))
+    assert edit_url in client.get(reverse("courses_requirement:index")).content.decode()
+    assert client.get(edit_url).status_code == 200

@@ -60,14 +60,16 @@ def test_heartbeat_requires_an_enrolment(trainee, lessons):
         beat(trainee, lessons[0], 0)
 
 
-def _read(trainee, lesson, seconds, *, reach_end_at=None):
-    services.lesson_opened(officer=trainee, lesson=lesson, now=at(0))
+def _read(trainee, lesson, seconds, *, reach_end_at=None, start=0):
+    """Read one lesson from `start` for `seconds`, beating every 15 s (lessons are read one after another: time
+    is credited once per officer, not once per lesson)."""
+    services.lesson_opened(officer=trainee, lesson=lesson, now=at(start))
     result = None
     for s in range(15, seconds + 1, 15):
         result = beat(
             trainee,
             lesson,
-            s,
+            start + s,
             interacted=True,
             position=s / seconds,
             reached_end=reach_end_at is not None and s >= reach_end_at,
@@ -112,15 +114,15 @@ def test_course_completes_once_with_signal_and_hours(
             _read(trainee, lessons[0], 30, reach_end_at=15)
             enrolment.refresh_from_db()
             assert enrolment.status == Enrolment.Status.IN_PROGRESS and enrolment.completed_at is None
-            result = _read(trainee, lessons[1], 30, reach_end_at=15)
+            result = _read(trainee, lessons[1], 30, reach_end_at=15, start=100)
             # The optional third lesson is not needed.
             assert result.course_completed
             enrolment.refresh_from_db()
             assert enrolment.status == Enrolment.Status.COMPLETED
             # More beats, or re-evaluating, change nothing and send nothing again.
-            beat(trainee, lessons[1], 45, interacted=True)
+            beat(trainee, lessons[1], 145, interacted=True)
             services.evaluate_enrolment(enrolment=Enrolment.objects.get(pk=enrolment.pk))
-            _read(trainee, lessons[2], 30, reach_end_at=15)
+            _read(trainee, lessons[2], 30, reach_end_at=15, start=200)
     finally:
         course_completed.disconnect(listener)
     assert received == [(enrolment.pk, trainee.pk, course.pk)]
@@ -140,7 +142,7 @@ def test_a_course_with_a_quiz_completes_when_the_quiz_is_passed(trainee, course,
     course.quiz = exam
     course.save_revision().publish()
     _read(trainee, lessons[0], 30, reach_end_at=15)
-    _read(trainee, lessons[1], 30, reach_end_at=15)
+    _read(trainee, lessons[1], 30, reach_end_at=15, start=100)
     enrolment.refresh_from_db()
     assert enrolment.completed_at is None  # lessons done, quiz not yet passed
     attempt = Attempt.objects.create(
@@ -233,3 +235,35 @@ def test_hours_ledger_is_append_only(trainee, course):
         Decimal("2.00"),
         Decimal("-2.00"),
     ]
+
+
+def test_two_lessons_open_side_by_side_share_one_clock(trainee, lessons, enrolment):
+    """Two tabs beating in turn earn the wall-clock time once, split between the lessons, not twice."""
+    a, b = lessons[0], lessons[1]
+    services.lesson_opened(officer=trainee, lesson=a, now=at(0))
+    services.lesson_opened(officer=trainee, lesson=b, now=at(5))
+    for t in range(15, 15 * 9, 15):
+        beat(trainee, a, t, interacted=True)
+        beat(trainee, b, t + 5, interacted=True)
+    spent = {p.lesson_id: p.seconds_spent for p in LessonProgress.objects.filter(officer=trainee)}
+    assert sum(spent.values()) == 125  # from the first open (0 s) to the last beat (125 s)
+    assert spent[a.pk] == 85 and spent[b.pk] == 40  # 15 s + 7 × 10 s, and 8 × 5 s
+
+
+def test_switching_lessons_credits_the_new_one_from_when_it_was_opened(trainee, lessons, enrolment):
+    a, b = lessons[0], lessons[1]
+    services.lesson_opened(officer=trainee, lesson=a, now=at(0))
+    assert beat(trainee, a, 15, interacted=True).credited == 15
+    services.lesson_opened(officer=trainee, lesson=b, now=at(20))
+    assert beat(trainee, b, 35, interacted=True).credited == 15
+    # Back to the first tab after a while: only the time since the other lesson was last credited counts.
+    assert beat(trainee, a, 45, interacted=True).credited == 10
+
+
+def test_an_idle_lesson_does_not_hold_the_clock(trainee, lessons, enrolment):
+    """A forgotten tab whose beats earn nothing (idle) does not stop the lesson being read from earning."""
+    a, b = lessons[0], lessons[1]
+    services.lesson_opened(officer=trainee, lesson=b, now=at(0))
+    services.lesson_opened(officer=trainee, lesson=a, now=at(200))
+    assert beat(trainee, b, 205).credited == 0  # idle for more than two minutes
+    assert beat(trainee, a, 215, interacted=True).credited == 15

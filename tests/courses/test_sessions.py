@@ -99,16 +99,49 @@ def test_check_in_with_the_days_code(session, trainee, training_admin_east):
     services.register(session=session, officer=trainee, by=training_admin_east)
     day = session.days.get(date=timezone.localdate())
     morning = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 50)))
+    wrong = f"{(int(day.checkin_code(morning)) + 1) % 10**6:06d}"
     with pytest.raises(services.CoursesError):
-        services.check_in(officer=trainee, day=day, code="000000", now=morning)
-    row = services.check_in(officer=trainee, day=day, code="123456", now=morning)
+        services.check_in(officer=trainee, day=day, code=wrong, now=morning)
+    row = services.check_in(officer=trainee, day=day, code=day.checkin_code(morning), now=morning)
     assert row.status == "present"
     assert StudyHoursEntry.objects.get(officer=trainee).hours == Decimal("6.00")
     tomorrow = session.days.exclude(pk=day.pk).get()
-    with pytest.raises(services.CoursesError):  # not on the day itself
-        services.check_in(officer=trainee, day=tomorrow, code="654321", now=morning)
+    with pytest.raises(services.CoursesError):  # not on the day itself, even with that day's code of now
+        services.check_in(officer=trainee, day=tomorrow, code=tomorrow.checkin_code(morning), now=morning)
     late = timezone.make_aware(datetime.datetime.combine(tomorrow.date, datetime.time(9, 20)))
-    assert services.check_in(officer=trainee, day=tomorrow, code="654321", now=late).status == "late"
+    assert (
+        services.check_in(officer=trainee, day=tomorrow, code=tomorrow.checkin_code(late), now=late).status
+        == "late"
+    )
+
+
+def test_the_check_in_code_rotates_and_differs_per_day(session, settings):
+    settings.COURSES_CHECKIN_STEP_SECONDS = 60
+    today, tomorrow = session.days.all()
+    t = timezone.make_aware(datetime.datetime.combine(today.date, datetime.time(9, 0, 5)))
+    code = today.checkin_code(t)
+    assert len(code) == 6 and code.isdigit()
+    assert today.checkin_code_matches(code, t)
+    # The previous step still counts (a scan just before the switch), the one before it no longer.
+    assert today.checkin_code_matches(code, t + datetime.timedelta(seconds=60))
+    assert not today.checkin_code_matches(code, t + datetime.timedelta(seconds=120))
+    assert tomorrow.checkin_code(t) != code
+    # Not a fixed code: over an hour the six digits change at (nearly) every step.
+    codes = {today.checkin_code(t + datetime.timedelta(minutes=m)) for m in range(60)}
+    assert len(codes) >= 58
+
+
+def test_check_in_window_opens_an_hour_before_the_start_and_closes_at_the_end(
+    session, trainee, training_admin_east
+):
+    services.register(session=session, officer=trainee, by=training_admin_east)
+    day = session.days.get(date=timezone.localdate())
+    for when in (datetime.time(7, 59), datetime.time(17, 0, 30)):
+        at = timezone.make_aware(datetime.datetime.combine(day.date, when))
+        with pytest.raises(services.CoursesError):
+            services.check_in(officer=trainee, day=day, code=day.checkin_code(at), now=at)
+    at = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 0)))
+    assert services.check_in(officer=trainee, day=day, code=day.checkin_code(at), now=at).status == "present"
 
 
 def test_hours_split_evenly_when_only_a_total_is_given(session):
@@ -154,3 +187,26 @@ def test_racing_registrations_never_exceed_capacity(district_east, street_east, 
     assert errors == []
     assert Registration.objects.filter(session=session, status="registered").count() == 3
     assert Registration.objects.filter(session=session, status="waitlisted").count() == 9
+
+
+def test_check_in_tries_count_failures_only_and_lock_for_the_rest_of_the_day(
+    session, trainee, training_admin_east
+):
+    from cms.models import AuditEvent
+    from courses.models import CheckInTries
+
+    services.register(session=session, officer=trainee, by=training_admin_east)
+    day = session.days.get(date=timezone.localdate())
+    at = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 55)))
+    wrong = f"{(int(day.checkin_code(at)) + 1) % 10**6:06d}"
+    for _ in range(4):
+        with pytest.raises(services.CoursesError):
+            services.check_in(officer=trainee, day=day, code=wrong, now=at)
+    services.check_in(officer=trainee, day=day, code=day.checkin_code(at), now=at)
+    assert CheckInTries.objects.get(officer=trainee).failed == 4  # the good try is given back
+    for _ in range(3):
+        with pytest.raises(services.CoursesError, match="organizer|组织者|主办"):
+            services.check_in(officer=trainee, day=day, code=wrong, now=at)
+    tries = CheckInTries.objects.get(officer=trainee)
+    assert tries.failed == 5 and tries.locked_at == at
+    assert AuditEvent.objects.filter(action="courses.check_in_locked").count() == 1

@@ -115,15 +115,22 @@ def test_search_finds_courses_and_lessons(client, trainee, course, lessons):
     assert course.title in response.content.decode()
 
 
-def test_session_pages_registration_and_check_in(client, trainee, other_trainee, session):
+def test_session_pages_registration_and_check_in(client, trainee, other_trainee, session, time_machine):
+    day = session.days.get(date=timezone.localdate())
+    time_machine.move_to(
+        timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 50))), tick=False
+    )
     client.force_login(trainee.user)
     assert session.title in client.get("/learn/sessions/").content.decode()
     client.post(f"/learn/sessions/{session.pk}/register/")
     assert Registration.objects.get(officer=trainee).status == "registered"
-    day = session.days.get(date=timezone.localdate())
-    client.post("/learn/check-in/", {"day": day.pk, "code": "000000"})
+    right = day.checkin_code()
+    client.post("/learn/check-in/", {"day": day.pk, "code": f"{(int(right) + 1) % 10**6:06d}"})
     assert not day.attendance.exists()
-    response = client.post("/learn/check-in/", {"day": day.pk, "code": "123456"})
+    # The organizer's QR code opens the page with the day and the current code filled in.
+    page = client.get("/learn/check-in/", {"day": day.pk, "code": right})
+    assert f'value="{right}"' in page.content.decode()
+    response = client.post("/learn/check-in/", {"day": day.pk, "code": right})
     assert response.status_code == 302 and day.attendance.get().officer == trainee
     # Another district's officer cannot even see the session.
     client.force_login(other_trainee.user)

@@ -96,8 +96,8 @@ SAMPLE = [
 ]
 
 
-def make_bank(code="YZYH", questions=None, *, n_single=0, user=None):
-    bank = QuestionBank.objects.create(code=code, name="应知应会题库")
+def make_bank(code="YZYH", questions=None, *, n_single=0, user=None, practice_allowed=True):
+    bank = QuestionBank.objects.create(code=code, name="应知应会题库", practice_allowed=practice_allowed)
     data = list(questions if questions is not None else SAMPLE)
     for i in range(n_single):
         data.append(

@@ -15,6 +15,18 @@ from tests.exams.conftest import make_exam
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def bank(district_east):
+    """The bank of these screens belongs to 东城区, so its training admin (training_admin_east) may change it."""
+    from tests.exams.conftest import make_bank
+
+    owned = make_bank(n_single=10)
+    owned.unit = district_east
+    owned.save(update_fields=["unit"])
+    return owned
+
+
 GIFT = "$CATEGORY: 法律法规/突发事件应对法\n\n::T1::突发事件分为几级预警？{=四级 ~三级 ~五级}\n\n::T2::应急预案应当定期修订。{T}\n".encode()
 
 
@@ -78,6 +90,7 @@ def test_import_dry_run_then_confirm(client, training_admin_east, bank):
     resp = client.post(
         reverse("exams_import"),
         {"bank": bank.pk, "format": "auto", "publish": "on", "file": SimpleUploadedFile("q.gift", GIFT)},
+        follow=True,  # the upload only stores the file; the worker checks it, the status page shows the preview
     )
     assert resp.status_code == 200 and "confirm-import" in resp.content.decode()
     assert Question.objects.count() == before  # the preview writes no question
@@ -88,6 +101,7 @@ def test_import_dry_run_then_confirm(client, training_admin_east, bank):
     bad = client.post(
         reverse("exams_import"),
         {"bank": bank.pk, "format": "gift", "file": SimpleUploadedFile("bad.gift", b"::X:: broken {=\n")},
+        follow=True,
     )
     assert "import-errors" in bad.content.decode() and "confirm-import" not in bad.content.decode()
     tpl = client.get(reverse("exams_import_template"))
@@ -150,6 +164,7 @@ def test_create_exam_with_rules_in_admin(client, training_admin_east, bank, stre
     client.force_login(training_admin_east)
     data = {
         "title": "新考试",
+        "unit": street_east.pk,
         "description": "",
         "banks": [bank.pk],
         "is_published": "on",
@@ -167,7 +182,6 @@ def test_create_exam_with_rules_in_admin(client, training_admin_east, bank, stre
         "audience_units": [street_east.pk],
         "audience_categories": ["full_time"],
         "qualification_years": "3",
-        "is_qualifying": "on",
         "rules-TOTAL_FORMS": "1",
         "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0",
@@ -307,3 +321,17 @@ def test_moving_the_tick_moves_the_right_answer(client, training_admin_east, ban
     assert [c["fraction"] for c in q.content["choices"]] == [
         1.0 if i == new_right else 0.0 for i in range(len(texts))
     ]
+
+
+def test_new_exam_is_owned_by_a_unit_of_the_admins_subtree(
+    client, training_admin_east, district_east, street_east
+):
+    from tests.factories import make_unit
+
+    make_unit("D02", "西城区", kind="district", parent=district_east.get_parent())
+    client.force_login(training_admin_east)
+    form = client.get(reverse("exams_exam:add")).context["form"]
+    owner = form.fields["unit"]
+    assert owner.required and form.initial["unit"] == district_east.pk
+    assert list(owner.queryset) == [district_east, street_east]
+    assert owner.label_from_instance(street_east) == "\u3000\u3000东华街道"  # indented by depth

@@ -133,11 +133,13 @@ def test_deadline_capped_by_close_time(trainee, bank):
     exam = objective_exam(bank, closes_at=closes)
     attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
     assert attempt.deadline == closes
-    # a mock run of the same exam, even after it closed, has the full time limit
+    # a mock run of the same exam keeps the exam's window: cut at the close, refused once it has closed
+    mock = services.start_attempt(exam=exam, officer=trainee, by=trainee.user, mock=True)
+    assert mock.deadline == closes
     with time_machine.travel(closes + datetime.timedelta(days=1), tick=False):
-        mock = services.start_attempt(exam=exam, officer=trainee, by=trainee.user, mock=True)
-        assert mock.deadline == timezone.now() + datetime.timedelta(minutes=60)
-        assert mock.accepts_answers()
+        with pytest.raises(services.ExamError) as refused:
+            services.start_attempt(exam=exam, officer=trainee, by=trainee.user, mock=True)
+        assert refused.value.code == "closed"
 
 
 def test_stale_autosave_rejected(trainee, bank):

@@ -6,8 +6,15 @@ import pytest
 from django.utils import timezone
 
 from mentorship.models import MentorshipSettings, Milestone, Programme, Stage
+from tests.mentorship.files import private_media  # noqa: F401  (a fixture, used below)
 
 TODAY = datetime.date(2026, 11, 2)
+
+
+@pytest.fixture(autouse=True)
+def _private_media(private_media):  # noqa: F811
+    """Uploaded files go to a temporary folder, never into the project tree."""
+    return private_media
 
 
 @pytest.fixture(autouse=True)

@@ -64,3 +64,16 @@ def test_trainee_and_mentor_have_no_admin(client, apprenticeship, mentor):
         client.force_login(user)
         response = client.get(reverse("apprenticeships:index"))
         assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_city_programme_is_read_only_below_city_scope(client, programme, training_admin_east, city):
+    from tests.factories import make_staff
+
+    edit_url = reverse("programmes:edit", args=[programme.pk])
+    stage_url = reverse("stages:edit", args=[programme.stages.first().pk])
+    client.force_login(training_admin_east)
+    listing = client.get(reverse("programmes:index")).content.decode()
+    assert programme.name in listing and edit_url not in listing
+    assert client.get(edit_url).status_code == 404 and client.get(stage_url).status_code == 404
+    client.force_login(make_staff("tadmin_city", "training_admin", city))
+    assert client.get(edit_url).status_code == 200 and client.get(stage_url).status_code == 200

@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cms.models import AuditEvent, EmploymentSpell, LeaveReason
 from mentorship import services
 from mentorship.models import Apprenticeship, Decision, Milestone, StageProgress, Submission
+from tests.mentorship.files import photo
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,6 @@ def test_due_date_can_count_from_hire(apprentice, programme):
 
 
 def _submit(apprenticeship, milestone):
-    photo = SimpleUploadedFile("check.jpg", b"\xff\xd8\xff\xe0fakejpeg", content_type="image/jpeg")
     return services.submit_evidence(
         apprenticeship=apprenticeship,
         milestone=milestone,
@@ -52,7 +51,7 @@ def _submit(apprenticeship, milestone):
         text="对某化工企业开展检查，发现隐患3处",
         happened_on=datetime.date(2026, 11, 1),
         place="东华街道某化工厂",
-        files=[photo],
+        files=[photo("check.jpg")],
     )
 
 

@@ -3,24 +3,23 @@
 import datetime
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mentorship import services
 from mentorship.models import Assignment, Milestone, Submission
+from tests.mentorship.files import photo
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def submission(apprenticeship):
-    photo = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\nfake", content_type="image/png")
     return services.submit_evidence(
         apprenticeship=apprenticeship,
         milestone=Milestone.objects.get(stage__order=1),
         by=apprenticeship.officer.user,
         text="完成检查",
-        files=[photo],
+        files=[photo("p.png", "PNG", "image/png")],
         happened_on=datetime.date(2026, 11, 1),
     )
 
@@ -38,10 +37,9 @@ def task(apprenticeship, mentor):
 def test_apprentice_submits_evidence_with_a_photo(client, apprenticeship):
     client.force_login(apprenticeship.officer.user)
     milestone = Milestone.objects.get(stage__order=1)
-    photo = SimpleUploadedFile("scene.jpg", b"\xff\xd8\xff\xe0jpeg", content_type="image/jpeg")
     response = client.post(
         reverse("mentorship:submit_evidence", args=[milestone.pk]),
-        {"text": "独立检查某五金厂", "happened_on": "2026-11-01", "place": "东华街道", "files": [photo]},
+        {"text": "独立检查某五金厂", "happened_on": "2026-11-01", "place": "东华街道", "files": [photo()]},
     )
     assert response.status_code == 302
     sub = Submission.objects.get()

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from exams import services
+from exams.formats import MAX_IMPORT_BYTES
 from exams.models import QuestionBank
 
 FORMAT_CHOICES = ["auto", "xlsx", "csv", "gift", "moodle-xml", "aiken", "json"]
@@ -35,6 +36,10 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(_("File not found: %(path)s") % {"path": path})
+        if file.stat().st_size > MAX_IMPORT_BYTES:  # refused before reading it into memory
+            raise CommandError(
+                _("The file is larger than %(max)s MB.") % {"max": MAX_IMPORT_BYTES // (1024 * 1024)}
+            )
         data = file.read_bytes()
         bank_obj = QuestionBank.objects.filter(code=bank).first()
         plan = services.plan_import(bank=bank_obj, data=data, fmt=format, filename=file.name)
