@@ -9,7 +9,7 @@ import io
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -275,9 +275,11 @@ def question_regrade(request, question_id):
 
 def results_index(request):
     _require(request, "exams.view_attempt")
-    exams = Exam.objects.order_by("-created_at")
-    scoped = selectors.attempts_visible_to(request.user)
-    rows = [{"exam": e, "attempts": scoped.filter(exam=e, is_mock=False).count()} for e in exams]
+    # Exams the user may read (their subtree's and the city's), each with the real attempts of officers in scope.
+    scoped = selectors.attempts_visible_to(request.user).filter(is_mock=False)
+    counts = dict(scoped.values("exam").annotate(n=Count("pk")).values_list("exam", "n"))
+    exams = owned_rows_readable_by(request.user, Exam.objects.all()).order_by("-created_at")
+    rows = [{"exam": e, "attempts": counts.get(e.pk, 0)} for e in exams]
     return _render(request, "exams/admin/results_index.html", _("Exam results"), {"rows": rows})
 
 
@@ -288,7 +290,7 @@ def _result_rows(user, exam, unit):
 
 def exam_results(request, exam_id):
     _require(request, "exams.view_attempt")
-    exam = get_object_or_404(Exam, pk=exam_id)
+    exam = get_object_or_404(owned_rows_readable_by(request.user, Exam.objects.all()), pk=exam_id)
     units = units_visible_to(request.user).order_by("path")
     unit = None
     if request.GET.get("unit"):
@@ -568,7 +570,7 @@ def score_override_decide(request, override_id):
 
 def item_statistics(request, exam_id):
     _require(request, "exams.view_attempt")
-    exam = get_object_or_404(Exam, pk=exam_id)
+    exam = get_object_or_404(owned_rows_readable_by(request.user, Exam.objects.all()), pk=exam_id)
     attempts = selectors.attempts_visible_to(request.user).filter(
         exam=exam, is_mock=False, status=Attempt.Status.GRADED
     )

@@ -26,6 +26,7 @@ from cms.selectors import (
     owned_rows_readable_by,
     units_visible_to,
 )
+from courses.models import TrainingSession
 from exams.models import Exam
 from mentorship import selectors, services
 from mentorship.models import Apprenticeship, Programme, Stage
@@ -162,6 +163,9 @@ class StageViewSet(UnitOwnedViewSet):
         return {
             "programme": programmes_editable_by(user),
             "requirements__exam": owned_rows_readable_by(user, Exam.objects.all()),
+            "requirements__session": owned_rows_readable_by(
+                user, TrainingSession.objects.all(), unit_field="organizer"
+            ),
         }
 
 

@@ -12,7 +12,7 @@ import pytest
 from django import forms
 from django.urls import reverse
 
-from courses.models import AnnualHoursRequirement
+from courses.models import AnnualHoursRequirement, TrainingSession
 from exams import services
 from exams.models import Exam, ImportJob, Question, QuestionBank
 from mentorship.models import Milestone, Programme, Stage
@@ -380,3 +380,34 @@ def _upload(name, data):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+# --- results, item statistics and stage requirements ---------------------------------------------------------------
+
+
+def test_results_list_only_exams_the_user_may_read(client, west_admin, east_admin, east_bank, city_exam):
+    east_exam = Exam.objects.create(title="东城区月度测验", unit=east_bank.unit, is_published=True)
+    east_exam.banks.add(east_bank)
+    client.force_login(west_admin)
+    listing = client.get(reverse("exams_results")).content.decode()
+    assert city_exam.title in listing and east_exam.title not in listing
+    assert client.get(reverse("exams_results_exam", args=[east_exam.pk])).status_code == 404
+    assert client.get(reverse("exams_item_statistics", args=[east_exam.pk])).status_code == 404
+    assert client.get(reverse("exams_results_exam", args=[city_exam.pk])).status_code == 200
+    client.force_login(east_admin)
+    assert east_exam.title in client.get(reverse("exams_results")).content.decode()
+    assert client.get(reverse("exams_item_statistics", args=[east_exam.pk])).status_code == 200
+
+
+def test_stage_requirements_offer_only_sessions_the_user_may_read(
+    client, west_admin, district_east, district_west
+):
+    def session(title, unit):
+        return TrainingSession.objects.create(title=title, organizer=unit, location="会议室", capacity=30)
+
+    east = session("东城区集训班", district_east)
+    west = session("西城区集训班", district_west)
+    client.force_login(west_admin)
+    form = client.get(reverse("stages:add")).context["form"]
+    choices = form.formsets["requirements"].empty_form.fields["session"].queryset
+    assert west in choices and east not in choices
