@@ -115,17 +115,21 @@ def is_city_scope(user) -> bool:
     return root is not None and root.depth == 1
 
 
+def _staff_root(user) -> Unit | None | bool:
+    """True for superusers; the scope unit of staff holding a subtree role; None for everyone else."""
+    if not user or not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return True
+    return scope_unit(user) if has_role(user, *SUBTREE_ROLES) else None
+
+
 def units_editable_by(user) -> QuerySet[Unit]:
     """Units a staff user may own rows for: their subtree (superusers: every unit). Nobody else owns any."""
-    if not user or not user.is_authenticated:
-        return Unit.objects.none()
-    if user.is_superuser:
+    root = _staff_root(user)
+    if root is True:
         return Unit.objects.all()
-    if has_role(user, *SUBTREE_ROLES):
-        root = scope_unit(user)
-        if root is not None:
-            return Unit.objects.filter(path__startswith=root.path)
-    return Unit.objects.none()
+    return Unit.objects.filter(path__startswith=root.path) if root else Unit.objects.none()
 
 
 def owned_rows_editable_by(user, queryset: QuerySet, *, unit_field: str = "unit") -> QuerySet:
@@ -133,13 +137,9 @@ def owned_rows_editable_by(user, queryset: QuerySet, *, unit_field: str = "unit"
 
     A row with no owner, or owned by the city (a root unit), belongs to the whole city: only city scope
     (a scope at a root unit, or a superuser) may change it."""
-    if not user or not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
+    root = _staff_root(user)
+    if root is True:
         return queryset
-    if not has_role(user, *SUBTREE_ROLES):
-        return queryset.none()
-    root = scope_unit(user)
     if root is None:
         return queryset.none()
     mine = Q(**{f"{unit_field}__path__startswith": root.path})
@@ -150,13 +150,9 @@ def owned_rows_editable_by(user, queryset: QuerySet, *, unit_field: str = "unit"
 
 def owned_rows_readable_by(user, queryset: QuerySet, *, unit_field: str = "unit") -> QuerySet:
     """The editable rows plus, read-only, those owned by an ancestor of the user's scope or by nobody (the city's)."""
-    if not user or not user.is_authenticated:
-        return queryset.none()
-    if user.is_superuser:
+    root = _staff_root(user)
+    if root is True:
         return queryset
-    if not has_role(user, *SUBTREE_ROLES):
-        return queryset.none()
-    root = scope_unit(user)
     if root is None:
         return queryset.none()
     step = Unit.steplen

@@ -15,7 +15,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from taggit.managers import TaggableManager
 
-from cms.models import Officer, StaffCategory, Unit
+from cms.models import FinalRecord, FinalRecordQuerySet, Officer, StaffCategory, Unit
 
 # Answers saved up to this many seconds after the deadline still count: it covers the last autosave in flight
 # on a slow mobile connection. Documented in the exam page's help text; the issue allows at most 60 s.
@@ -663,7 +663,7 @@ class ImportJob(models.Model):
         return self.filename
 
 
-class ScoreOverride(models.Model):
+class ScoreOverride(FinalRecord):
     """A request to change the score of one answer outside marking (e.g. a wrongly keyed objective question).
 
     Append-only: a request never changes; a second person's decision is its own row (ScoreOverrideDecision), and
@@ -680,6 +680,8 @@ class ScoreOverride(models.Model):
     )
     requested_at = models.DateTimeField(_("Requested at"), default=timezone.now)
 
+    objects = FinalRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("Score override request")
         verbose_name_plural = _("Score override requests")
@@ -689,13 +691,8 @@ class ScoreOverride(models.Model):
     def __str__(self) -> str:
         return f"{self.response_id}: {self.old_score} → {self.new_score}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("score override requests are append-only")
-        super().save(*args, **kwargs)
 
-
-class ScoreOverrideDecision(models.Model):
+class ScoreOverrideDecision(FinalRecord):
     """The second person's approval or rejection of a score override request; append-only, one per request."""
 
     class Outcome(models.TextChoices):
@@ -712,6 +709,8 @@ class ScoreOverrideDecision(models.Model):
     )
     decided_at = models.DateTimeField(_("Decided at"), default=timezone.now)
 
+    objects = FinalRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("Score override decision")
         verbose_name_plural = _("Score override decisions")
@@ -719,8 +718,3 @@ class ScoreOverrideDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.override_id}: {self.outcome}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("score override decisions are append-only")
-        super().save(*args, **kwargs)

@@ -310,3 +310,5 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 COURSES_COMPLETION_SHARE = float(os.environ.get("COURSES_COMPLETION_SHARE", "0.8"))
 # "Due soon" notices go out this many days before an enrolment's due date.
 COURSES_DUE_SOON_DAYS = int(os.environ.get("COURSES_DUE_SOON_DAYS", "7"))
+# The organiser's check-in QR code and digits change this often (seconds); the previous step is still accepted.
+COURSES_CHECKIN_STEP_SECONDS = int(os.environ.get("COURSES_CHECKIN_STEP_SECONDS", "60"))

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from cms.models import AuditEvent, Notification
+from cms.models import AppendOnlyError, AuditEvent, Notification
 from exams import services
-from exams.models import Attempt, Qualification, Response
+from exams.models import Attempt, Qualification, Response, ScoreOverride, ScoreOverrideDecision
 from tests.exams.conftest import bank, make_exam  # noqa: F401  (fixture)
 from tests.factories import make_staff
 
@@ -110,8 +110,6 @@ def test_an_officer_who_is_also_training_admin_cannot_mark_their_own_attempt(
 
 
 def test_overriding_an_objective_score_needs_the_permission(client, training_admin_east, trainee, bank):
-    from exams.models import ScoreOverride
-
     attempt = _failed_qualifying_attempt(trainee, bank)
     r = attempt.responses.first()
     client.force_login(training_admin_east)
@@ -183,6 +181,11 @@ def test_override_takes_a_second_person_then_retotals_notifies_and_audits(
     attempt.refresh_from_db()
     assert attempt.passed is False
     assert Qualification.objects.get(attempt=attempt).status == Qualification.Status.REVOKED
+    # requests and decisions are final rows: neither can be edited or deleted afterwards
+    with pytest.raises(AppendOnlyError):
+        ScoreOverride.objects.filter(pk=lower.pk).update(new_score=Decimal("1"))
+    with pytest.raises(AppendOnlyError):
+        ScoreOverrideDecision.objects.get(override=lower).delete()
 
 
 def test_the_candidate_cannot_approve_an_override_of_their_own_attempt(
