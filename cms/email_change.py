@@ -97,9 +97,9 @@ def hold_email_change(*, user, new_email: str, by) -> None:
     )
 
 
-def confirm_email_change(*, user, token: str) -> str:
-    """Apply a held change from its link, for the signed-in holder only; the old address is told (by the User
-    save signal). Returns the new address; a bad, expired, foreign or stale link is a ValidationError."""
+def pending_email_change(*, user, token: str) -> dict:
+    """The held change a link carries ({"new", "old"}), for the signed-in holder only; a bad, expired, foreign or
+    stale link is a ValidationError."""
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except signing.SignatureExpired as exc:
@@ -108,13 +108,25 @@ def confirm_email_change(*, user, token: str) -> str:
         raise ValidationError(_("This confirmation link is not valid."), code="invalid") from exc
     if data.get("u") != user.pk:
         raise ValidationError(_("This confirmation link is for another account."), code="other_account")
+    _check_not_stale(user.email, data)
+    return {"new": data["new"], "old": data.get("old", "")}
+
+
+def _check_not_stale(current: str | None, data: dict) -> None:
+    if (current or "") != data.get("old", ""):
+        raise ValidationError(
+            _("The account's e-mail address has changed since this link was sent."), code="stale"
+        )
+
+
+def confirm_email_change(*, user, token: str) -> str:
+    """Apply a held change from its link, for the signed-in holder only; the old address is told (by the User
+    save signal). Returns the new address; a bad, expired, foreign or stale link is a ValidationError."""
+    data = pending_email_change(user=user, token=token)
     User = get_user_model()
     with transaction.atomic():
         locked = User._default_manager.select_for_update().get(pk=user.pk)
-        if (locked.email or "") != data.get("old", ""):
-            raise ValidationError(
-                _("The account's e-mail address has changed since this link was sent."), code="stale"
-            )
+        _check_not_stale(locked.email, data)
         before = locked.email or ""
         locked.email = data["new"]
         locked.save(update_fields=["email"])

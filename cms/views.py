@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from wagtail.admin.views import account as wagtail_account
 
+from cms.email_change import confirm_email_change, pending_email_change
 from cms.forms import AuditedSetPasswordForm, LoginForm, PasswordResetForm
 from cms.models import Notification
 from cms.selectors import officer_of, sees_subtree
@@ -131,8 +132,6 @@ def notifications(request):
 @require_http_methods(["GET", "POST"])
 def email_change_confirm(request, token):
     """The holder confirms a new e-mail address HR registered: GET shows what changes, POST applies it."""
-    from cms.email_change import confirm_email_change
-
     if request.method == "POST":
         try:
             email = confirm_email_change(user=request.user, token=token)
@@ -140,4 +139,8 @@ def email_change_confirm(request, token):
             return render(request, "cms/email_change_confirm.html", {"error": exc.messages[0]}, status=400)
         messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": email})
         return redirect("my_training")
-    return render(request, "cms/email_change_confirm.html", {"token": token})
+    try:
+        change = pending_email_change(user=request.user, token=token)
+    except ValidationError as exc:
+        return render(request, "cms/email_change_confirm.html", {"error": exc.messages[0]}, status=400)
+    return render(request, "cms/email_change_confirm.html", {"token": token, "change": change})

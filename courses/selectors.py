@@ -17,8 +17,10 @@ from cms.selectors import has_role, officer_of, officers_visible_to, scope_unit,
 from courses import knowledge
 from courses.models import (
     ATTENDED,
+    CHECKIN_TRIES_PER_DAY,
     AnnualHoursRequirement,
     Attendance,
+    CheckInTries,
     CourseCategory,
     CoursePage,
     Enrolment,
@@ -256,6 +258,13 @@ def lesson_state(lesson: LessonPage, user) -> dict:
 
 
 # --- sessions ---------------------------------------------------------------------------------------------------------------
+
+
+def checkin_tries_used_up(officer: Officer) -> bool:
+    """Whether the officer has no check-in tries left today (services.check_in refuses every further one)."""
+    return CheckInTries.objects.filter(
+        officer=officer, date=timezone.localdate(), failed__gte=CHECKIN_TRIES_PER_DAY
+    ).exists()
 
 
 def sessions_managed_by(user):

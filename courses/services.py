@@ -669,7 +669,7 @@ def _checkin_refused() -> CoursesError:
     )
 
 
-def _checkin_locked() -> CoursesError:
+def checkin_locked_error() -> CoursesError:
     return CoursesError(
         _("You have used all %(n)d check-in tries for today. Ask the organizer to record your attendance.")
         % {"n": CHECKIN_TRIES_PER_DAY}
@@ -690,7 +690,7 @@ def check_in(*, officer: Officer, day: TrainingDay | None, code: str, now=None) 
     if not CheckInTries.objects.filter(pk=tries.pk, failed__lt=CHECKIN_TRIES_PER_DAY).update(
         failed=F("failed") + 1
     ):
-        raise _checkin_locked()
+        raise checkin_locked_error()
     accepted = (
         day is not None
         and day.date == today
@@ -714,7 +714,7 @@ def check_in(*, officer: Officer, day: TrainingDay | None, code: str, now=None) 
                         object_repr=f"{officer} · {today:%Y-%m-%d}",
                         after={"date": today, "failed": failed, "day": day.pk if day is not None else None},
                     )
-            raise _checkin_locked()
+            raise checkin_locked_error()
         raise _checkin_refused()
     CheckInTries.objects.filter(pk=tries.pk, failed__gt=0).update(failed=F("failed") - 1)
     session = day.session

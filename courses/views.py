@@ -278,7 +278,19 @@ def check_in(request):
         session__registrations__officer=request.officer,
         session__registrations__status=Registration.Status.REGISTERED,
     ).select_related("session")
-    return render(request, "courses/check_in.html", {"day": day, "code": code, "today_days": today_days})
+    return render(
+        request,
+        "courses/check_in.html",
+        {
+            "day": day,
+            "code": code,
+            "today_days": today_days,
+            "used_up": str(services.checkin_locked_error())
+            if selectors.checkin_tries_used_up(request.officer)
+            else "",
+            "step_seconds": checkin_step_seconds(),
+        },
+    )
 
 
 def _managed_day(request, day_id) -> TrainingDay:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cms.models import Officer
+from cms.models import AuditEvent, Officer
 from cms.selectors import has_role, officer_of, officers_visible_to
 from exams.models import (
     Attempt,
@@ -133,6 +134,15 @@ def review_policy(attempt: Attempt, now=None) -> dict:
 def result_released(attempt: Attempt, now=None) -> bool:
     """Whether the examinee may see the attempt's outcome (score, passed or not, a qualification from it)."""
     return review_policy(attempt, now)["score"]
+
+
+def closed_because_officer_left(attempt: Attempt) -> bool:
+    """Whether the attempt was closed because its officer left (the audit trail holds the reason)."""
+    return AuditEvent.objects.filter(
+        action="exams.attempt_closed_officer_left",
+        content_type=ContentType.objects.get_for_model(Attempt),
+        object_id=str(attempt.pk),
+    ).exists()
 
 
 def released_results_q(prefix: str = "", now=None) -> Q:

@@ -458,7 +458,7 @@ def attempt_result(request, attempt_id):
             "policy": policy,
             "items": items,
             "qualification": qualification,
-            "officer_left": attempt.officer.status != attempt.officer.Status.ACTIVE,
+            "officer_left": attempt.auto_submitted and selectors.closed_because_officer_left(attempt),
         },
     )
 

@@ -85,6 +85,9 @@ def apprenticeship_detail(request, pk):
     return render(request, "mentorship/apprenticeship.html", context)
 
 
+EVIDENCE_DRAFT = "mentorship.evidence_draft"
+
+
 @login_required
 def me(request):
     apprenticeship = _own(request.user)
@@ -95,6 +98,8 @@ def me(request):
         {
             "evidence_form": EvidenceForm(),
             "report_form": ReportForm(),
+            # What the trainee typed before a refusal (e.g. a file of the wrong type), so nothing is typed twice.
+            "evidence_draft": request.session.pop(EVIDENCE_DRAFT, None),
             "mentor": selectors.active_pairing(apprenticeship),
             "mentor_evaluated_stage_ids": {
                 e.stage_id for e in context["evaluations"] if e.direction == "of_mentor"
@@ -124,6 +129,7 @@ def submit_evidence(request, milestone_pk):
                 files=form.cleaned_data["files"],
             )
             messages.success(request, _("Evidence submitted. Your mentor will review it."))
+            return redirect("mentorship:me")
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
     else:
@@ -138,6 +144,10 @@ def submit_evidence(request, milestone_pk):
                 )
             },
         )
+    request.session[EVIDENCE_DRAFT] = {
+        "milestone": milestone.pk,
+        **{k: request.POST.get(k, "")[:5000] for k in ("text", "happened_on", "place")},
+    }
     return redirect("mentorship:me")
 
 

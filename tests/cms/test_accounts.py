@@ -43,7 +43,7 @@ def test_lockout_is_by_username_and_address(trainee, other_trainee, time_machine
     time_machine.shift(600)
     locked = _login(Client(), "trainee_east", "Passw0rd!2026", exam_room_ip)
     assert locked.status_code == 429
-    assert "账号已暂时锁定" in locked.content.decode()
+    assert "登录已暂时锁定" in locked.content.decode()
     # … a colleague in the same room (same IP) still can log in …
     ok = _login(Client(), "trainee_west", "Passw0rd!2026", exam_room_ip)
     assert ok.status_code == 302

@@ -59,9 +59,12 @@ def test_scriptable_files_are_refused_whatever_they_are_declared_as(
     client, apprenticeship, name, content, declared
 ):
     response = _submit(client, apprenticeship, SimpleUploadedFile(name, content, content_type=declared))
-    assert f"“{name}”" in response.content.decode()  # the refusal names the file
+    page = response.content.decode()
+    assert f"“{name}”" in page  # the refusal names the file
+    assert "独立检查某五金厂</textarea>" in page and 'value="2026-11-01"' in page  # and keeps what was typed
     assert not Submission.objects.exists()
     assert not Attachment.objects.exists()
+    assert "独立检查某五金厂" not in client.get(reverse("mentorship:me")).content.decode()  # only once
 
 
 def test_service_refusal_names_the_field_and_the_rule(apprenticeship):

@@ -82,11 +82,13 @@ def test_only_the_signed_in_holder_can_confirm(
     stranger = Client()
     stranger.force_login(other_trainee.user)
     assert stranger.post(link).status_code == 400
+    assert stranger.get(link).status_code == 400  # told at once, not after pressing a button
     officer_in_use.user.refresh_from_db()
     assert officer_in_use.user.email == OLD
 
     holder = Client()
     holder.force_login(officer_in_use.user)
+    assert "new-address@example.gov.cn" in holder.get(link).content.decode()  # the page names the new address
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert holder.post(link).status_code == 302

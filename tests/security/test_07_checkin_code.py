@@ -106,6 +106,9 @@ def test_the_sixth_try_of_a_day_is_refused_even_with_the_right_code(
     assert any(w in m for m in messages for w in ("organizer", "组织者", "主办")), messages
     # The lock-out is audited once.
     assert AuditEvent.objects.filter(action="courses.check_in_locked").count() == 1
+    # The page says so instead of offering a form that can only refuse.
+    page = client.get("/learn/check-in/").content.decode()
+    assert 'id="checkin-used-up"' in page and 'name="code"' not in page
     # The next day the officer starts again with five tries.
     time_machine.move_to(local(TODAY + datetime.timedelta(days=1), 8, 45), tick=False)
     client.force_login(registered.user)

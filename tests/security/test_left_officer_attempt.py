@@ -151,3 +151,13 @@ def test_opening_the_attempt_after_leaving_closes_it(client, trainee):
     attempt.refresh_from_db()
     assert attempt.status != Attempt.Status.IN_PROGRESS
     assert AuditEvent.objects.filter(action="exams.attempt_closed_officer_left").count() == 1
+
+
+def test_attempts_finished_before_leaving_keep_their_own_story(client, trainee):
+    attempt = _qualifying_attempt(trainee)
+    _answer_right(attempt)
+    services.submit_attempt(attempt=attempt, by=trainee.user)
+    _leave(trainee)
+    client.force_login(trainee.user)
+    result = client.get(reverse("exams:attempt_result", args=[attempt.pk])).content.decode()
+    assert 'id="officer-left"' not in result
