@@ -435,15 +435,31 @@ def _error_status(exc: services.ExamError) -> int:
     return 409 if exc.code in {"not_markable", "not_awaiting", "not_final", "pending", "decided"} else 400
 
 
-def mark_response(request, response_id):
-    _require_marker(request)
-    response = get_object_or_404(
+def _staff_response(request, response_id, *, exclude) -> Response:
+    """One answer of an attempt in the user's scope (404 otherwise), minus the `exclude` ones."""
+    return get_object_or_404(
         Response.objects.filter(attempt__in=selectors.attempts_visible_to(request.user))
-        .exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+        .exclude(**exclude)
         .select_related("attempt__exam", "attempt__officer", "version"),
         pk=response_id,
     )
+
+
+def _answer_context(response: Response) -> dict:
+    """What a staff page about one answer shows: the question, the examinee's answer and the right one."""
     data = response.version.data
+    return {
+        "response": response,
+        "attempt": response.attempt,
+        "data": data,
+        "given": paper.answer_text(data, response.answer),
+        "right_answer": paper.correct_answer_text(data),
+    }
+
+
+def mark_response(request, response_id):
+    _require_marker(request)
+    response = _staff_response(request, response_id, exclude={"attempt__status": Attempt.Status.IN_PROGRESS})
     error = None
     status = 200
     if request.method == "POST":
@@ -472,14 +488,10 @@ def mark_response(request, response_id):
         "exams/admin/mark_response.html",
         _("Mark an answer"),
         {
-            "response": response,
-            "attempt": response.attempt,
-            "data": data,
+            **_answer_context(response),
             "error": error,
             "markable": markable,
             "can_override": selectors.can_override_scores(request.user) and not own,
-            "given": paper.answer_text(data, response.answer),
-            "right_answer": paper.correct_answer_text(data),
         },
     )
     result.status_code = status
@@ -496,13 +508,7 @@ def _require_override(request):
 
 def score_override_request(request, response_id):
     _require_override(request)
-    response = get_object_or_404(
-        Response.objects.filter(attempt__in=selectors.attempts_visible_to(request.user))
-        .exclude(attempt__officer__user=request.user)
-        .select_related("attempt__exam", "attempt__officer", "version"),
-        pk=response_id,
-    )
-    data = response.version.data
+    response = _staff_response(request, response_id, exclude={"attempt__officer__user": request.user})
     error = None
     status = 200
     if request.method == "POST":
@@ -525,12 +531,8 @@ def score_override_request(request, response_id):
         "exams/admin/score_override_request.html",
         _("Request a score override"),
         {
-            "response": response,
-            "attempt": response.attempt,
-            "data": data,
+            **_answer_context(response),
             "error": error,
-            "given": paper.answer_text(data, response.answer),
-            "right_answer": paper.correct_answer_text(data),
             "history": response.score_overrides.select_related("requested_by", "decision__decided_by"),
         },
     )
