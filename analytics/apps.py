@@ -6,3 +6,8 @@ class AnalyticsConfig(AppConfig):
     name = "analytics"
     verbose_name = _("HR analytics")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from analytics import integration  # app loading: registers once the app registry is ready
+
+        integration.register()

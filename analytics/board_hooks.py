@@ -6,9 +6,6 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from analytics.board import may_use_boards
-from cms import audit
-
-audit.register_actions({"analytics.appointment_decision": _("Recorded appointment decision")})
 
 
 class BoardMenuItem(MenuItem):

@@ -8,7 +8,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from cms import signals  # noqa: F401
-        from cms.csp import allow_wagtail_chooser_scripts
+        from cms import csp, signals  # app loading: both import models
 
-        allow_wagtail_chooser_scripts()
+        signals.connect()
+        csp.allow_wagtail_chooser_scripts()

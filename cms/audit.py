@@ -10,43 +10,19 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from cms import actions
+from cms.models import AuditEvent
+
 _current_request: ContextVar = ContextVar("current_request", default=None)
 
-# action code → translated label; apps add theirs with register_actions() in AppConfig.ready().
-ACTION_LABELS: dict[str, Any] = {}
-
-
-def register_actions(labels: dict[str, Any]) -> None:
-    ACTION_LABELS.update(labels)
-
-
-def action_label(code: str) -> str:
-    return str(ACTION_LABELS.get(code, code))
-
-
-register_actions(
-    {
-        "cms.roster_import": _("Imported roster"),
-        "cms.officer_create": _("Created officer"),
-        "cms.officer_update": _("Updated officer"),
-        "cms.spell_create": _("Created employment spell"),
-        "cms.spell_update": _("Updated employment spell"),
-        "cms.role_grant": _("Granted role"),
-        "cms.role_revoke": _("Revoked role"),
-        "cms.scope_change": _("Changed staff scope"),
-        "cms.password_set": _("Set password"),
-        "cms.password_reset": _("Reset password by e-mail link"),
-        "cms.email_change": _("Changed e-mail address"),
-        "cms.email_change_held": _("Held an e-mail change until its holder confirms"),
-        "cms.login_unlock": _("Cleared failed sign-ins"),
-        "cms.login": _("Log in"),
-        "cms.login_failed": _("Failed login"),
-    }
-)
+# The labels live in the leaf module cms.actions; these names stay importable from here.
+ACTION_LABELS = actions.ACTION_LABELS
+action_label = actions.action_label
 
 
 class CurrentRequestMiddleware:
@@ -61,6 +37,20 @@ class CurrentRequestMiddleware:
             return self.get_response(request)
         finally:
             _current_request.reset(token)
+
+
+def current_request():
+    """The request being served (None in tasks, commands and shells). For what only a request has (its CSP nonce,
+    its client address); services take the acting user as `by=`, never from here."""
+    return _current_request.get()
+
+
+def current_user():
+    """The signed-in user of the request being served, or None. Only for Django's own signals that cannot carry
+    `by=` (group membership changes made by the admin's user form)."""
+    request = _current_request.get()
+    user = getattr(request, "user", None) if request is not None else None
+    return user if user is not None and user.is_authenticated else None
 
 
 def _valid_ip(value: str | None) -> str | None:
@@ -133,10 +123,6 @@ def record(
     object_repr: str | None = None,
 ):
     """Record a domain event. Call it inside the service's transaction, next to the change it describes."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from cms.models import AuditEvent
-
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if unit is None and obj is not None:

@@ -3,22 +3,8 @@
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from cms.selectors import officer_of, sees_subtree
-
-# Higher apps add their learner pages here from AppConfig.ready(): (url name, label, predicate(user)).
-NAV_ITEMS: list[tuple[str, object, object]] = [
-    ("my_training", _("My training"), lambda user: officer_of(user) is not None),
-]
-
-
-def register_nav_item(url_name, label, predicate, position: int | None = None) -> None:
-    if any(item[0] == url_name for item in NAV_ITEMS):
-        return
-    item = (url_name, label, predicate)
-    if position is None:
-        NAV_ITEMS.append(item)
-    else:
-        NAV_ITEMS.insert(position, item)
+from cms.extensions import NAV_ITEMS
+from cms.selectors import sees_subtree
 
 
 def navigation(request):
@@ -26,8 +12,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = []
-    for url_name, label, predicate in NAV_ITEMS:
-        if not predicate(user):
+    for item in NAV_ITEMS:
+        url_name, label = item.url_name, item.label
+        if not item.predicate(user):
             continue
         try:
             items.append(

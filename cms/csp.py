@@ -10,12 +10,12 @@ from __future__ import annotations
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from cms.audit import current_request
+
 
 def current_nonce(request=None) -> str:
     if request is None:
-        from cms.audit import _current_request
-
-        request = _current_request.get()
+        request = current_request()
     nonce = getattr(request, "csp_nonce", None) if request is not None else None
     # django-csp's lazy nonce is falsy until first read, and reading it is what puts it into the header.
     return str(nonce) if nonce is not None else ""

@@ -14,11 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from cms import audit
-
-audit.register_actions({"cms.demo_seed": _("Loaded demo data")})
 
 SEED = 20260101
 DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 - published demo password, see README

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 from wagtail.models import Page
 
+from cms.actions import action_label
+
 
 class StaffCategory(models.TextChoices):
     CIVIL_SERVANT = "civil_servant", _("Civil servant")
@@ -92,13 +94,6 @@ class Specialty(models.Model):
         return self.name
 
 
-class OfficerQuerySet(models.QuerySet):
-    def visible_to(self, user) -> OfficerQuerySet:
-        from cms.selectors import officers_visible_to
-
-        return officers_visible_to(user, queryset=self)
-
-
 class Officer(models.Model):
     """One person in the system (安监员 / 人员), linked to a Django user account."""
 
@@ -130,8 +125,6 @@ class Officer(models.Model):
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
-
-    objects = OfficerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Officer")
@@ -313,8 +306,6 @@ class AuditEvent(FinalRecord):
 
     @property
     def action_label(self) -> str:
-        from cms.audit import action_label
-
         return action_label(self.action)
 
 

@@ -3,23 +3,22 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save, pre_save
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
 
 from cms import audit
+from cms.email_change import notify_old_address
 
 User = get_user_model()
 
 # Sent after a bulk change of officers or their spells (e.g. a roster import), once, inside the transaction.
-# kwargs: officer_ids (list of ints). Higher apps (mentorship) start or withdraw programmes from it.
+# kwargs: officer_ids (list of ints), by (the acting user or None). Higher apps (mentorship) start or withdraw programmes from it.
 officers_changed = Signal()
 
 
-@receiver(m2m_changed, sender=User.groups.through)
 def audit_role_change(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in {"post_add", "post_remove", "pre_clear"}:
         return
-    request = audit._current_request.get()
-    actor = getattr(request, "user", None) if request is not None else None
+    actor = audit.current_user()
     code = "cms.role_grant" if action == "post_add" else "cms.role_revoke"
     if reverse:  # group.user_set.add(users…)
         group = instance
@@ -38,7 +37,6 @@ def audit_role_change(sender, instance, action, reverse, pk_set, **kwargs):
         audit.record(actor=actor, action=code, obj=instance, **{key: {"roles": sorted(names)}})
 
 
-@receiver(pre_save, sender=User)
 def remember_old_email(sender, instance, update_fields=None, raw=False, **kwargs):
     """Notes the stored address before a save that may change it (login's last_login saves are skipped)."""
     if raw or instance.pk is None or (update_fields is not None and "email" not in update_fields):
@@ -48,12 +46,15 @@ def remember_old_email(sender, instance, update_fields=None, raw=False, **kwargs
     )
 
 
-@receiver(post_save, sender=User)
 def notify_email_change(sender, instance, created, raw=False, **kwargs):
     """Whoever changes an account's address (admin, shell, the holder), the old address is told."""
     old = instance.__dict__.pop("_stored_email", None)
     if raw or created or not old or old == (instance.email or ""):
         return
-    from cms.email_change import notify_old_address
-
     notify_old_address(user=instance, old_email=old, new_email=instance.email or "")
+
+
+def connect() -> None:
+    m2m_changed.connect(audit_role_change, sender=User.groups.through, dispatch_uid="cms.audit_role_change")
+    pre_save.connect(remember_old_email, sender=User, dispatch_uid="cms.remember_old_email")
+    post_save.connect(notify_email_change, sender=User, dispatch_uid="cms.notify_email_change")

@@ -11,26 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from wagtail.admin.views import account as wagtail_account
 
+from cms import audit, extensions
 from cms.email_change import confirm_email_change, pending_email_change
 from cms.forms import AuditedSetPasswordForm, LoginForm, PasswordResetForm
 from cms.models import Notification
 from cms.selectors import officer_of, sees_subtree
-
-# Higher apps contribute sections to "我的培训" from AppConfig.ready(): a callable (request, officer) → dict
-# with "template" and its context, or None. cms never imports them.
-MY_TRAINING_SECTIONS: list = []
-# Higher apps contribute the officer's current mentor: callable(officer) → Officer | None.
-MENTOR_LOOKUPS: list = []
-
-
-def register_my_training_section(fn) -> None:
-    if fn not in MY_TRAINING_SECTIONS:
-        MY_TRAINING_SECTIONS.append(fn)
-
-
-def register_mentor_lookup(fn) -> None:
-    if fn not in MENTOR_LOOKUPS:
-        MENTOR_LOOKUPS.append(fn)
 
 
 class LoginView(auth_views.LoginView):
@@ -49,8 +34,6 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
-        from cms import audit
-
         response = super().form_valid(form)
         audit.record(
             actor=self.request.user,
@@ -97,12 +80,8 @@ def my_training(request):
         return render(request, "cms/no_profile.html", status=200)
     spells = list(officer.spells.select_related("unit").order_by("hire_date"))
     current = next((s for s in reversed(spells) if s.leave_date is None), None)
-    mentor = None
-    for lookup in MENTOR_LOOKUPS:
-        mentor = lookup(officer)
-        if mentor:
-            break
-    sections = [s for s in (fn(request, officer) for fn in MY_TRAINING_SECTIONS) if s]
+    mentor = extensions.current_mentor(officer)
+    sections = [s for s in (fn(request, officer) for fn in extensions.MY_TRAINING_SECTIONS) if s]
     unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
     context = {
         "officer": officer,

@@ -1,11 +1,11 @@
-"""Registers cms's audit actions with Wagtail's log registry; the admin screens live in their own modules, and
-importing them here registers their hooks."""
+"""cms's admin registrations: the audit actions join Wagtail's log registry; importing the screen modules
+registers their viewsets (the people menu group collects them)."""
 
 from wagtail import hooks
 
 from cms import admin_roster, admin_views  # noqa: F401
+from cms.actions import ACTION_LABELS
 from cms.admin_views import sign_in  # noqa: F401  (joins the people menu)
-from cms.audit import ACTION_LABELS
 
 
 @hooks.register("register_log_actions")

@@ -10,6 +10,6 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from courses import integration
+        from courses import integration  # app loading: registers once the app registry is ready
 
         integration.register()

@@ -1,7 +1,11 @@
-"""What courses contributes to the cms shell and listens to: audit labels, nav items, the "我的培训" section,
-and exams' attempt_finalized signal (a passed end-of-course quiz can complete a course)."""
+"""What courses contributes to the cms shell (through cms.extensions, from CoursesConfig.ready()) and listens to:
+audit labels, nav items, the "我的培训" section, schedules, demo data, and exams' attempt_finalized signal (a passed end-of-course quiz can complete a course)."""
 
 from django.utils.translation import gettext_lazy as _
+
+from cms import extensions
+from courses import schedules, services, views
+from exams.signals import attempt_finalized
 
 AUDIT_ACTIONS = {
     "courses.enrol": _("Enrolled in course"),
@@ -17,19 +21,11 @@ AUDIT_ACTIONS = {
 
 
 def register() -> None:
-    from cms import audit
-    from cms.context_processors import register_nav_item
-    from cms.selectors import officer_of
-    from cms.views import register_my_training_section
-    from exams.signals import attempt_finalized
-
-    audit.register_actions(AUDIT_ACTIONS)
-    is_officer = lambda user: officer_of(user) is not None  # noqa: E731
-    register_nav_item("courses:search", _("Courses"), is_officer)
-    register_nav_item("courses:sessions", _("Training sessions"), is_officer)
-    register_nav_item("courses:my_record", _("My record"), is_officer)
-
-    from courses import services, views
-
-    register_my_training_section(views.my_training_section)
+    extensions.audit_actions(AUDIT_ACTIONS)
+    extensions.nav_item("courses:search", _("Courses"))
+    extensions.nav_item("courses:sessions", _("Training sessions"))
+    extensions.nav_item("courses:my_record", _("My record"))
+    extensions.my_training_section(views.my_training_section)
+    extensions.schedules(schedules.SCHEDULES)
+    extensions.demo_seed("courses.demo", seed=20260103)
     attempt_finalized.connect(services.on_attempt_finalized, dispatch_uid="courses.on_attempt_finalized")

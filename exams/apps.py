@@ -8,6 +8,6 @@ class ExamsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from exams import integration
+        from exams import integration  # app loading: registers once the app registry is ready
 
         integration.register()

@@ -1,6 +1,11 @@
-"""What exams contributes to the cms shell: audit labels, the "我的考试" nav item and the my-training section."""
+"""What exams contributes to the cms shell, registered through cms.extensions from ExamsConfig.ready(): audit
+labels, the "我的考试" and practice nav items, the my-training section, the periodic schedules, the demo bank, and
+the receivers of cms's officer signals."""
 
 from django.utils.translation import gettext_lazy as _
+
+from cms import extensions
+from exams import receivers, schedules, views
 
 AUDIT_ACTIONS = {
     "exams.attempt_start": _("Started exam attempt"),
@@ -22,17 +27,10 @@ AUDIT_ACTIONS = {
 
 
 def register() -> None:
-    from cms import audit
-    from cms.context_processors import register_nav_item
-    from cms.selectors import officer_of
-    from cms.views import register_my_training_section
-    from exams import receivers
-
     receivers.connect()
-    audit.register_actions(AUDIT_ACTIONS)
-    register_nav_item("exams:exam_list", _("My exams"), lambda user: officer_of(user) is not None)
-    register_nav_item("exams:practice_home", _("Practice"), lambda user: officer_of(user) is not None)
-
-    from exams.views import my_training_section
-
-    register_my_training_section(my_training_section)
+    extensions.audit_actions(AUDIT_ACTIONS)
+    extensions.nav_item("exams:exam_list", _("My exams"))
+    extensions.nav_item("exams:practice_home", _("Practice"))
+    extensions.my_training_section(views.my_training_section)
+    extensions.schedules(schedules.SCHEDULES)
+    extensions.demo_seed("exams.demo", seed=20260102)

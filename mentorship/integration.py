@@ -1,10 +1,13 @@
-"""What mentoring contributes to the shared shell: audit labels, the "我的培训" section, the mentor lookup, nav."""
+"""What mentoring contributes to the shared shell, registered through cms.extensions from MentorshipConfig.ready():
+audit labels, the "我的培训" section, the mentor lookup, the nav item, the nightly schedule, demo data and the
+receivers of the lower apps' signals."""
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from cms import extensions
 from cms.selectors import has_role, officer_of
-from mentorship import selectors
+from mentorship import receivers, schedules, selectors
 from mentorship.models import Apprenticeship, Pairing, Submission
 
 AUDIT_ACTIONS = {
@@ -59,3 +62,13 @@ def my_training_section(request, officer):
         "apprentices": apprentices,
         "pending": pending,
     }
+
+
+def register() -> None:
+    receivers.connect()
+    extensions.audit_actions(AUDIT_ACTIONS)
+    extensions.mentor_lookup(current_mentor)
+    extensions.my_training_section(my_training_section)
+    extensions.nav_item("mentorship:dashboard", _("Mentoring"), shows_mentoring)
+    extensions.schedules(schedules.SCHEDULES)
+    extensions.demo_seed("mentorship.demo", seed=20260104)

@@ -1,69 +1,60 @@
-"""Reacts to news from lower apps: hires and leavers (cms), courses completed, attendance, exams finalized."""
+"""Reacts to news from lower apps: hires and leavers (cms), courses completed, attendance, exams finalized.
+
+Connected by `connect()` from mentorship.integration (AppConfig.ready), each with a dispatch_uid. The acting user
+comes with the news: `by=` on officers_changed, `_changed_by` on a spell the cms write path saved."""
 
 import datetime
 
 from django.db import transaction
 from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
-from cms.models import EmploymentSpell, LeaveReason
+from cms.models import EmploymentSpell, LeaveReason, Officer
 from cms.signals import officers_changed
 from courses.signals import attendance_recorded, course_completed
 from exams.signals import attempt_finalized
+from mentorship import services
 from mentorship.models import Apprenticeship
 from mentorship.selectors import rules
 
 
 def _reevaluate_officer(officer_id: int) -> None:
-    from mentorship.services import evaluate
-
     for pk in Apprenticeship.objects.filter(officer_id=officer_id, status="in_progress").values_list(
         "pk", flat=True
     ):
-        evaluate(apprenticeship_id=pk)
+        services.evaluate(apprenticeship_id=pk)
 
 
-@receiver(course_completed)
 def on_course_completed(sender, officer, **kwargs):
     transaction.on_commit(lambda: _reevaluate_officer(officer.pk))
 
 
-@receiver(attendance_recorded)
 def on_attendance(sender, officer, **kwargs):
     transaction.on_commit(lambda: _reevaluate_officer(officer.pk))
 
 
-@receiver(attempt_finalized)
 def on_attempt_finalized(sender, officer, passed=False, **kwargs):
     if passed:
         transaction.on_commit(lambda: _reevaluate_officer(officer.pk))
 
 
-@receiver(post_save, sender=EmploymentSpell)
 def on_spell_saved(sender, instance: EmploymentSpell, created, raw=False, **kwargs):
     """A new open spell starts the programme; an officer with no open spell left is withdrawn."""
     if raw:
         return
     officer_id = instance.officer_id
-    transaction.on_commit(lambda: _sync_officer(officer_id))
+    by = getattr(instance, "_changed_by", None)
+    transaction.on_commit(lambda: _sync_officer(officer_id, by=by))
 
 
-@receiver(officers_changed)
-def on_officers_changed(sender, officer_ids, **kwargs):
+def on_officers_changed(sender, officer_ids, by=None, **kwargs):
     """Bulk writes (roster import) send this instead of one post_save per spell."""
     ids = list(officer_ids)
-    transaction.on_commit(lambda: [_sync_officer(pk) for pk in ids])
+    transaction.on_commit(lambda: [_sync_officer(pk, by=by) for pk in ids])
 
 
-def _sync_officer(officer_id: int) -> None:
-    from cms.audit import _current_request
-    from cms.models import Officer
-    from mentorship import services
-
+def _sync_officer(officer_id: int, *, by=None) -> None:
     officer = Officer.objects.select_related("unit").get(pk=officer_id)
-    request = _current_request.get()
-    by = getattr(request, "user", None)
     spells = list(officer.spells.order_by("hire_date"))
     open_spells = [s for s in spells if s.leave_date is None]
     active = Apprenticeship.objects.filter(officer=officer, status="in_progress").first()
@@ -86,3 +77,11 @@ def _sync_officer(officer_id: int) -> None:
         services.withdraw(
             apprenticeship=active, by=by, reason=str(reason), on=last.leave_date if last else None
         )
+
+
+def connect() -> None:
+    course_completed.connect(on_course_completed, dispatch_uid="mentorship.on_course_completed")
+    attendance_recorded.connect(on_attendance, dispatch_uid="mentorship.on_attendance")
+    attempt_finalized.connect(on_attempt_finalized, dispatch_uid="mentorship.on_attempt_finalized")
+    post_save.connect(on_spell_saved, sender=EmploymentSpell, dispatch_uid="mentorship.on_spell_saved")
+    officers_changed.connect(on_officers_changed, dispatch_uid="mentorship.on_officers_changed")

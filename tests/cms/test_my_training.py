@@ -43,18 +43,18 @@ def test_staff_without_profile_goes_to_admin(client, hr_east):
 
 @pytest.mark.django_db
 def test_mentor_is_shown_when_a_lookup_provides_one(client, trainee, street_east, make_officer):
-    from cms import views
+    from cms import extensions
 
     mentor = make_officer(
         street_east, username="mentor1", name="王师傅", roles=("mentor",), hire_date=datetime.date(2015, 5, 1)
     )
     lookup = lambda officer: mentor if officer.pk == trainee.pk else None  # noqa: E731
-    views.register_mentor_lookup(lookup)
+    extensions.mentor_lookup(lookup)
     try:
         client.force_login(trainee.user)
         assert "王师傅" in client.get(reverse("my_training")).content.decode()
     finally:
-        views.MENTOR_LOOKUPS.remove(lookup)
+        extensions.MENTOR_LOOKUPS.remove(lookup)
 
 
 @pytest.mark.django_db

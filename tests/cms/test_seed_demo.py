@@ -13,8 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
-from cms import demo
-from cms.management.commands import seed_demo as seed_demo_command
+from cms import demo, extensions
 from cms.models import AuditEvent, EmploymentSpell, Officer, Post, Unit, UserScope
 from cms.selectors import officers_visible_to, units_visible_to
 
@@ -331,12 +330,8 @@ def test_rerun_repairs_demo_logins():
 
 
 @pytest.mark.django_db
-def test_seeds_higher_apps_that_have_a_demo_module(monkeypatch):
-    monkeypatch.setattr(
-        seed_demo_command,
-        "APP_SEEDS",
-        [("no_such_app.demo", 1), ("cms.no_such_module", 2), (__name__, 7)],
-    )
+def test_seeds_the_demo_modules_apps_registered(monkeypatch):
+    monkeypatch.setattr(extensions, "DEMO_SEEDS", [extensions.DemoSeed(__name__, 7)])
     APP_SEED_CALLS.clear()
     out = io.StringIO()
     call_command("seed_demo", stdout=out)

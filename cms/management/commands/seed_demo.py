@@ -1,7 +1,6 @@
 """`manage.py seed_demo`: load the demo city (people first), then each higher app's demo data if that app has any."""
 
 import importlib
-import importlib.util
 import io
 import random
 import time
@@ -10,23 +9,7 @@ from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from cms import demo
-
-# Higher apps are discovered by name, never imported statically: cms sits at the bottom of the layering.
-APP_SEEDS = [
-    ("exams.demo", 20260102),
-    ("courses.demo", 20260103),
-    ("mentorship.demo", 20260104),
-    ("analytics.demo", 20260105),
-]
-
-
-def _find_module(name: str):
-    try:
-        spec = importlib.util.find_spec(name)
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(name) if spec is not None else None
+from cms import demo, extensions
 
 
 class Command(BaseCommand):
@@ -49,14 +32,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             demo.seed(stdout=out, rng=random.Random(demo.SEED))
         if not skip_apps:
-            for name, app_seed in APP_SEEDS:
-                module = _find_module(name)
-                if module is None:
-                    continue
+            # Each higher app registered its demo module through cms.extensions (cms never names them).
+            for entry in extensions.DEMO_SEEDS:
+                module = importlib.import_module(entry.module)
                 if verbosity > 1:
-                    out.write(_("Seeding %(module)s …") % {"module": name})
+                    out.write(_("Seeding %(module)s …") % {"module": entry.module})
                 with transaction.atomic():
-                    module.seed(stdout=out, rng=random.Random(app_seed))
+                    module.seed(stdout=out, rng=random.Random(entry.seed))
         out.write(
             self.style.SUCCESS(
                 _("Demo data ready in %(seconds).1f s.") % {"seconds": time.monotonic() - started}

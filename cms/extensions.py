@@ -1,0 +1,100 @@
+"""The one way a higher app plugs into cms. cms sits at the bottom of the layering and never imports the apps
+above it; each app calls these from its own `integration.register()`, run by its `AppConfig.ready()`.
+
+What an app can contribute:
+- audit action labels (`audit_actions`), shown in the audit trail and mirrored into Wagtail's log registry;
+- learner navigation items (`nav_item`);
+- a section of the "我的培训" page (`my_training_section`): callable(request, officer) → dict with "template" and
+  its context, or None;
+- the lookup of an officer's current mentor (`mentor_lookup`): callable(officer) → Officer | None;
+- demo data (`demo_seed`): a module path whose `seed(stdout=, rng=)` `manage.py seed_demo` runs after the people;
+- periodic task schedules (`schedules`): the specs of `<app>/schedules.py`, applied by `manage.py setup_schedules`
+  and by `cms.reference.ensure_reference_data()`.
+Registering the same thing twice (tests reload apps) changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from cms import actions
+from cms.selectors import officer_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: Any
+    predicate: Callable
+
+
+@dataclass(frozen=True)
+class DemoSeed:
+    module: str
+    seed: int
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """One django-q2 Schedule, identified by its name. `schedule_type` is a django_q Schedule type code."""
+
+    name: str
+    func: str
+    schedule_type: str
+    minutes: int | None = None
+    first_run_at: datetime.time | None = None  # local time of day of the first run (daily jobs), else now
+
+
+def _is_officer(user) -> bool:
+    return officer_of(user) is not None
+
+
+NAV_ITEMS: list[NavItem] = [NavItem("my_training", _("My training"), _is_officer)]
+MY_TRAINING_SECTIONS: list[Callable] = []
+MENTOR_LOOKUPS: list[Callable] = []
+DEMO_SEEDS: list[DemoSeed] = []
+SCHEDULES: list[ScheduleSpec] = []
+
+
+def audit_actions(labels: dict[str, Any]) -> None:
+    actions.register_actions(labels)
+
+
+def nav_item(url_name: str, label, predicate: Callable = _is_officer) -> None:
+    if not any(item.url_name == url_name for item in NAV_ITEMS):
+        NAV_ITEMS.append(NavItem(url_name, label, predicate))
+
+
+def my_training_section(fn: Callable) -> None:
+    if fn not in MY_TRAINING_SECTIONS:
+        MY_TRAINING_SECTIONS.append(fn)
+
+
+def mentor_lookup(fn: Callable) -> None:
+    if fn not in MENTOR_LOOKUPS:
+        MENTOR_LOOKUPS.append(fn)
+
+
+def demo_seed(module: str, *, seed: int) -> None:
+    if not any(s.module == module for s in DEMO_SEEDS):
+        DEMO_SEEDS.append(DemoSeed(module, seed))
+
+
+def schedules(specs) -> None:
+    for spec in specs:
+        if not any(s.name == spec.name for s in SCHEDULES):
+            SCHEDULES.append(spec)
+
+
+def current_mentor(officer):
+    """The officer's current mentor from the first app that knows one, else None."""
+    for lookup in MENTOR_LOOKUPS:
+        mentor = lookup(officer)
+        if mentor is not None:
+            return mentor
+    return None
