@@ -18,9 +18,15 @@ $(VENV)/.installed: $(PY) requirements.lock pyproject.toml
 	$(PIP) install --quiet -r requirements.lock
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PIP) install --quiet -r requirements-dev.lock
+	touch $@
+
+# Runtime pins only (what `make run` and a production host need).
 install: $(VENV)/.installed
 
-install-dev: install
+# Runtime + test, lint and browser-test tools.
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -36,18 +42,19 @@ run: demo
 	  $(PY) manage.py qcluster & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
-test: install
+test: install-dev
 	$(TEST_ENV) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install-dev
 	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anjian} $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
-test-browser: install
+test-browser: install-dev
 	$(TEST_ENV) $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
-lint: install
+lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static --no-obsolete

@@ -14,6 +14,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import registry
+from wagtail.models import Page
 
 from cms import actions
 from cms.models import AuditEvent
@@ -149,9 +151,6 @@ def record(
 
 def _mirror_to_wagtail_log(obj, action, actor, event) -> None:
     """Mirror the event into Wagtail's log so it appears in the admin's history views and site history report."""
-    from wagtail.log_actions import registry
-    from wagtail.models import Page
-
     if isinstance(obj, Page):
         return  # pages keep Wagtail's own page log
     if registry.action_exists(action):

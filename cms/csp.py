@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from wagtail.admin.widgets.chooser import BaseChooser
 
 from cms.audit import current_request
 
@@ -23,8 +24,6 @@ def current_nonce(request=None) -> str:
 
 def allow_wagtail_chooser_scripts() -> None:
     """Give the inline init script of Wagtail's chooser widgets the nonce (same output otherwise)."""
-    from wagtail.admin.widgets.chooser import BaseChooser
-
     if getattr(BaseChooser.render, "_csp_nonce", False):
         return
 

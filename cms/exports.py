@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.functional import Promise
+from openpyxl.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -57,8 +59,6 @@ def csv_unescape(text: str) -> str:
 def xlsx_value(value):
     """A value openpyxl can store: lazy strings become text, aware datetimes local naive ones (Excel has no
     time zones), characters XML forbids are removed."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     value = _plain(value)
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -69,8 +69,6 @@ def xlsx_value(value):
 
 def xlsx_cell(sheet, value):
     """A cell for `sheet.append` (normal or write-only sheet): strings are always text cells, never formulas."""
-    from openpyxl.cell import Cell
-
     cell = Cell(sheet, row=1, column=1, value=xlsx_value(value))  # append() sets the real position
     if isinstance(cell.value, str):
         cell.data_type = "s"

@@ -9,7 +9,9 @@ What an app can contribute:
 - the lookup of an officer's current mentor (`mentor_lookup`): callable(officer) → Officer | None;
 - demo data (`demo_seed`): a module path whose `seed(stdout=, rng=)` `manage.py seed_demo` runs after the people;
 - periodic task schedules (`schedules`): the specs of `<app>/schedules.py`, applied by `manage.py setup_schedules`
-  and by `cms.reference.ensure_reference_data()`.
+  and by `cms.reference.ensure_reference_data()`;
+- reference data (`role_permissions`, `reference_data`): what each role may do in the app (`<app>/reference.py`)
+  and a callable that puts the app's own reference rows in place; `ensure_reference_data()` applies both.
 Registering the same thing twice (tests reload apps) changes nothing.
 """
 
@@ -59,6 +61,8 @@ MY_TRAINING_SECTIONS: list[Callable] = []
 MENTOR_LOOKUPS: list[Callable] = []
 DEMO_SEEDS: list[DemoSeed] = []
 SCHEDULES: list[ScheduleSpec] = []
+ROLE_PERMISSIONS: list[dict[str, list[str]]] = []
+REFERENCE_DATA: list[Callable] = []
 
 
 def audit_actions(labels: dict[str, Any]) -> None:
@@ -89,6 +93,16 @@ def schedules(specs) -> None:
     for spec in specs:
         if not any(s.name == spec.name for s in SCHEDULES):
             SCHEDULES.append(spec)
+
+
+def role_permissions(grants: dict[str, list[str]]) -> None:
+    if grants not in ROLE_PERMISSIONS:
+        ROLE_PERMISSIONS.append(grants)
+
+
+def reference_data(fn: Callable) -> None:
+    if fn not in REFERENCE_DATA:
+        REFERENCE_DATA.append(fn)
 
 
 def current_mentor(officer):

@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime
 import math
 
+from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max, Sum
 from django.shortcuts import render
@@ -20,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms import audit
+from cms.selectors import officer_of
 
 
 def username_failures(username: str) -> tuple[int, object]:
@@ -34,8 +37,6 @@ def username_failures(username: str) -> tuple[int, object]:
 
 def _counted():
     """Attempt rows still inside axes' cool-off (axes deletes older ones lazily, so they may still be stored)."""
-    from axes.models import AccessAttempt
-
     since = timezone.now() - datetime.timedelta(hours=float(settings.AXES_COOLOFF_TIME))
     return AccessAttempt.objects.filter(attempt_time__gte=since)
 
@@ -100,8 +101,6 @@ def failed_usernames(usernames=None) -> list[dict]:
 
 def unlock_sign_in(*, username: str, by) -> int:
     """Clear every failed sign-in of `username` (all addresses): axes' locks and the delay go together. Audited."""
-    from axes.models import AccessAttempt
-
     with transaction.atomic():
         failures = (
             AccessAttempt.objects.filter(username=username).aggregate(n=Sum("failures_since_start"))["n"] or 0
@@ -120,14 +119,10 @@ def unlock_sign_in(*, username: str, by) -> int:
 
 
 def _unit_of(user):
-    from cms.selectors import officer_of
-
     officer = officer_of(user) if user is not None else None
     return officer.unit if officer is not None else None
 
 
 def _user_named(username: str):
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     return User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()

@@ -1,4 +1,7 @@
-"""The role groups and the model permissions each holds. Apps append their own permissions from their migrations."""
+"""The role groups and the model permissions cms grants them. Higher apps declare theirs in `<app>/reference.py`
+(registered through cms.extensions); `cms.reference.ensure_reference_data()` applies them all."""
+
+from django.contrib.auth.management import create_permissions
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "trainee": [],
@@ -40,8 +43,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 def grant_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
     """For data migrations: create the groups and give them permissions (creating permission rows if needed)."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)

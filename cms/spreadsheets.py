@@ -13,6 +13,8 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable
 
+from openpyxl import load_workbook
+
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # all members of the xlsx zip, as declared by the zip directory
 HEADER_SEARCH_ROWS = 50  # the header must be among the first rows
 
@@ -91,8 +93,6 @@ def read_xlsx(
     """The first sheet's header row and the rows below it, as (sheet row number, values) — see `bounded_rows`.
 
     Raises SheetTooLarge, and whatever openpyxl raises for a file it cannot open (the callers report those)."""
-    from openpyxl import load_workbook
-
     check_unpacked_size(data)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:

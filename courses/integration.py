@@ -4,7 +4,7 @@ audit labels, nav items, the "我的培训" section, schedules, demo data, and e
 from django.utils.translation import gettext_lazy as _
 
 from cms import extensions
-from courses import schedules, services, views
+from courses import reference, schedules, services, views
 from exams.signals import attempt_finalized
 
 AUDIT_ACTIONS = {
@@ -27,5 +27,7 @@ def register() -> None:
     extensions.nav_item("courses:my_record", _("My record"))
     extensions.my_training_section(views.my_training_section)
     extensions.schedules(schedules.SCHEDULES)
+    extensions.role_permissions(reference.ROLE_PERMISSIONS)
+    extensions.reference_data(reference.ensure_default_requirements)
     extensions.demo_seed("courses.demo", seed=20260103)
     attempt_finalized.connect(services.on_attempt_finalized, dispatch_uid="courses.on_attempt_finalized")

@@ -5,7 +5,7 @@ the receivers of cms's officer signals."""
 from django.utils.translation import gettext_lazy as _
 
 from cms import extensions
-from exams import receivers, schedules, views
+from exams import receivers, reference, schedules, views
 
 AUDIT_ACTIONS = {
     "exams.attempt_start": _("Started exam attempt"),
@@ -33,4 +33,5 @@ def register() -> None:
     extensions.nav_item("exams:practice_home", _("Practice"))
     extensions.my_training_section(views.my_training_section)
     extensions.schedules(schedules.SCHEDULES)
+    extensions.role_permissions(reference.ROLE_PERMISSIONS)
     extensions.demo_seed("exams.demo", seed=20260102)

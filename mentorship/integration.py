@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms import extensions
 from cms.selectors import has_role, officer_of
-from mentorship import receivers, schedules, selectors
-from mentorship.models import Apprenticeship, Pairing, Submission
+from mentorship import receivers, reference, schedules, selectors
+from mentorship.models import Apprenticeship, Assignment, Pairing, Submission
 
 AUDIT_ACTIONS = {
     "mentorship.apprenticeship_start": _("Started programme"),
@@ -39,7 +39,12 @@ def my_training_section(request, officer):
     apprenticeship = (
         Apprenticeship.objects.filter(officer=officer, status=Apprenticeship.Status.IN_PROGRESS)
         .select_related("programme", "current_stage")
-        .annotate(open_tasks=Count("assignments", filter=Q(assignments__status__in=["open", "redo"])))
+        .annotate(
+            open_tasks=Count(
+                "assignments",
+                filter=Q(assignments__status__in=[Assignment.Status.OPEN, Assignment.Status.REDO]),
+            )
+        )
         .first()
     )
     mentored = Pairing.objects.filter(
@@ -71,4 +76,5 @@ def register() -> None:
     extensions.my_training_section(my_training_section)
     extensions.nav_item("mentorship:dashboard", _("Mentoring"), shows_mentoring)
     extensions.schedules(schedules.SCHEDULES)
+    extensions.role_permissions(reference.ROLE_PERMISSIONS)
     extensions.demo_seed("mentorship.demo", seed=20260104)

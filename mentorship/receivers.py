@@ -19,9 +19,9 @@ from mentorship.selectors import rules
 
 
 def _reevaluate_officer(officer_id: int) -> None:
-    for pk in Apprenticeship.objects.filter(officer_id=officer_id, status="in_progress").values_list(
-        "pk", flat=True
-    ):
+    for pk in Apprenticeship.objects.filter(
+        officer_id=officer_id, status=Apprenticeship.Status.IN_PROGRESS
+    ).values_list("pk", flat=True):
         services.evaluate(apprenticeship_id=pk)
 
 
@@ -57,7 +57,7 @@ def _sync_officer(officer_id: int, *, by=None) -> None:
     officer = Officer.objects.select_related("unit").get(pk=officer_id)
     spells = list(officer.spells.order_by("hire_date"))
     open_spells = [s for s in spells if s.leave_date is None]
-    active = Apprenticeship.objects.filter(officer=officer, status="in_progress").first()
+    active = Apprenticeship.objects.filter(officer=officer, status=Apprenticeship.Status.IN_PROGRESS).first()
     if open_spells and active is None:
         current = open_spells[-1]
         # An internal transfer continues the officer's employment: it is not a hire.

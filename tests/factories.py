@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cms.models import EmploymentSpell, Officer, Post, Specialty, StaffCategory, Unit, UserScope
+from cms.reference import ensure_reference_data
 
 
 def make_unit(code: str, name: str, kind: str = Unit.Kind.STREET, parent: Unit | None = None) -> Unit:
@@ -82,47 +83,7 @@ def make_staff(username: str, role: str, unit: Unit, **kwargs):
     return user
 
 
-# Data migrations whose rows a transactional test's flush removes (role groups and permissions, the home page,
-# schedules). The version backfill in exams 0004 has nothing to restore.
-RESTORABLE_DATA_MIGRATIONS = [
-    "cms.migrations.0002_roles",
-    "exams.migrations.0002_permissions_and_schedules",
-    "courses.migrations.0002_permissions_and_schedules",
-    "mentorship.migrations.0002_permissions_and_schedule",
-    "analytics.migrations.0001_schedules",
-]
-
-
 def restore_migrated_rows() -> None:
-    """Replay the data migrations above (each is idempotent) when a flush has removed their rows."""
-    import importlib
-
-    from django.apps import apps
-    from django.db import migrations
-
-    if Group.objects.filter(name="trainee").exists():
-        return
-    for name in RESTORABLE_DATA_MIGRATIONS:
-        module = importlib.import_module(name)
-        for operation in module.Migration.operations:
-            if isinstance(operation, migrations.RunPython):
-                operation.code(apps, None)
-    _restore_home_page()
-
-
-def _restore_home_page() -> None:
-    """Wagtail's root page, locale and site went with the flush too: rebuild them through the page tree API."""
-    from wagtail.models import Locale, Page, Site
-
-    from cms.models import HomePage
-
-    if HomePage.objects.exists():
-        return
-    locale, _ = Locale.objects.get_or_create(language_code="zh-hans")
-    root = Page.get_first_root_node() or Page.add_root(
-        instance=Page(title="Root", slug="root", locale=locale)
-    )
-    home = root.add_child(instance=HomePage(title="安监员培训与资格管理平台", slug="home", locale=locale))
-    Site.objects.update_or_create(
-        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
-    )
+    """A transactional test's flush removed the reference rows (role groups, home page, schedules): put them back."""
+    if not Group.objects.filter(name="trainee").exists():
+        ensure_reference_data()

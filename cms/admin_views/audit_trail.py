@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import ContentTypeFilter, DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.coreutils import get_content_type_label
 
 from cms import audit
 from cms.admin_views.scoping import (
@@ -64,7 +65,6 @@ def local_naive(moment):
 def _content_type_label(event):
     if event.content_type_id is None:
         return ""
-    from wagtail.coreutils import get_content_type_label
 
     return get_content_type_label(ContentType.objects.get_for_id(event.content_type_id))
 

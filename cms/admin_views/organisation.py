@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -149,8 +150,6 @@ class UserScopeEditView(generic.EditView):
 
 class UserScopeDeleteView(generic.DeleteView):
     def delete_action(self):
-        from django.db import transaction
-
         with transaction.atomic():
             audit.record(
                 actor=self.request.user,

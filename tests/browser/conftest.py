@@ -6,6 +6,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.factories import restore_migrated_rows
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -32,9 +34,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _migrated_rows(transactional_db):
     """Belt and braces beside serialized rollback: the live server's thread may get a connection without the
-    serialized copy, so put back the data migrations' rows if a flush removed them."""
-    from tests.factories import restore_migrated_rows
-
+    serialized copy, so put back the reference rows if a flush removed them."""
     restore_migrated_rows()
 
 

@@ -7,14 +7,15 @@ from decimal import Decimal
 import pytest
 
 from exams.models import Attempt, Response
-from tests.exams.conftest import ensure_role_groups, make_bank, make_exam
+from tests.exams.conftest import make_bank, make_exam
+from tests.factories import restore_migrated_rows
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture
 def role_groups(transactional_db):
-    ensure_role_groups()
+    restore_migrated_rows()
 
 
 def answer_current(page):

@@ -8,6 +8,7 @@ import datetime
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -68,7 +69,7 @@ def test_scriptable_files_are_refused_whatever_they_are_declared_as(
 
 
 def test_service_refusal_names_the_field_and_the_rule(apprenticeship):
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(ValidationError) as exc:
         services.submit_evidence(
             apprenticeship=apprenticeship,
             milestone=Milestone.objects.get(stage__order=1),

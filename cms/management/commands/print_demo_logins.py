@@ -8,6 +8,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from cms.demo import DEMO_LOGINS, DEMO_PASSWORD
+from cms.models import Officer, UserScope
 
 # The role column is deliberately bilingual, like the README's table.
 ROLE_LABELS = {
@@ -40,8 +41,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, base_url, **options):
-        from cms.models import Officer, UserScope
-
         try:
             users = {u.username: u for u in get_user_model().objects.filter(username__in=DEMO_LOGINS)}
         except DatabaseError as exc:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cms import demo, extensions
+from cms.reference import ensure_reference_data
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         out = self.stdout if verbosity > 0 else OutputWrapper(io.StringIO())
         started = time.monotonic()
         with transaction.atomic():
+            ensure_reference_data()
             demo.seed(stdout=out, rng=random.Random(demo.SEED))
         if not skip_apps:
             # Each higher app registered its demo module through cms.extensions (cms never names them).

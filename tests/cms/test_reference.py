@@ -1,0 +1,88 @@
+"""Reference data and schedules: defined once, applied idempotently, and the same as what migrations create."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django_q.models import Schedule
+from wagtail.models import Site
+
+from cms import extensions
+from cms.models import HomePage
+from cms.reference import ensure_reference_data, role_permissions
+
+
+def _grants() -> dict[str, set[str]]:
+    return {
+        g.name: {
+            f"{p.content_type.app_label}.{p.codename}" for p in g.permissions.select_related("content_type")
+        }
+        for g in Group.objects.all()
+    }
+
+
+@pytest.mark.django_db
+def test_the_declared_role_permissions_are_exactly_what_the_migrations_granted():
+    migrated = _grants()
+    assert {role: set(perms) for role, perms in role_permissions().items()} == migrated
+
+
+@pytest.mark.django_db
+def test_every_declared_schedule_exists_after_migrate():
+    assert {s.name for s in extensions.SCHEDULES} <= set(Schedule.objects.values_list("name", flat=True))
+    assert {s.name for s in extensions.SCHEDULES} >= {
+        "exams-sweep-overdue-attempts",
+        "exams-qualification-reminders",
+        "courses-reminders",
+        "mentorship.nightly_sweep",
+        "analytics-dashboard-snapshot",
+    }
+
+
+@pytest.mark.django_db
+def test_ensure_reference_data_restores_what_a_flush_removed_and_is_idempotent():
+    before = _grants()
+    Group.objects.filter(name__in=role_permissions()).delete()
+    Schedule.objects.all().delete()
+    Site.objects.all().delete()
+    HomePage.objects.all().delete()
+
+    ensure_reference_data()
+    assert _grants() == before
+    assert Schedule.objects.count() == len(extensions.SCHEDULES)
+    home = HomePage.objects.get()
+    assert Site.objects.get(is_default_site=True).root_page_id == home.pk
+
+    counts = (Group.objects.count(), Schedule.objects.count(), HomePage.objects.count(), Site.objects.count())
+    ensure_reference_data()
+    assert (
+        Group.objects.count(),
+        Schedule.objects.count(),
+        HomePage.objects.count(),
+        Site.objects.count(),
+    ) == counts
+
+
+@pytest.mark.django_db
+def test_setup_schedules_corrects_a_changed_schedule_and_keeps_its_next_run():
+    row = Schedule.objects.get(name="courses-reminders")
+    next_run = row.next_run
+    Schedule.objects.filter(pk=row.pk).update(func="courses.tasks.gone", schedule_type=Schedule.HOURLY)
+    Schedule.objects.filter(name="exams-sweep-overdue-attempts").delete()
+
+    out = io.StringIO()
+    call_command("setup_schedules", stdout=out)
+    assert "1 created, 1 corrected" in out.getvalue()
+    row.refresh_from_db()
+    assert (row.func, row.schedule_type, row.next_run) == (
+        "courses.tasks.send_reminders",
+        Schedule.DAILY,
+        next_run,
+    )
+    sweep = Schedule.objects.get(name="exams-sweep-overdue-attempts")
+    assert (sweep.schedule_type, sweep.minutes) == (Schedule.MINUTES, 5)
+
+    out = io.StringIO()
+    call_command("setup_schedules", stdout=out)
+    assert "0 created, 0 corrected" in out.getvalue()
