@@ -31,6 +31,7 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
+	$(PY) manage.py setup_schedules
 
 demo: migrate
 	$(PY) manage.py seed_demo
