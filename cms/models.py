@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 from wagtail.models import Page
 
+from cms import spells
 from cms.actions import action_label
 
 
@@ -137,8 +138,7 @@ class Officer(models.Model):
 
     @property
     def current_spell(self) -> EmploymentSpell | None:
-        spells = [s for s in self.spells.all() if s.leave_date is None]
-        return max(spells, key=lambda s: s.hire_date) if spells else None
+        return spells.current_of(self.spells.all())
 
     @property
     def first_hire_date(self):
@@ -176,14 +176,12 @@ class EmploymentSpell(models.Model):
         return f"{self.officer_id}: {self.hire_date.isoformat()} – {end}"
 
     def clean(self):
-        if self.leave_date and self.leave_date < self.hire_date:
-            raise ValidationError({"leave_date": _("The leave date cannot be earlier than the hire date.")})
-        if self.leave_date and not self.leave_reason:
-            raise ValidationError(
-                {"leave_reason": _("A leave reason is required when a leave date is given.")}
-            )
-        if self.leave_reason and not self.leave_date:
-            raise ValidationError({"leave_date": _("A leave date is required when a leave reason is given.")})
+        found = spells.spell_problems(self)
+        if found:
+            errors: dict[str, list[ValidationError]] = {}
+            for problem in found:
+                errors.setdefault(problem.field, []).append(problem.as_validation_error())
+            raise ValidationError(errors)
 
 
 class Post(models.Model):
@@ -349,4 +347,4 @@ class HomePage(Page):
         verbose_name_plural = _("Home page")
 
 
-from cms.roster_models import RosterImport  # noqa: E402,F401
+from cms.roster.models import RosterImport  # noqa: E402,F401  (registers it in the cms app)

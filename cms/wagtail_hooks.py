@@ -3,9 +3,10 @@ registers their viewsets (the people menu group collects them)."""
 
 from wagtail import hooks
 
-from cms import admin_roster, admin_views  # noqa: F401
+from cms import admin_views  # noqa: F401
 from cms.actions import ACTION_LABELS
 from cms.admin_views import sign_in  # noqa: F401  (joins the people menu)
+from cms.roster import admin as roster_admin  # noqa: F401
 
 
 @hooks.register("register_log_actions")

@@ -3,7 +3,6 @@
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
@@ -17,7 +16,7 @@ from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import AdminDateInput
 
-from cms import audit
+from cms import spells as spell_rules
 from cms.admin_views.scoping import (
     ScopedCreateView,
     ScopedEditView,
@@ -29,22 +28,11 @@ from cms.admin_views.scoping import (
     UnitSubtreeFilter,
     unit_path_column,
 )
-from cms.models import EmploymentSpell, Officer, Role, Specialty, Unit
+from cms.models import EmploymentSpell, Officer, Specialty, Unit
 from cms.selectors import officers_visible_to, units_visible_to
+from cms.services import officer_save
 
 User = get_user_model()
-
-
-def officer_snapshot(officer: Officer) -> dict:
-    data = audit.snapshot(officer, fields=None)
-    data.pop("created_at", None)
-    data.pop("updated_at", None)
-    data["specialties"] = sorted(s.name for s in officer.specialties.all()) if officer.pk else []
-    return data
-
-
-def spell_snapshot(spell: EmploymentSpell) -> dict:
-    return audit.snapshot(spell)
 
 
 class OfficerForm(WagtailAdminModelForm):
@@ -61,6 +49,7 @@ class OfficerForm(WagtailAdminModelForm):
             raise ValidationError(
                 _("A user account named “%(username)s” already exists; use another employee number."),
                 params={"username": employee_no},
+                code="username_taken",
             )
         return employee_no
 
@@ -90,7 +79,9 @@ class SpellForm(forms.ModelForm):
         unit = self.cleaned_data["unit"]
         unchanged = self.instance.pk is not None and unit.pk == self.instance.unit_id
         if not unchanged and not self.allowed_units.filter(pk=unit.pk).exists():
-            raise ValidationError(_("You can only choose units within your own scope."))
+            raise ValidationError(
+                _("You can only choose units within your own scope."), code="unit_out_of_scope"
+            )
         return unit
 
 
@@ -99,40 +90,28 @@ class BaseSpellFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # The rules between spells (cms.spells); each spell's own rules were checked by its form.
         spells = [
-            form.cleaned_data
+            spell_rules.Spell(
+                data["hire_date"], data.get("leave_date"), data.get("leave_reason") or "", data.get("unit")
+            )
             for form in self.forms
-            if form.cleaned_data and form.cleaned_data.get("hire_date")
+            if (data := form.cleaned_data) and data.get("hire_date")
         ]
-        spells.sort(key=lambda s: s["hire_date"])
-        for earlier, later in zip(spells, spells[1:], strict=False):
-            if earlier["hire_date"] == later["hire_date"]:
-                raise ValidationError(
-                    _("Two employment spells start on the same day (%(date)s)."),
-                    params={"date": later["hire_date"].isoformat()},
-                )
-            if earlier["leave_date"] is None or earlier["leave_date"] > later["hire_date"]:
-                raise ValidationError(
-                    _("The employment spell starting %(later)s overlaps the one starting %(earlier)s."),
-                    params={
-                        "later": later["hire_date"].isoformat(),
-                        "earlier": earlier["hire_date"].isoformat(),
-                    },
-                )
-        self.current = current_spell_data(spells)
+        found = [p for p in spell_rules.problems(spells) if p.field is None]
+        if found:
+            raise ValidationError([p.as_validation_error() for p in found])
+        position = spell_rules.position_of(spells)
         user = self.form_kwargs.get("for_user")
-        if self.current and not units_visible_to(user).filter(pk=self.current["unit"].pk).exists():
+        if position and not units_visible_to(user).filter(pk=position.spell.unit.pk).exists():
             raise ValidationError(
-                _("The officer's current (latest) spell must be in a unit within your scope.")
+                _("The officer's current (latest) spell must be in a unit within your scope."),
+                code="current_unit_out_of_scope",
             )
 
-
-def current_spell_data(spells: list[dict]) -> dict | None:
-    """The spell that decides the officer's unit and category: the open one, else the latest."""
-    if not spells:
-        return None
-    open_spells = [s for s in spells if s.get("leave_date") is None]
-    return max(open_spells or spells, key=lambda s: s["hire_date"])
+    def spells_to_save(self) -> list[EmploymentSpell]:
+        """The new and changed spells (unchanged ones and untouched blank rows are left out)."""
+        return [form.save(commit=False) for form in self.forms if form.has_changed()]
 
 
 def spell_formset_class(*, creating: bool):
@@ -186,42 +165,15 @@ class OfficerFormViewMixin:
         context["media"] += formset.media
         return context
 
-    def apply_current_position(self, officer: Officer) -> None:
-        current = self.get_spell_formset().current
-        officer.unit = current["unit"]
-        officer.staff_category = current["staff_category"]
-        officer.status = Officer.Status.ACTIVE if current["leave_date"] is None else Officer.Status.LEFT
-
-    def save_spells(self, officer: Officer, before: dict[int, dict]) -> None:
-        formset = self.get_spell_formset()
-        formset.instance = officer
-        actor = self.request.user
-        for form in formset.forms:
-            if not form.has_changed():
-                continue  # an unchanged spell or an untouched blank row
-            spell = form.save(commit=False)
-            spell.officer = officer
-            is_new = spell.pk is None
-            spell.save()
-            # Name the officer, so searching the audit trail for an employee number finds spell changes too.
-            label = f"{officer} {spell.hire_date.isoformat()}"
-            if is_new:
-                audit.record(
-                    actor=actor,
-                    action="cms.spell_create",
-                    obj=spell,
-                    after=spell_snapshot(spell),
-                    object_repr=label,
-                )
-            else:
-                audit.record(
-                    actor=actor,
-                    action="cms.spell_update",
-                    obj=spell,
-                    before=before.get(spell.pk),
-                    after=spell_snapshot(spell),
-                    object_repr=label,
-                )
+    def save_officer(self) -> Officer:
+        """Writes the officer, the spells and the audit records through the one write path (cms.services)."""
+        officer = self.form.save(commit=False)
+        return officer_save(
+            by=self.request.user,
+            officer=officer,
+            spells=self.get_spell_formset().spells_to_save(),
+            specialties=self.form.cleaned_data["specialties"],
+        )
 
 
 class OfficerCreateView(OfficerFormViewMixin, ScopedCreateView):
@@ -229,22 +181,7 @@ class OfficerCreateView(OfficerFormViewMixin, ScopedCreateView):
     template_name = "cms/admin/officer_form.html"
 
     def save_instance(self):
-        officer = self.form.save(commit=False)
-        self.apply_current_position(officer)
-        user = User(username=officer.employee_no, first_name=officer.name[:150])
-        user.set_unusable_password()  # can log in once an administrator sets a password
-        user.save()
-        officer.user = user
-        officer.save()
-        self.form.save_m2m()
-        trainee_group = Group.objects.filter(name=Role.TRAINEE).first()
-        if trainee_group is not None:
-            user.groups.add(trainee_group)
-        audit.record(
-            actor=self.request.user, action="cms.officer_create", obj=officer, after=officer_snapshot(officer)
-        )
-        self.save_spells(officer, before={})
-        return officer
+        return self.save_officer()
 
 
 class OfficerEditView(OfficerFormViewMixin, ScopedEditView):
@@ -253,28 +190,8 @@ class OfficerEditView(OfficerFormViewMixin, ScopedEditView):
     def get_queryset(self):
         return super().get_queryset().select_related("unit", "user")
 
-    def post(self, request, *args, **kwargs):
-        # Snapshots before the form binds: validation writes the posted values onto the instances.
-        self.before = officer_snapshot(self.object)
-        self.spells_before = {s.pk: spell_snapshot(s) for s in self.object.spells.all()}
-        return super().post(request, *args, **kwargs)
-
     def save_instance(self):
-        officer = self.form.save(commit=False)
-        self.apply_current_position(officer)
-        officer.save()
-        self.form.save_m2m()
-        after = officer_snapshot(officer)
-        if after != self.before:
-            audit.record(
-                actor=self.request.user,
-                action="cms.officer_update",
-                obj=officer,
-                before=self.before,
-                after=after,
-            )
-        self.save_spells(officer, before=self.spells_before)
-        return officer
+        return self.save_officer()
 
 
 def current_hire_date_subquery():

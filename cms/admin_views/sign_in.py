@@ -10,10 +10,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView, View
 from wagtail.admin import messages
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from cms.admin_tools import permission_menu_item
 from cms.admin_views import extra_people_viewsets
 from cms.login_throttle import failed_usernames, unlock_sign_in
 from cms.selectors import officers_visible_to, sees_subtree
@@ -74,11 +74,6 @@ class SignInUnlockView(SignInPermissionMixin, View):
         return redirect(reverse("cms_sign_in:index"))
 
 
-class SignInMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_unlock_sign_ins(request.user)
-
-
 class SignInLocksViewSet(ViewSet):
     """Listed in the "Organisation and people" menu under /admin/sign-in-locks/."""
 
@@ -87,7 +82,7 @@ class SignInLocksViewSet(ViewSet):
     icon = "lock"
     menu_label = _("Sign-in lock-outs")
     menu_name = "sign-in-locks"
-    menu_item_class = SignInMenuItem
+    menu_item_class = permission_menu_item(can_unlock_sign_ins)
 
     def get_urlpatterns(self):
         return [

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -28,8 +29,6 @@ def street_east2(district_east):
 
 def listed_numbers(response):
     """Employee numbers of the officers in an index response (E + 5 digits from the factory)."""
-    import re
-
     return set(re.findall(r"E\d{5}", response.content.decode()))
 
 

@@ -9,11 +9,15 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections
+from django.urls import reverse
+from django.utils import translation
 
 from cms.management.commands.import_roster import Command as ImportRosterCommand
 from cms.models import AuditEvent, EmploymentSpell, LeaveReason, Officer, Specialty, StaffCategory, Unit
 from cms.roster import RosterFileError, parse_date, read_table
 from cms.services import roster_import
+from cms.signals import officers_changed
 from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory
 
 DATA = Path(__file__).parent / "data"
@@ -306,8 +310,6 @@ def test_every_row_error_is_reported_with_its_row_number_and_nothing_is_written(
 
 
 def test_errors_are_translated_to_chinese(units, settings):
-    from django.utils import translation
-
     text = csv_text("B004,丁,示范市/东城区/东华街道,临时工,2024-03-01,,,")
     result = run(text)
     with translation.override("en"):
@@ -363,8 +365,9 @@ def test_unsupported_file_types_and_broken_files(units):
     assert error_set(run(b"not a zip", name="roster.xlsx")) == {(None, "file_unreadable")}
     assert error_set(run(b"", name="roster.csv")) == {(None, "no_header")}
     assert error_set(run(HEADER_ZH + "\n", name="roster.csv")) == {(None, "no_rows")}
-    with pytest.raises(RosterFileError):
+    with pytest.raises(RosterFileError) as exc:
         read_table("roster.pdf", b"%PDF")
+    assert [e.code for e in exc.value.errors] == ["file_type"]
 
 
 def test_unit_code_column(units):
@@ -450,8 +453,6 @@ def test_dry_run_writes_nothing(units):
 
 
 def test_command_exits_non_zero_with_messages_on_stderr(units, tmp_path, capsys, monkeypatch):
-    from django.db import connections
-
     monkeypatch.setattr(connections, "close_all", lambda: None)  # run_from_argv closes the test's connection
     bad = tmp_path / "bad.csv"
     bad.write_text(csv_text("B004,丁,示范市/东城区/东华街道,临时工,2024-03-01,,,"), encoding="utf-8")
@@ -555,8 +556,6 @@ def test_hr_without_unit_in_charge_cannot_import(units):
 
 
 def test_officers_changed_signal_sent_once(units):
-    from cms.signals import officers_changed
-
     calls = []
 
     def receiver(sender, officer_ids, **kwargs):
@@ -603,8 +602,6 @@ def test_command_user_option_sets_actor_and_scope(units, hr_east, tmp_path):
 
 
 def test_imported_officer_cannot_log_in_until_a_password_is_set(client, units):
-    from django.urls import reverse
-
     run(csv_text("L001,登录人,示范市/东城区/东华街道,专职安监员,2024-01-01,,,"))
     for password in ("", "L001", "Passw0rd!2026"):
         response = client.post(
@@ -621,8 +618,6 @@ def test_imported_officer_cannot_log_in_until_a_password_is_set(client, units):
 
 
 def test_imported_officer_with_email_can_set_a_first_password_by_reset(client, units, mailoutbox):
-    from django.urls import reverse
-
     header = HEADER_ZH + ",邮箱"
     run(
         csv_text(

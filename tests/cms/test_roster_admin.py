@@ -7,12 +7,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory, TestCase
 from django.urls import reverse
 from wagtail.admin.menu import SubmenuMenuItem, admin_menu
 
 from cms.models import AuditEvent, EmploymentSpell, Officer, RosterImport
+from cms.roster import MAX_BYTES
+from cms.roster.task import RosterNotConfirmable, roster_confirm, roster_upload
 from cms.tasks import run_roster_import
 from tests.factories import make_staff, make_unit
 
@@ -294,3 +297,32 @@ def test_task_rechecks_the_uploaders_rights(client, hr_east, units, django_captu
     record.refresh_from_db()
     assert [e["code"] for e in record.report["errors"]] == ["not_allowed"]
     assert not Officer.objects.filter(employee_no="E020").exists()
+
+
+# --- The steps' refusals ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_upload_refuses_a_file_over_the_limit(superuser, units):
+    queued = []
+    with pytest.raises(ValidationError) as exc:
+        roster_upload(
+            actor=superuser, file_name="big.csv", data=b"x" * (MAX_BYTES + 1), enqueue=queued.append
+        )
+    assert exc.value.error_dict["file"][0].code == "too_large"
+    assert not RosterImport.objects.exists() and queued == []
+
+
+@pytest.mark.django_db
+def test_an_unchecked_import_cannot_be_confirmed(superuser, units, django_capture_on_commit_callbacks):
+    queued = []
+    with django_capture_on_commit_callbacks(execute=True):
+        record = roster_upload(
+            actor=superuser, file_name="r.csv", data=GOOD_CSV.read_bytes(), enqueue=queued.append
+        )
+    assert queued == [record.pk]  # the dry run is queued, not yet run
+    with pytest.raises(RosterNotConfirmable) as exc:
+        roster_confirm(actor=superuser, roster_import_id=record.pk, enqueue=queued.append)
+    assert exc.value.code == "roster_not_confirmable"
+    record.refresh_from_db()
+    assert record.confirmed_at is None and queued == [record.pk]

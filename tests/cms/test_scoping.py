@@ -4,9 +4,18 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from cms import audit
-from cms.admin_views import audit_events_visible_to, posts_visible_to
+from cms.admin_views import ScopedPermissionPolicy, audit_events_visible_to, posts_visible_to
 from cms.models import Officer, Unit
-from cms.selectors import officers_visible_to, spells_visible_to, units_visible_to
+from cms.selectors import (
+    is_city_scope,
+    officers_visible_to,
+    owned_rows_editable_by,
+    owned_rows_readable_by,
+    spells_visible_to,
+    units_editable_by,
+    units_visible_to,
+)
+from exams.models import QuestionBank
 from tests.factories import PostFactory, UserFactory, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +129,6 @@ def test_new_units_below_the_scope_are_visible_at_once(hr_east, district_east, w
 @pytest.fixture
 def owned_banks(city, district_east, district_west, street_east, street_west):
     """Question banks stand in for any unit-owned row (exams, programmes): one per unit, plus one with no owner."""
-    from exams.models import QuestionBank
-
     rows = {
         unit.code: QuestionBank.objects.create(unit=unit, code=unit.code, name=unit.code)
         for unit in Unit.objects.all()
@@ -131,14 +138,10 @@ def owned_banks(city, district_east, district_west, street_east, street_west):
 
 
 def owned(fn, user):
-    from exams.models import QuestionBank
-
     return set(fn(user, QuestionBank.objects.all()).values_list("code", flat=True))
 
 
 def test_district_staff_edit_their_subtree_and_read_the_city(training_admin_east, owned_banks):
-    from cms.selectors import is_city_scope, owned_rows_editable_by, owned_rows_readable_by, units_editable_by
-
     assert owned(owned_rows_editable_by, training_admin_east) == {"D01", "S0101"}
     assert owned(owned_rows_readable_by, training_admin_east) == {"C01", "D01", "S0101", "none"}
     assert set(units_editable_by(training_admin_east).values_list("code", flat=True)) == {"D01", "S0101"}
@@ -146,16 +149,12 @@ def test_district_staff_edit_their_subtree_and_read_the_city(training_admin_east
 
 
 def test_street_staff_read_their_district_and_city_but_change_neither(street_east, owned_banks):
-    from cms.selectors import owned_rows_editable_by, owned_rows_readable_by
-
     user = make_staff("tadmin_street", "training_admin", street_east)
     assert owned(owned_rows_editable_by, user) == {"S0101"}
     assert owned(owned_rows_readable_by, user) == {"C01", "D01", "S0101", "none"}
 
 
 def test_city_scope_and_superusers_edit_city_wide_rows(city, superuser, owned_banks):
-    from cms.selectors import is_city_scope, owned_rows_editable_by, owned_rows_readable_by
-
     city_admin = make_staff("tadmin_city", "training_admin", city)
     everything = {"C01", "D01", "D02", "S0101", "S0201", "none"}
     for user in (city_admin, superuser):
@@ -166,8 +165,6 @@ def test_city_scope_and_superusers_edit_city_wide_rows(city, superuser, owned_ba
 
 @pytest.mark.parametrize("who", ["trainee", "mentor"])
 def test_officers_without_a_staff_role_own_nothing(who, world, owned_banks):
-    from cms.selectors import is_city_scope, owned_rows_editable_by, owned_rows_readable_by, units_editable_by
-
     user = world[who].user
     assert owned(owned_rows_editable_by, user) == set() == owned(owned_rows_readable_by, user)
     assert not units_editable_by(user).exists() and not is_city_scope(user)
@@ -175,10 +172,6 @@ def test_officers_without_a_staff_role_own_nothing(who, world, owned_banks):
 
 
 def test_scoped_policy_separates_reading_from_changing(training_admin_east, owned_banks):
-    from cms.admin_views import ScopedPermissionPolicy
-    from cms.selectors import owned_rows_editable_by, owned_rows_readable_by
-    from exams.models import QuestionBank
-
     policy = ScopedPermissionPolicy(
         QuestionBank,
         scope=lambda user: owned_rows_readable_by(user, QuestionBank.objects.all()),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cms.roster import format_error
-from cms.services import can_import_roster, roster_import
+from cms.roster.apply import can_import_roster, roster_import
 
 
 class Command(BaseCommand):

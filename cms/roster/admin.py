@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
+import openpyxl
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -18,16 +19,21 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from wagtail.admin import messages
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from cms.admin_tools import permission_menu_item
 from cms.admin_views import extra_people_viewsets
 from cms.exports import XLSX_CONTENT_TYPE, append_row
-from cms.roster import COLUMNS, EDUCATIONS, LEAVE_REASONS, MAX_BYTES, STAFF_CATEGORIES, format_error
-from cms.roster_models import RosterImport
-from cms.services import can_import_roster, roster_confirm, roster_upload
+from cms.roster.apply import can_import_roster
+from cms.roster.errors import format_error
+from cms.roster.files import COLUMNS, EDUCATIONS, LEAVE_REASONS, MAX_BYTES, STAFF_CATEGORIES
+from cms.roster.models import RosterImport
+from cms.roster.task import roster_confirm, roster_upload
 
 MAX_UPLOAD_BYTES = MAX_BYTES
 RECENT_IMPORTS = 20
@@ -191,10 +197,6 @@ class RosterTemplateView(RosterPermissionMixin, View):
     """A ready-to-fill workbook: the header row, an instruction row (skipped on import) and choice lists."""
 
     def get(self, request):
-        import openpyxl
-        from openpyxl.styles import Font
-        from openpyxl.worksheet.datavalidation import DataValidation
-
         hints = {
             "employee_no": "# " + gettext("Required and unique; this instruction row is ignored"),
             "name": gettext("Required"),
@@ -221,15 +223,13 @@ class RosterTemplateView(RosterPermissionMixin, View):
         for cell in sheet[2]:
             cell.font = Font(italic=True, color="808080")
         for index, key in enumerate(keys, start=1):
-            sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = (
-                18 if key != "unit" else 32
-            )
+            sheet.column_dimensions[get_column_letter(index)].width = 18 if key != "unit" else 32
         for key, choices in (
             ("staff_category", STAFF_CATEGORIES),
             ("leave_reason", LEAVE_REASONS),
             ("education", EDUCATIONS),
         ):
-            letter = openpyxl.utils.get_column_letter(keys.index(key) + 1)
+            letter = get_column_letter(keys.index(key) + 1)
             validation = DataValidation(
                 type="list",
                 formula1='"' + ",".join(labels[0] for labels in choices.values()) + '"',
@@ -238,7 +238,7 @@ class RosterTemplateView(RosterPermissionMixin, View):
             validation.add(f"{letter}3:{letter}10000")
             sheet.add_data_validation(validation)
         for key in ("hire_date", "leave_date"):
-            letter = openpyxl.utils.get_column_letter(keys.index(key) + 1)
+            letter = get_column_letter(keys.index(key) + 1)
             for row in range(3, 1001):
                 sheet[f"{letter}{row}"].number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "A3"
@@ -254,11 +254,6 @@ class RosterTemplateView(RosterPermissionMixin, View):
         return response
 
 
-class RosterMenuItem(MenuItem):
-    def is_shown(self, request):
-        return can_import_roster(request.user)
-
-
 class RosterImportViewSet(ViewSet):
     """The roster import pages, listed in the "Organisation and people" menu under /admin/roster-import/."""
 
@@ -267,7 +262,7 @@ class RosterImportViewSet(ViewSet):
     icon = "upload"
     menu_label = _("Import roster")
     menu_name = "roster-import"
-    menu_item_class = RosterMenuItem
+    menu_item_class = permission_menu_item(can_import_roster)
 
     def get_urlpatterns(self):
         return [

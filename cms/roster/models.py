@@ -1,6 +1,6 @@
 """The RosterImport record: one uploaded roster file, its dry-run report and the outcome of applying it.
 
-Imported from cms.models (so Django registers it in the cms app); lives here to keep the roster import in one place.
+Imported at the bottom of cms.models, so Django registers it in the cms app (label and table `cms_rosterimport`).
 """
 
 from __future__ import annotations
