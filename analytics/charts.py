@@ -374,10 +374,11 @@ def leavers_by_reason(
     band_order: Sequence[str],
     band_labels: Mapping[str, str],
 ) -> dict:
-    """Stacked bars of leavers per tenure band, one colour per leaving reason. leavers: tenure_band, leave_reason."""
+    """Stacked bars of leavers per tenure band, one colour per leaving reason. leavers: frames.leave_reasons
+    output (tenure_band, leave_reason, leavers; other columns are summed over)."""
     counts = (
-        leavers.groupby(["leave_reason", "tenure_band"])
-        .size()
+        leavers.groupby(["leave_reason", "tenure_band"])["leavers"]
+        .sum()
         .unstack(fill_value=0)
         .reindex(columns=list(band_order), fill_value=0)
         if len(leavers)

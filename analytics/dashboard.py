@@ -9,8 +9,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.html import json_script
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -90,11 +93,6 @@ def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = C
 def refresh_snapshots() -> int:
     """Nightly: recompute the default dashboard of every scope an HR officer, unit leader or superuser looks at,
     and keep it until after the next run. Idempotent; returns the number of scopes computed."""
-    from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django.db.models import Q
-    from django.utils import translation
-
     users = (
         get_user_model()
         .objects.filter(
@@ -135,12 +133,14 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
         % {"scope": root_label},
     }
 
-    window_start = (np.datetime64(filters.as_of, "M") - 11).astype("datetime64[D]").astype(object)
-    monthly = frames.turnover(sp, period="month", by="unit", start=window_start, end=filters.as_of)
-    per_unit = monthly.groupby("group", sort=False).agg(
-        avg_headcount=("avg_headcount", "mean"), separations=("separations", "sum")
+    trailing = frames.trailing_turnover(sp, by="unit", start=filters.as_of, end=filters.as_of)
+    per_unit = pd.DataFrame(
+        {
+            "group": trailing["group"],
+            "avg_headcount": trailing["avg_headcount_12m"],
+            "separations": trailing["separations_12m"].astype(np.int64),
+        }
     )
-    per_unit = per_unit.reset_index()
     root_path = data.root.path if data.root else (data.units["path"].min() if len(data.units) else "")
     children = (
         set(data.units.loc[data.units["path"].str.len() == len(root_path) + frames.STEPLEN, "code"])
@@ -189,14 +189,7 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
         "note": _("A cell stays blank until every member of the cohort could have reached that tenure."),
     }
 
-    t = frames.tenures(sp, by="none", as_of=filters.as_of)
-    t = t[t["event"] & (t["leave_day"] >= frames.day_of(filters.start))]
-    leavers = pd.DataFrame(
-        {
-            "tenure_band": frames.tenure_band(t["duration"].to_numpy()),
-            "leave_reason": t["leave_reason"].to_numpy(),
-        }
-    )
+    leavers = frames.leave_reasons(sp, as_of=filters.as_of, start=filters.start)
     bands = [b[2] for b in frames.TENURE_BANDS]
     out["reasons"] = {
         **charts.leavers_by_reason(

@@ -42,17 +42,25 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+SPELL_COLUMNS = (
+    "officer_id",
+    "unit",
+    "unit_path",
+    "staff_category",
+    "hire_date",
+    "leave_date",
+    "leave_reason",
+)
 VOLUNTARY_REASONS = ("resigned", "transferred_out")
 INTERNAL_TRANSFER = "internal_transfer"
 PERIODS = ("month", "quarter", "year")
-TURNOVER_BY = ("none", "unit", "category", "cohort")
 STEPLEN = 4  # treebeard MP_Node path step length
 ALL = "all"
 
 # Open spells get a leave day far in the future so that "leave <= d" is never true for them.
 OPEN = np.int64(2**40)
 
-# Default tenure bands (days) for the life table and the reasons cross-tab.
+# Default tenure bands (days) for the reasons cross-tab.
 TENURE_BANDS: tuple[tuple[int, int | None, str], ...] = (
     (0, 90, "0-3m"),
     (90, 180, "3-6m"),
@@ -78,10 +86,6 @@ def to_days(values) -> np.ndarray:
 def day_of(value) -> np.int64:
     """One date-like value → int64 day number."""
     return np.int64(np.datetime64(pd.Timestamp(value).date(), "D").astype(np.int64))
-
-
-def days_to_date(day: int):
-    return np.datetime64(int(day), "D").astype(object)
 
 
 def _years(days: np.ndarray) -> np.ndarray:
@@ -149,15 +153,7 @@ def prepare(spells: pd.DataFrame | Spells, units: pd.DataFrame | None = None) ->
     """Sort, encode and link a spells frame once; every metric accepts the result as well as a raw frame."""
     if isinstance(spells, Spells):
         return spells
-    missing = {
-        "officer_id",
-        "unit",
-        "unit_path",
-        "staff_category",
-        "hire_date",
-        "leave_date",
-        "leave_reason",
-    } - set(spells.columns)
+    missing = set(SPELL_COLUMNS) - set(spells.columns)
     if missing:
         raise ValueError(f"spells frame lacks columns: {', '.join(sorted(missing))}")
     officer = np.asarray(spells["officer_id"].to_numpy(), dtype=np.int64)
@@ -477,6 +473,7 @@ def trailing_turnover(
     divided by the mean of those 12 monthly average headcounts.
 
     Columns: period (month), group, separations_12m, voluntary_separations_12m, avg_headcount_12m, turnover_rate_12m.
+    Rows are ordered as ``turnover``'s: by month, then group (tree order for units).
     """
     sp = prepare(spells, units)
     lo, hi = _data_range(sp) if (start is None or end is None) else (0, 0)
@@ -485,7 +482,7 @@ def trailing_turnover(
     first_month = np.datetime64(int(s_day), "D").astype("datetime64[M]")
     ext_start = (first_month - 11).astype("datetime64[D]").astype(np.int64)
     monthly = turnover(sp, period="month", by=by, start=int(ext_start), end=int(e_day))
-    monthly = monthly.sort_values(["group", "period_start"], kind="stable")
+    # turnover's rows are month-major, so each group's rows are already in month order.
     g = monthly.groupby("group", sort=False)
     out = pd.DataFrame(
         {
@@ -500,11 +497,7 @@ def trailing_turnover(
     out = out[out["period_start"] >= np.datetime64(first_month, "D")]
     avg = out["avg_headcount_12m"]
     out["turnover_rate_12m"] = np.where(avg > 0, out["separations_12m"] / avg.where(avg > 0, 1), np.nan)
-    return (
-        out.sort_values(["period_start", "group"], kind="stable")
-        .drop(columns="period_start")
-        .reset_index(drop=True)
-    )
+    return out.drop(columns="period_start").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------------- tenures
@@ -585,38 +578,6 @@ def _tenure_rows(sp: Spells, group: np.ndarray, new: np.ndarray, as_of_day: int,
             staff_category=np.asarray(sp.category_codes, dtype=object)[sp.category[starts]],
             cohort=sp.cohort[starts],
         )
-    return out
-
-
-def first_year_turnover(
-    spells: pd.DataFrame | Spells, *, as_of=None, by: str = "none", units=None
-) -> pd.DataFrame:
-    """Per hire cohort (year of the city-level tenure's first hire): how many of its hires left within 365 days.
-
-    Columns: cohort, group, hires, left_first_year, voluntary_first_year, first_year_turnover (fraction), complete
-    (every hire of the cohort has been observed for a full year by as_of; otherwise the rate is a lower bound).
-    """
-    t = tenures(spells, by=by, as_of=as_of, units=units)
-    as_of_day = (
-        _data_range(prepare(spells, units))[1]
-        if as_of is None
-        else (as_of if isinstance(as_of, (int, np.integer)) else day_of(as_of))
-    )
-    t = t.assign(
-        left_first_year=t["event"] & (t["duration"] < 365),
-    )
-    t["voluntary_first_year"] = t["left_first_year"] & t["voluntary"]
-    g = t.groupby(["cohort", "group"], sort=True)
-    out = g.agg(
-        hires=("event", "size"),
-        left_first_year=("left_first_year", "sum"),
-        voluntary_first_year=("voluntary_first_year", "sum"),
-    ).reset_index()
-    out["first_year_turnover"] = out["left_first_year"] / out["hires"]
-    last_hire = (np.asarray(out["cohort"], dtype=np.int64) - 1970 + 1).astype("datetime64[Y]").astype(
-        "datetime64[D]"
-    ).astype(np.int64) - 1
-    out["complete"] = last_hire + 365 <= as_of_day
     return out
 
 
@@ -852,7 +813,7 @@ def logrank(durations, events, groups) -> LogRank:
     )
 
 
-# --------------------------------------------------------------------------------------------------- life table, reasons
+# --------------------------------------------------------------------------------------------------- reasons
 def _bands(bands: Iterable[tuple[int, int | None, str]] | None):
     return tuple(bands) if bands is not None else TENURE_BANDS
 
@@ -864,52 +825,17 @@ def tenure_band(duration: np.ndarray, bands=None) -> np.ndarray:
     return labels[np.searchsorted(edges, np.asarray(duration, dtype=float), side="right")]
 
 
-def life_table(durations, events, *, bands=None) -> pd.DataFrame:
-    """Actuarial life table by tenure band.
-
-    Columns: band, start, end, entered, events, censored, at_risk (entered − censored/2), q (probability of leaving
-    within the band given entering it), survival (at the band's end), exposure_days, hazard_per_year
-    (events per person-year spent in the band).
-    """
-    t = np.asarray(durations, dtype=float)
-    e = np.asarray(events, dtype=bool)
-    rows = []
-    surv = 1.0
-    for lo, hi, label in _bands(bands):
-        hi_v = math.inf if hi is None else hi
-        entered = int(np.sum(t >= lo))
-        inside = (t >= lo) & (t < hi_v)
-        ev = int(np.sum(inside & e))
-        cens = int(np.sum(inside & ~e))
-        n_eff = entered - cens / 2.0
-        q = ev / n_eff if n_eff > 0 else math.nan
-        if not math.isnan(q):
-            surv *= 1 - q
-        exposure = float(np.sum(np.clip(np.minimum(t, hi_v) - lo, 0, None)))
-        rows.append(
-            {
-                "band": label,
-                "start": lo,
-                "end": hi,
-                "entered": entered,
-                "events": ev,
-                "censored": cens,
-                "at_risk": n_eff,
-                "q": q,
-                "survival": surv if not math.isnan(q) else math.nan,
-                "exposure_days": exposure,
-                "hazard_per_year": ev / exposure * 365.25 if exposure > 0 else math.nan,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def leave_reasons(spells: pd.DataFrame | Spells, *, as_of=None, bands=None, units=None) -> pd.DataFrame:
-    """Leavers (city-level tenures that ended by as_of) by staff category × tenure band × reason, long format.
+def leave_reasons(
+    spells: pd.DataFrame | Spells, *, as_of=None, start=None, bands=None, units=None
+) -> pd.DataFrame:
+    """Leavers (city-level tenures that ended by as_of, and on or after start when given) by staff category ×
+    tenure band × reason, long format.
 
     Columns: staff_category, tenure_band, leave_reason, voluntary, leavers."""
     t = tenures(spells, by="none", as_of=as_of, units=units)
     t = t[t["event"]]
+    if start is not None:
+        t = t[t["leave_day"] >= (start if isinstance(start, (int, np.integer)) else day_of(start))]
     out = (
         pd.DataFrame(
             {

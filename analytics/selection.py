@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-COMPONENTS = ("self_study", "timeliness", "training", "exam", "mentor_evaluation", "milestones_on_time")
-
 
 @dataclass
 class Candidate:

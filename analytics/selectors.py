@@ -1,34 +1,43 @@
-"""Read queries of analytics: spells and units as DataFrames for analytics.frames, whole-city or scoped to a user."""
+"""Read queries of analytics: who may use the HR pages; spells, units and training outcomes as DataFrames for
+analytics.frames (whole city or scoped to a user); the selection board's candidates, score components, ranking and
+decisions."""
 
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import EmploymentSpell, StaffCategory, Unit
-from cms.selectors import units_visible_to
+from analytics import frames, selection
+from analytics.models import COMPONENT_LABELS, AppointmentDecision, SelectionBoard
+from cms.models import EmploymentSpell, Post, Role, StaffCategory, Unit
+from cms.selectors import has_role, officers_visible_to, units_visible_to
+from courses.models import Enrolment, Registration
+from exams.models import Attempt, Qualification
+from mentorship.models import Apprenticeship, Evaluation, Pairing, StageProgress, Submission
 
-SPELL_COLUMNS = [
-    "officer_id",
-    "unit",
-    "unit_path",
-    "staff_category",
-    "hire_date",
-    "leave_date",
-    "leave_reason",
-]
+SPELL_COLUMNS = list(frames.SPELL_COLUMNS)  # the columns spells_frame() delivers
 UNIT_COLUMNS = ["id", "code", "path", "name"]
 
 
 class UnknownUnit(LookupError):
     """The unit code does not exist or lies outside what the user may see."""
+
+    code = "unknown_unit"
+
+
+def can_view_hr_analytics(user) -> bool:
+    """The HR pages (dashboard and selection boards) are for superusers, HR and unit leaders."""
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or has_role(user, Role.HR, Role.UNIT_LEADER))
+    )
 
 
 @dataclass
@@ -168,12 +177,6 @@ def training_frame(officers) -> pd.DataFrame:
 
     ``officers`` is a queryset of officer ids (e.g. ``spells.values("officer_id")``, used as a subquery, so a
     whole city does not travel as a parameter list) or a list of ids."""
-    from django.db.models import Count, Max, Q
-
-    from courses.models import Enrolment
-    from exams.models import Qualification
-    from mentorship.models import Pairing
-
     if isinstance(officers, QuerySet):
         ids = officers
         wanted = None
@@ -231,3 +234,155 @@ def training_frame(officers) -> pd.DataFrame:
     )
     out["officer_id"] = out["officer_id"].astype(np.int64)
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------- selection board
+def boards_visible_to(user) -> QuerySet[SelectionBoard]:
+    if not can_view_hr_analytics(user):
+        return SelectionBoard.objects.none()
+    return SelectionBoard.objects.filter(unit__in=units_visible_to(user))
+
+
+def candidate_officers(board: SelectionBoard, user):
+    """The cohort (the programme's apprentices hired in the period) plus hand-picked officers, within scope."""
+    q = Q(pk__in=board.candidates.values("pk"))
+    if board.programme_id:
+        cohort = Apprenticeship.objects.filter(programme_id=board.programme_id).exclude(
+            status=Apprenticeship.Status.WITHDRAWN
+        )
+        if board.hired_from:
+            cohort = cohort.filter(hire_date__gte=board.hired_from)
+        if board.hired_to:
+            cohort = cohort.filter(hire_date__lte=board.hired_to)
+        q |= Q(pk__in=cohort.values("officer_id"))
+    return (
+        officers_visible_to(user)
+        .filter(q)
+        .filter(unit__path__startswith=board.unit.path)
+        .select_related("unit")
+        .prefetch_related("specialties")
+        .order_by("name")
+    )
+
+
+def _pct(numerator, denominator):
+    return round(100.0 * numerator / denominator, 2) if denominator else None
+
+
+def components_for(officer_ids: list[int]) -> dict[int, dict[str, float | None]]:
+    """Each candidate's six components on a 0–100 scale (None where there is no data), in a fixed number of queries."""
+    result = {pk: dict.fromkeys(COMPONENT_LABELS) for pk in officer_ids}
+    enrol = defaultdict(lambda: [0, 0, 0, 0])  # total, completed, with due date & completed, on time
+    for officer_id, completed_at, due in Enrolment.objects.filter(officer_id__in=officer_ids).values_list(
+        "officer_id", "completed_at", "due_date"
+    ):
+        row = enrol[officer_id]
+        row[0] += 1
+        if completed_at:
+            row[1] += 1
+            if due:
+                row[2] += 1
+                row[3] += timezone.localtime(completed_at).date() <= due
+    for officer_id, (total, done, with_due, on_time) in enrol.items():
+        result[officer_id]["self_study"] = _pct(done, total)
+        result[officer_id]["timeliness"] = _pct(on_time, with_due)
+    scores = defaultdict(list)
+    for officer_id, score in Registration.objects.filter(
+        officer_id__in=officer_ids, assessment_score__isnull=False
+    ).values_list("officer_id", "assessment_score"):
+        scores[officer_id].append(float(score))
+    for officer_id, values in scores.items():
+        result[officer_id]["training"] = round(sum(values) / len(values), 2)
+    for officer_id, percent in Attempt.objects.filter(
+        officer_id__in=officer_ids, is_mock=False, exam__is_qualifying=True, percent__isnull=False
+    ).values_list("officer_id", "percent"):
+        current = result[officer_id]["exam"]
+        result[officer_id]["exam"] = max(float(percent), current or 0.0)
+    evals = defaultdict(list)
+    for officer_id, scores_json in Evaluation.objects.filter(
+        apprenticeship__officer_id__in=officer_ids, direction=Evaluation.Direction.OF_APPRENTICE
+    ).values_list("apprenticeship__officer_id", "scores"):
+        values = [v for v in scores_json.values() if isinstance(v, int | float)]
+        if values:
+            evals[officer_id].append(sum(values) / len(values))
+    for officer_id, values in evals.items():
+        result[officer_id]["mentor_evaluation"] = round(20.0 * sum(values) / len(values), 2)
+    due_by_stage = {
+        (officer_id, stage_id): due
+        for officer_id, stage_id, due in StageProgress.objects.filter(
+            apprenticeship__officer_id__in=officer_ids
+        ).values_list("apprenticeship__officer_id", "stage_id", "due_on")
+    }
+    milestones = defaultdict(lambda: [0, 0])
+    for officer_id, stage_id, submitted_at in Submission.objects.filter(
+        apprenticeship__officer_id__in=officer_ids, status=Submission.Status.APPROVED
+    ).values_list("apprenticeship__officer_id", "milestone__stage_id", "submitted_at"):
+        due = due_by_stage.get((officer_id, stage_id))
+        milestones[officer_id][0] += 1
+        milestones[officer_id][1] += due is None or timezone.localtime(submitted_at).date() <= due
+    for officer_id, (n, on_time) in milestones.items():
+        result[officer_id]["milestones_on_time"] = _pct(on_time, n)
+    return result
+
+
+def latest_decisions(board: SelectionBoard) -> dict[int, AppointmentDecision]:
+    """The decision that stands for each candidate: their latest."""
+    latest = {}
+    for d in board.decisions.select_related("post", "decided_by").order_by("decided_at", "id"):
+        latest[d.officer_id] = d
+    return latest
+
+
+def board_ranking(board: SelectionBoard, user) -> dict:
+    """The board as HR sees it: {"rows": one per candidate in rank order (officer, score, rank, components,
+    missing, suggested_post, match, decision), "posts": open posts under the board's unit, "weights"}."""
+    officers = list(candidate_officers(board, user))
+    components = components_for([o.pk for o in officers])
+    candidates = [
+        selection.Candidate(
+            officer_id=o.pk,
+            name=o.name,
+            components=components[o.pk],
+            specialties={s.name for s in o.specialties.all()},
+        )
+        for o in officers
+    ]
+    ranked = selection.rank(candidates, board.weights)
+    posts = list(
+        Post.objects.filter(is_open=True, unit__path__startswith=board.unit.path)
+        .select_related("unit")
+        .prefetch_related("wanted_specialties")
+    )
+    placements = selection.suggest_placements(
+        ranked,
+        [
+            selection.Post(p.pk, p.title, p.openings, {s.name for s in p.wanted_specialties.all()})
+            for p in posts
+        ],
+    )
+    by_id = {o.pk: o for o in officers}
+    post_by_id = {p.pk: p for p in posts}
+    decisions = latest_decisions(board)
+    rows = []
+    for r in ranked:
+        placement = placements.get(r.candidate.officer_id)
+        rows.append(
+            {
+                "officer": by_id[r.candidate.officer_id],
+                "score": r.score,
+                "rank": r.rank,
+                "components": [
+                    (key, COMPONENT_LABELS[key], r.candidate.components.get(key), r.contributions.get(key))
+                    for key in COMPONENT_LABELS
+                ],
+                "missing": [str(COMPONENT_LABELS[m]) for m in r.missing],
+                "suggested_post": post_by_id[placement[0]] if placement else None,
+                "match": placement[1] if placement else None,
+                "decision": decisions.get(r.candidate.officer_id),
+            }
+        )
+    return {
+        "rows": rows,
+        "posts": posts,
+        "weights": [(COMPONENT_LABELS[k], w) for k, w in board.weights.items()],
+    }

@@ -3,12 +3,13 @@ selection board."""
 
 from django.urls import include, path
 
-from analytics import board_admin, views
+from analytics import views
+from analytics.admin_views import board
 
 app_name = "analytics"
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
     path("export/<slug:chart>.<str:fmt>", views.export_view, name="export"),
     path("plotly.min.js", views.plotly_js, name="plotly_js"),
-    path("selection/", include(board_admin.urlpatterns)),
+    path("selection/", include(board.urlpatterns)),
 ]

@@ -5,16 +5,14 @@ redirect instead of 403; the page still uses the admin's layout and the admin me
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from pathlib import Path
 
 import plotly
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,21 +21,15 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors
 from analytics.dashboard import CHART_IDS, Filters, dashboard
-from cms.exports import append_row, csv_row
-from cms.models import Role, StaffCategory
-from cms.selectors import has_role, units_visible_to
+from cms.admin_tools import spreadsheet_response
+from cms.models import StaffCategory
+from cms.selectors import units_visible_to
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
-def can_view_hr_analytics(user) -> bool:
-    return bool(
-        user and user.is_authenticated and (user.is_superuser or has_role(user, Role.HR, Role.UNIT_LEADER))
-    )
-
-
 def _require(request):
-    if not can_view_hr_analytics(request.user):
+    if not selectors.can_view_hr_analytics(request.user):
         raise PermissionDenied
 
 
@@ -139,30 +131,9 @@ def export_view(request, chart: str, fmt: str):
     except selectors.UnknownUnit:
         raise Http404
     stamp = timezone.localdate().isoformat()
-    filename = f"hr-{chart}-{stamp}.{fmt}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")  # Excel opens UTF-8 CSV with Chinese text correctly only with a BOM
-        writer = csv.writer(buf)
-        writer.writerow(csv_row(table["columns"]))
-        writer.writerows([csv_row("" if v is None else v for v in row) for row in table["rows"]])
-        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        wb = Workbook()
-        ws = wb.active
-        ws.title = chart
-        append_row(ws, table["columns"])
-        for row in table["rows"]:
-            append_row(ws, row)
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(
-            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return spreadsheet_response(
+        f"hr-{chart}-{stamp}.{fmt}", table["columns"], table["rows"], fmt=fmt, sheet_title=chart
+    )
 
 
 @require_GET

@@ -230,6 +230,8 @@ class UserScope(models.Model):
 class AppendOnlyError(ValueError):
     """Raised on any attempt to change or remove a final record (audit events, sign-offs, decisions)."""
 
+    code = "final_record"
+
 
 class FinalRecord(models.Model):
     """Rows that are never edited or deleted once written: a correction is a new row."""

@@ -2,17 +2,24 @@
 
 import datetime
 import io
+import random
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from wagtail.models import Page
 
-from analytics import board as board_service
+from analytics import demo, selectors, services
 from analytics.models import AppointmentDecision, SelectionBoard
-from cms.models import AuditEvent
-from tests.factories import PostFactory, SpecialtyFactory
+from cms.models import AppendOnlyError, AuditEvent
+from courses.models import CoursePage, CurriculumIndexPage, Enrolment
+from exams.models import Attempt, Exam
+from mentorship.demo import PROGRAMME_NAME
+from mentorship.models import Programme
+from tests.factories import PostFactory, SpecialtyFactory, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +47,6 @@ def board(district_east, candidates, hr_east):
 
 
 def _exam_attempt(officer, percent):
-    from exams.models import Attempt, Exam
-
     exam, _ = Exam.objects.get_or_create(title="应知应会资格考试", defaults={"is_qualifying": True})
     now = timezone.now()
     return Attempt.objects.create(
@@ -49,7 +54,7 @@ def _exam_attempt(officer, percent):
         exam=exam,
         number=Attempt.objects.filter(officer=officer).count() + 1,
         seed=1,
-        status="graded",
+        status=Attempt.Status.GRADED,
         started_at=now,
         deadline=now,
         percent=Decimal(percent),
@@ -58,10 +63,6 @@ def _exam_attempt(officer, percent):
 
 
 def test_components_come_from_enrolments_sessions_exams_and_evaluations(candidates, city):
-    from wagtail.models import Page
-
-    from courses.models import CoursePage, CurriculumIndexPage, Enrolment
-
     officer = candidates[0]
     _exam_attempt(officer, 72)
     _exam_attempt(officer, 88)
@@ -80,10 +81,10 @@ def test_components_come_from_enrolments_sessions_exams_and_evaluations(candidat
         course=course1,
         due_date=datetime.date(2026, 3, 10),
         completed_at=done,
-        status="completed",
+        status=Enrolment.Status.COMPLETED,
     )
     Enrolment.objects.create(officer=officer, course=course2, due_date=datetime.date(2026, 2, 1))
-    comps = board_service.components_for([officer.pk, candidates[1].pk])
+    comps = selectors.components_for([officer.pk, candidates[1].pk])
     assert comps[officer.pk]["exam"] == 88.0  # best non-mock attempt of a qualifying exam
     assert comps[officer.pk]["self_study"] == 50.0
     assert comps[officer.pk]["timeliness"] == 100.0
@@ -108,8 +109,8 @@ def test_hr_sees_ranking_and_records_final_decisions(client, board, candidates, 
     client.post(url, {"outcome": "extend", "rationale": "会议决定延长见习期三个月"})
     decisions = list(AppointmentDecision.objects.order_by("id"))
     assert [d.outcome for d in decisions] == ["appoint", "extend"]
-    assert board_service.latest_decisions(board)[candidates[2].pk].outcome == "extend"
-    with pytest.raises(ValueError):
+    assert selectors.latest_decisions(board)[candidates[2].pk].outcome == "extend"
+    with pytest.raises(AppendOnlyError):
         decisions[0].save()
     events = AuditEvent.objects.filter(action="analytics.appointment_decision").order_by("id")
     assert events.count() == 2 and events.last().before == {"outcome": "appoint", "post": post.pk}
@@ -130,8 +131,6 @@ def test_trainees_and_mentors_get_403(client, board, trainee, street_east, make_
 
 
 def test_other_district_hr_gets_404_and_cannot_decide(client, board, candidates, district_west):
-    from tests.factories import make_staff
-
     hr_west = make_staff("hr_west", "hr", district_west)
     client.force_login(hr_west)
     assert client.get(reverse("analytics:board_detail", args=[board.pk])).status_code == 404
@@ -152,13 +151,6 @@ def test_leader_sees_only_in_scope_candidates(client, board, other_trainee, lead
 
 
 def test_demo_board_for_the_programme_cohort_is_idempotent(district_east, city):
-    import io
-    import random
-
-    from analytics import demo
-    from mentorship.demo import PROGRAMME_NAME
-    from mentorship.models import Programme
-
     Programme.objects.create(unit=city, name=PROGRAMME_NAME, staff_categories=["full_time"])
     demo.seed(stdout=io.StringIO(), rng=random.Random(1))
     demo.seed(stdout=io.StringIO(), rng=random.Random(1))
@@ -174,3 +166,44 @@ def test_decision_keeps_the_score_it_was_taken_on(client, board, candidates, hr_
         {"outcome": "extend", "rationale": "考核期内表现尚需观察"},
     )
     assert AppointmentDecision.objects.get().score == Decimal("80.00")
+
+
+def _codes(exc: ValidationError) -> list[str]:
+    return (
+        [e.code for e in exc.error_list]
+        if not hasattr(exc, "error_dict")
+        else [e.code for errors in exc.error_dict.values() for e in errors]
+    )
+
+
+@pytest.mark.parametrize(
+    "outcome, rationale, with_post, code",
+    [
+        ("promote", "理由", False, "outcome_invalid"),
+        ("extend", "  ", False, "rationale_required"),
+        ("appoint", "考试成绩第一", False, "post_required"),
+    ],
+)
+def test_decide_refuses_an_incomplete_decision(
+    board, candidates, hr_east, outcome, rationale, with_post, code
+):
+    with pytest.raises(ValidationError) as exc:
+        services.decide(board=board, officer=candidates[0], by=hr_east, outcome=outcome, rationale=rationale)
+    assert _codes(exc.value) == [code]
+    assert not AppointmentDecision.objects.exists()
+
+
+def test_decide_refuses_outsiders_and_non_candidates(
+    board, candidates, other_trainee, district_west, trainee
+):
+    with pytest.raises(ValidationError) as exc:
+        services.decide(
+            board=board, officer=other_trainee, by=board.created_by, outcome="extend", rationale="理由"
+        )
+    assert _codes(exc.value) == ["not_a_candidate"]
+    hr_west = make_staff("hr_west", "hr", district_west)
+    for user in (hr_west, trainee.user):
+        with pytest.raises(services.BoardNotVisible) as denied:
+            services.decide(board=board, officer=candidates[0], by=user, outcome="extend", rationale="理由")
+        assert denied.value.code == "board_not_visible"
+    assert not AppointmentDecision.objects.exists()

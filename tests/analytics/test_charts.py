@@ -3,6 +3,7 @@
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -33,8 +34,6 @@ def test_funnel_limits_by_hand():
 
 
 def test_turnover_funnel_flags_units_outside_limits():
-    import pandas as pd
-
     per_unit = pd.DataFrame(
         {"group": ["A", "B", "C"], "avg_headcount": [100.0, 100.0, 4.0], "separations": [40, 2, 1]}
     )
@@ -60,15 +59,18 @@ def test_km_and_cohorts():
 
 
 def test_leavers_by_reason():
-    import pandas as pd
-
     leavers = pd.DataFrame(
-        {"tenure_band": ["0-3m", "0-3m", "1-2y"], "leave_reason": ["resigned", "retired", "resigned"]}
+        {
+            "staff_category": ["full_time", "full_time", "auxiliary", "full_time"],
+            "tenure_band": ["0-3m", "0-3m", "1-2y", "1-2y"],
+            "leave_reason": ["resigned", "retired", "resigned", "resigned"],
+            "leavers": [1, 1, 1, 1],
+        }
     )
     bands = [b[2] for b in frames.TENURE_BANDS]
     out = charts.leavers_by_reason(leavers, {"resigned": "辞职", "retired": "退休"}, bands, {})
     valid(out["figure"])
-    assert out["table"]["rows"][0] == ["辞职", 1, 0, 0, 1, 0, 0, 2]
+    assert out["table"]["rows"][0] == ["辞职", 1, 0, 0, 2, 0, 0, 3]  # summed over staff categories
 
 
 def test_long_curves_are_thinned_for_drawing_only():

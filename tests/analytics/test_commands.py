@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from tests.factories import EmploymentSpellFactory, OfficerFactory
 
@@ -262,8 +263,6 @@ def test_bad_arguments_exit_non_zero(args, code, message, capsys):
 
 @pytest.mark.django_db
 def test_error_messages_are_translated():
-    from django.utils import translation
-
     with translation.override("zh-hans"), pytest.raises(CommandError, match="没有代码为 NOPE 的单位"):
         run("turnover", "--period", "month", "--unit", "NOPE", "--format", "json")
     with translation.override("en"), pytest.raises(CommandError, match="No unit with code NOPE"):

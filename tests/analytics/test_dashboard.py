@@ -3,11 +3,18 @@
 import datetime as dt
 import io
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django_q.models import Schedule
 from openpyxl import load_workbook
 
+from analytics import frames
+from analytics.dashboard import Filters, _training_charts
+from analytics.tasks import refresh_dashboard_snapshots
+from tests.analytics.test_frames import BASIC
 from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory
 
 URL = "/hr/"
@@ -92,11 +99,12 @@ class TestDashboard:
         fresh = client.get(URL, {**QUERY, "refresh": "1"})
         assert not fresh.context["cached"]
 
-    def test_unit_outside_scope_is_404(self, client, people, hr_east):
+    def test_unit_outside_scope_is_refused_as_an_invalid_choice(self, client, people, hr_east):
         client.force_login(hr_east)
         # S0201 is not even offered as a choice, so the form is invalid; a forged value never reaches the data.
         response = client.get(URL, {**QUERY, "unit": "S0201"})
         assert response.status_code == 200 and response.context["charts"] == []
+        assert list(response.context["form"].errors) == ["unit"]
 
     def test_bad_dates_show_the_form_error(self, client, people, hr_east):
         client.force_login(hr_east)
@@ -145,10 +153,6 @@ def test_plotly_js_served_from_the_package_with_long_cache(client, db):
 
 @pytest.mark.django_db
 def test_nightly_snapshot_fills_the_cache_per_scope(client, people, hr_east, leader_east, superuser):
-    from django_q.models import Schedule
-
-    from analytics.tasks import refresh_dashboard_snapshots
-
     assert Schedule.objects.filter(
         name="analytics-dashboard-snapshot", func="analytics.tasks.refresh_dashboard_snapshots"
     ).exists()
@@ -159,13 +163,6 @@ def test_nightly_snapshot_fills_the_cache_per_scope(client, people, hr_east, lea
 
 
 def test_training_charts_start_the_clock_at_the_landmark():
-    import numpy as np
-    import pandas as pd
-
-    from analytics import frames
-    from analytics.dashboard import Filters, _training_charts
-    from tests.analytics.test_frames import BASIC
-
     training = pd.DataFrame(
         {
             "officer_id": [1, 2, 3],

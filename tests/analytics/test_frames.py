@@ -102,17 +102,28 @@ class TestHeadcountAndTurnover:
         assert r.avg_headcount_12m == pytest.approx(sum(monthly) / 12)
         assert r.turnover_rate_12m == pytest.approx(3 / (sum(monthly) / 12))
 
-    def test_hire_cohort_grouping_and_first_year_turnover(self):
+    def test_trailing_twelve_months_by_unit_keeps_the_tree_order(self):
+        t = frames.trailing_turnover(
+            TRANSFERS, by="unit", start=D(2024, 3, 1), end=D(2024, 4, 30), units=UNITS
+        )
+        assert list(t["period"]) == ["2024-03"] * 6 + ["2024-04"] * 6
+        assert list(t["group"]) == list(UNITS.sort_values("path")["code"]) * 2
+        monthly = frames.turnover(
+            TRANSFERS, period="month", by="unit", start=D(2023, 5, 1), end=D(2024, 4, 30), units=UNITS
+        )
+        window = (
+            monthly[monthly["period"] >= "2023-05"]
+            .groupby("group")
+            .agg(sep=("separations", "sum"), avg=("avg_headcount", "mean"))
+        )
+        april = t[t["period"] == "2024-04"].set_index("group")
+        assert (april["separations_12m"] == window.loc[april.index, "sep"]).all()
+        assert (april["avg_headcount_12m"] == window.loc[april.index, "avg"]).all()
+
+    def test_hire_cohort_grouping(self):
         t = frames.turnover(BASIC, period="year", by="cohort", start=D(2024, 1, 1), end=D(2024, 1, 1))
         assert row(t, "2024", "2023").separations == 1
         assert row(t, "2024", "2024").hires == 3
-        fy = frames.first_year_turnover(BASIC, as_of=D(2025, 6, 30)).set_index("cohort")
-        assert fy.loc[2024, "hires"] == 3
-        assert fy.loc[2024, "left_first_year"] == 2
-        assert fy.loc[2024, "voluntary_first_year"] == 1
-        assert fy.loc[2024, "first_year_turnover"] == pytest.approx(2 / 3)
-        assert not fy.loc[2024, "complete"]  # a December 2024 hire would not be a year old yet
-        assert fy.loc[2023, "left_first_year"] == 1 and fy.loc[2023, "complete"]
 
 
 # Officer 10 moves street→street inside D1; 11 moves S1 (D1) → S3 (D2) then resigns; 12 changes category
@@ -271,18 +282,7 @@ class TestLogRankAndChiSquare:
             frames.logrank([1, 2], [1, 1], ["a", "a"])
 
 
-class TestLifeTableReasonsLandmark:
-    def test_life_table(self):
-        bands = ((0, 10, "0-10"), (10, None, "10+"))
-        lt = frames.life_table([2, 5, 12, 20, 30], [1, 0, 1, 0, 1], bands=bands)
-        first, second = lt.iloc[0], lt.iloc[1]
-        assert (first.entered, first.events, first.censored) == (5, 1, 1)
-        assert first.at_risk == 4.5 and first.q == pytest.approx(1 / 4.5)
-        assert first.exposure_days == 2 + 5 + 10 * 3
-        assert first.hazard_per_year == pytest.approx(1 / 37 * 365.25)
-        assert (second.entered, second.events, second.censored) == (3, 2, 1)
-        assert second.survival == pytest.approx((1 - 1 / 4.5) * (1 - 2 / 2.5))
-
+class TestReasonsLandmark:
     def test_leave_reasons_by_category_and_band(self):
         out = frames.leave_reasons(TRANSFERS, as_of=D(2024, 12, 31))
         # Linked transfers are not leavers; 13's unlinked move and 11's resignation are.
@@ -302,6 +302,14 @@ class TestLifeTableReasonsLandmark:
                 "leavers": 1,
             },
         ]
+
+    def test_leave_reasons_from_start_counts_only_later_leavers(self):
+        # 13's unlinked move (5 February) is before the start; 11's resignation (10 March) is not.
+        out = frames.leave_reasons(TRANSFERS, as_of=D(2024, 12, 31), start=D(2024, 3, 1))
+        assert out[["leave_reason", "leavers"]].to_dict("records") == [
+            {"leave_reason": "resigned", "leavers": 1}
+        ]
+        assert frames.leave_reasons(TRANSFERS, as_of=D(2024, 12, 31), start=D(2024, 3, 11)).empty
 
     def test_landmark_keeps_only_those_employed_at_the_landmark(self):
         t = frames.tenures(BASIC, as_of=D(2024, 12, 31)).set_index("officer_id")

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from analytics import frames, selectors
+from cms.models import EmploymentSpell
 from tests.factories import EmploymentSpellFactory, OfficerFactory
 
 
@@ -39,8 +40,9 @@ def test_hr_sees_only_their_subtree(spells, hr_east):
     data = selectors.dataset_visible_to(hr_east)
     assert set(data.spells["unit"]) == {"S0101"}
     assert set(data.units["code"]) == {"D01", "S0101"}
-    with pytest.raises(selectors.UnknownUnit):
+    with pytest.raises(selectors.UnknownUnit) as exc:
         selectors.dataset_visible_to(hr_east, unit_code="S0201")
+    assert exc.value.code == "unknown_unit"
 
 
 @pytest.mark.django_db
@@ -69,7 +71,5 @@ def test_training_frame_without_training_records(spells, django_assert_max_num_q
 
 @pytest.mark.django_db
 def test_training_frame_from_a_queryset(spells):
-    from cms.models import EmploymentSpell
-
     frame = selectors.training_frame(EmploymentSpell.objects.values("officer_id"))
     assert len(frame) == 0 and str(frame["officer_id"].dtype) == "int64"

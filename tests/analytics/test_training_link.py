@@ -5,9 +5,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from django.utils import timezone
+from wagtail.models import Page
 
 from analytics import frames, selectors
 from analytics.dashboard import Filters, _training_charts
+from courses.models import CoursePage, CurriculumIndexPage, Enrolment
 from tests.analytics.test_frames import BASIC
 
 
@@ -60,10 +63,6 @@ def test_self_study_completion_groups_at_day_120():
 def test_training_frame_reads_pairings_and_course_completion(
     street_east, make_officer, django_assert_max_num_queries
 ):
-    from django.utils import timezone
-    from wagtail.models import Page
-
-    from courses.models import CoursePage, CurriculumIndexPage, Enrolment
 
     officer = make_officer(street_east, username="tf1")
     index = Page.objects.get(depth=2).add_child(instance=CurriculumIndexPage(title="课程", slug="kc"))

