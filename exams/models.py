@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from modelcluster.models import ClusterableModel
 from taggit.managers import TaggableManager
 
 from cms.models import FinalRecord, FinalRecordQuerySet, Officer, StaffCategory, Unit
+from exams.paper import option_count
 
 # Answers saved up to this many seconds after the deadline still count: it covers the last autosave in flight
 # on a slow mobile connection. Documented in the exam page's help text; the issue allows at most 60 s.
@@ -203,8 +205,6 @@ class QuestionVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("question versions are immutable")
-        from exams.paper import option_count
-
         self.option_count = option_count(self.data)
         super().save(*args, **kwargs)
 
@@ -441,8 +441,6 @@ class Attempt(models.Model):
         return not self.is_mock and not self.exam.is_mock
 
     def accepts_answers(self, now=None) -> bool:
-        from datetime import timedelta
-
         now = now or timezone.now()
         return self.status == self.Status.IN_PROGRESS and now <= self.deadline + timedelta(
             seconds=GRACE_SECONDS

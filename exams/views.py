@@ -6,7 +6,8 @@ Attempt-time responses are built only from exams.paper.public_question: no answe
 from __future__ import annotations
 
 import json
-from functools import partial, wraps
+import random
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,7 @@ from exams.models import (
     Attempt,
     Category,
     Favourite,
+    PracticeProgress,
     Question,
     QuestionBank,
     QuestionType,
@@ -274,41 +276,24 @@ def attempt_save(request, attempt_id):
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError):
         return HttpResponseBadRequest(_("Malformed autosave request."))
-    save = partial(
-        services.save_answer,
-        attempt_id=attempt_id,
-        position=position,
-        raw=payload.get("answer"),
-        seq=seq,
-        flagged=payload.get("flagged"),
-    )
-    credentials = autosave.cached_credentials(request)
-    result = None
     try:
-        if credentials is not None:
-            try:
-                result = save(
-                    user_id=credentials[0],
-                    password=credentials[1],
-                    known=autosave.paper_entry(request.session, attempt_id, position),
-                )
-            except Response.DoesNotExist:
-                autosave.forget(
-                    request
-                )  # not this officer's, or the session no longer holds: check it in full
-        if result is None:
-            credentials = autosave.verified_credentials(request)
-            if credentials is None:
-                return redirect_to_login(request.get_full_path())
-            try:
-                result = save(user_id=credentials[0], password=credentials[1])
-            except Response.DoesNotExist:
-                raise Http404 from None
+        result = autosave.save(
+            request,
+            attempt_id=attempt_id,
+            position=position,
+            raw=payload.get("answer"),
+            seq=seq,
+            flagged=payload.get("flagged"),
+        )
+    except Response.DoesNotExist:
+        raise Http404 from None
     except services.OfficerLeftError as exc:
         # 410 like a closed attempt: the page stops saving and opens the result, which says why.
         return JsonResponse(
             {"ok": False, "reason": exc.code, "position": position, "message": str(exc)}, status=410
         )
+    if result is None:
+        return redirect_to_login(request.get_full_path())
     status = 200 if result.ok else (409 if result.reason == "stale" else 410)
     return JsonResponse(
         {
@@ -471,7 +456,7 @@ def attempt_result(request, attempt_id):
 def practice_home(request):
     officer = request.officer
     banks = selectors.practice_banks()
-    progress = {p.scope_key: p for p in services.PracticeProgress.objects.filter(officer=officer)}
+    progress = {p.scope_key: p for p in PracticeProgress.objects.filter(officer=officer)}
     rows = []
     for bank in banks:
         cats = list(Category.objects.filter(bank=bank, parent__isnull=True).order_by("path"))
@@ -519,8 +504,6 @@ def _practice_source(request, bank):
             category = get_object_or_404(Category, pk=request.GET["category"], bank=bank)
         ids = list(selectors.practice_questions(bank, category).values_list("id", flat=True))
         if mode == "random":
-            import random
-
             random.Random(f"{request.officer.pk}-{timezone.localdate()}").shuffle(ids)
     return mode, category, ids
 
@@ -536,7 +519,7 @@ def practice_question(request, bank_id):
         return redirect("exams:practice_home")
     progress = None
     if mode == "seq":
-        progress = services.PracticeProgress.objects.filter(
+        progress = PracticeProgress.objects.filter(
             officer=request.officer, scope_key=services.practice_scope_key(bank, category)
         ).first()
     default_index = progress.position if progress else 0

@@ -4,16 +4,18 @@ import datetime
 
 import pytest
 
+from exams import autosave
+from exams.services import pools
 from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory, make_staff, make_unit
 
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """The autosave session cache lives in the process; one test's sessions must not carry into the next."""
+    """The autosave session cache and the question-pool cache live in the process; one test's sessions and
+    pools must not carry into the next (a rolled-back bank may reuse the ids and revision of the last one)."""
     yield
-    from exams import autosave
-
     autosave.VERIFIED.clear()
+    pools._POOL_CACHE.clear()
 
 
 @pytest.fixture

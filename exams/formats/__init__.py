@@ -88,6 +88,7 @@ from . import aiken, gift, jsonfmt, moodle_xml, table
 from .base import (
     FormatError,
     ParseResult,
+    decode_text,
     find_duplicate_stems,
     normalise,
     stem_key,
@@ -204,8 +205,6 @@ def detect_format(filename: str, data: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     try:
-        from .base import decode_text
-
         text = decode_text(data[:65536] if len(data) <= 65536 else data[:65536].rsplit(b"\n", 1)[0])
     except FormatError:
         raise FormatError(

@@ -499,9 +499,10 @@ def xlsx_template() -> bytes:
 
 
 def _workbook(headers: list[str], rows: list[list]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl import Workbook  # heavy
+    from openpyxl.cell import WriteOnlyCell  # heavy
+    from openpyxl.styles import Alignment, Font, PatternFill  # heavy
+    from openpyxl.utils import get_column_letter  # heavy
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("试题")
@@ -518,8 +519,6 @@ def _workbook(headers: list[str], rows: list[list]) -> bytes:
         "标题": 20,
     }
     for index, header in enumerate(headers, 1):
-        from openpyxl.utils import get_column_letter
-
         sheet.column_dimensions[get_column_letter(index)].width = widths.get(header, 18)
     sheet.freeze_panes = "A3"
     bold = Font(bold=True)

@@ -381,13 +381,9 @@ def test_autosave_query_count(trainee, bank, django_assert_max_num_queries):
     exam = objective_exam(bank)
     attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
     with django_assert_max_num_queries(2):
-        assert services.save_answer(
-            attempt_id=attempt.pk, user_id=trainee.user_id, position=1, raw=0, seq=1
-        ).ok
+        assert services.save_answer(attempt_id=attempt.pk, officer=trainee, position=1, raw=0, seq=1).ok
     with django_assert_max_num_queries(2):
-        assert services.save_answer(
-            attempt_id=attempt.pk, user_id=trainee.user_id, position=1, raw=1, seq=2
-        ).ok
+        assert services.save_answer(attempt_id=attempt.pk, officer=trainee, position=1, raw=1, seq=2).ok
 
 
 def test_expiry_reminders_once_and_expiry(trainee, bank):

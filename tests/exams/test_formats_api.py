@@ -2,7 +2,6 @@
 
 import json
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -285,7 +284,8 @@ def test_import_export_import_gives_the_same_questions(fmt, seed):
     assert second.questions == first.questions
 
 
-def test_large_xlsx_parses_quickly():
+def test_large_xlsx_parses_every_question():
+    """How fast is measured by bench/formats_bench.py, not here."""
     rng = random.Random(7)
     questions = [normalise(_random_question(rng)) for _ in range(400)]
     ok = []
@@ -296,10 +296,8 @@ def test_large_xlsx_parses_quickly():
         except FormatError:
             pass
     data = dump(ok * 3, "xlsx")
-    started = time.perf_counter()
     result = parse(data, "xlsx")
-    assert len(result.questions) == len(ok) * 3
-    assert time.perf_counter() - started < 10
+    assert result.errors == [] and len(result.questions) == len(ok) * 3
 
 
 def test_validate_question_accepts_raw_form_data():

@@ -1,6 +1,5 @@
 """Pure grading: each type and each multiple-choice scoring rule."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -159,7 +158,8 @@ def test_grade_paper_flags_wrong_short_answers_when_asked():
     assert total == Decimal("2.00")
 
 
-def test_grading_a_100_question_attempt_is_fast():
+def test_grading_a_100_question_attempt_totals_every_type():
+    """How fast is measured by bench/exams_bench.py (section 1), not here."""
     items = []
     for i in range(100):
         kind = i % 4
@@ -177,11 +177,8 @@ def test_grading_a_100_question_attempt_is_fast():
             )
         else:
             items.append(({"type": "true_false", "answer": True}, True, Decimal("1")))
-    start = time.perf_counter()
-    for _ in range(10):
-        _results, total = grading.grade_paper(items, multiple_rule=grading.PARTIAL)
-    assert total == Decimal("125.00")
-    assert (time.perf_counter() - start) / 10 < 0.020
+    results, total = grading.grade_paper(items, multiple_rule=grading.PARTIAL)
+    assert len(results) == 100 and total == Decimal("125.00")
 
 
 def test_answer_shape_maps_answers_exactly_as_the_whole_question_does():

@@ -105,7 +105,9 @@ def test_selection_board_export_writes_names_and_rationales_as_text(
     officer = make_officer(street_east, username="cand", name=HYPERLINK)
     board = SelectionBoard.objects.create(title="择优选用", unit=district_east, created_by=hr_east)
     board.candidates.set([officer])
-    analytics_services.decide(board=board, officer=officer, by=hr_east, outcome="extend", rationale="=2+2 @SUM(A1)")
+    analytics_services.decide(
+        board=board, officer=officer, by=hr_east, outcome="extend", rationale="=2+2 @SUM(A1)"
+    )
     client.force_login(hr_east)
     response = client.get(reverse("analytics:board_export", args=[board.pk]))
     assert response.status_code == 200

@@ -247,17 +247,17 @@ def test_question_upload_request_does_not_parse_the_file(
 ):
     import django_q.tasks
 
-    import exams.services
+    import exams.services.imports
     from exams import tasks
 
     calls, queued = [], []
-    original = exams.services.plan_import
+    original = exams.services.imports.plan_import
 
     def spy(**kwargs):
         calls.append(kwargs)
         return original(**kwargs)
 
-    monkeypatch.setattr(exams.services, "plan_import", spy)
+    monkeypatch.setattr(exams.services.imports, "plan_import", spy)
     monkeypatch.setattr(
         django_q.tasks, "async_task", lambda func, *args, **kwargs: queued.append((func, args))
     )

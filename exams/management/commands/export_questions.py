@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from exams import services
+from exams.formats import FormatError, dump
 from exams.models import QuestionBank
 
 
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help=_("Output file (default: standard output)."))
 
     def handle(self, *args, bank, format, output, **options):
-        from exams.formats import FormatError, dump
-
         bank_obj = QuestionBank.objects.filter(code=bank).first()
         if bank_obj is None:
             raise CommandError(_("No question bank with code %(code)s.") % {"code": bank})
