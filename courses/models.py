@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.middleware.csrf import get_token
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.decorators import method_decorator
@@ -25,6 +27,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.models import FinalRecord, FinalRecordQuerySet, Officer, StaffCategory, Unit
+from cms.selectors import officer_of
 from courses.blocks import LessonBodyBlock
 
 
@@ -60,7 +63,7 @@ class CurriculumIndexPage(Page):
         verbose_name_plural = _("Curricula")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
+        from courses import selectors  # cycle
 
         context = super().get_context(request, *args, **kwargs)
         context["groups"] = selectors.curriculum_groups(self, request.user)
@@ -146,7 +149,7 @@ class CoursePage(Page):
         return [str(labels.get(c, c)) for c in self.target_categories or []]
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
+        from courses import selectors  # cycle
 
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.course_outline(self, request.user))
@@ -195,7 +198,7 @@ class LessonPage(Page):
         return [b for b in self.body if b.block_type == "knowledge_check"]
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
+        from courses import selectors  # cycle
 
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.lesson_state(self, request.user))
@@ -204,8 +207,7 @@ class LessonPage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        from cms.selectors import officer_of
-        from courses import services
+        from courses import services  # cycle
 
         officer = officer_of(request.user)
         if officer is not None and request.method == "GET":
@@ -215,9 +217,6 @@ class LessonPage(Page):
 
 def lesson_config(lesson: LessonPage, request, context) -> dict:
     """What lesson.js needs: endpoints, the clock rules and the translated texts it shows."""
-    from django.middleware.csrf import get_token
-    from django.urls import reverse
-
     progress = context.get("progress")
     return {
         "tracking": bool(context.get("tracking")),

@@ -8,9 +8,10 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, Substr
 from django.http import Http404
 from django.utils import timezone
+from wagtail.models import Page
 
 from cms.models import Officer, Unit
 from cms.selectors import has_role, officer_of, officers_visible_to, scope_unit, units_visible_to
@@ -31,6 +32,7 @@ from courses.models import (
     TrainingDay,
     TrainingSession,
 )
+from exams.models import Attempt, Qualification
 
 # --- curriculum ----------------------------------------------------------------------------------------------------------
 
@@ -59,8 +61,6 @@ def search_curriculum(query: str) -> list:
     The database backend tokenises on spaces, and Chinese text has none, so a word inside a sentence is found
     only by the substring pass; the curriculum is small (hundreds of pages), so that pass reads it whole.
     """
-    from wagtail.models import Page
-
     query = query.strip()
     if not query:
         return []
@@ -104,8 +104,6 @@ def _required_lessons_by_course(courses: list[CoursePage]) -> dict[int, list[int
 def _quiz_passed(officer_id: int, exam_ids: set[int]) -> set[int]:
     if not exam_ids:
         return set()
-    from exams.models import Attempt
-
     return set(
         Attempt.objects.filter(
             officer_id=officer_id, exam_id__in=exam_ids, passed=True, is_mock=False, exam__is_mock=False
@@ -366,8 +364,6 @@ def record_officer(user, officer_id: int | None = None) -> Officer:
 
 
 def officer_record(officer: Officer) -> dict:
-    from exams.models import Qualification
-
     ledger = list(StudyHoursEntry.objects.filter(officer=officer).order_by("-earned_on", "-id"))
     regs = list(
         Registration.objects.filter(officer=officer)
@@ -422,8 +418,6 @@ def unit_progress(
         qs = qs.filter(course=course)
     steplen = Unit.steplen
     depth = root.depth + (1 if units and units[0].pk != root.pk else 0)
-    from django.db.models.functions import Substr
-
     agg = (
         qs.annotate(group_path=Substr("officer__unit__path", 1, depth * steplen))
         .values("group_path")

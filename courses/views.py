@@ -9,6 +9,7 @@ import json
 from functools import wraps
 from urllib.parse import urlencode
 
+import qrcode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -22,13 +23,16 @@ from django.views.decorators.http import require_GET, require_POST
 from cms.selectors import officer_of
 from courses import selectors, services
 from courses.models import (
+    Attendance,
     CoursePage,
+    CurriculumIndexPage,
     Enrolment,
     LessonPage,
     Registration,
     TrainingDay,
     checkin_step_seconds,
 )
+from exams.selectors import qualifications_of
 
 # --- "我的培训" section --------------------------------------------------------------------------------------------------
 
@@ -85,8 +89,6 @@ def search(request):
     results = None
     if query:
         results = Paginator(selectors.search_curriculum(query), 20).get_page(request.GET.get("page"))
-    from courses.models import CurriculumIndexPage
-
     return render(
         request,
         "courses/search.html",
@@ -197,8 +199,6 @@ def session_detail(request, session_id):
     session = selectors.session_for_officer(request.officer, session_id)
     registration = Registration.objects.filter(session=session, officer=request.officer).first()
     taken = Registration.objects.filter(session=session, status=Registration.Status.REGISTERED).count()
-    from courses.models import Attendance
-
     marks = {a.day_id: a for a in Attendance.objects.filter(officer=request.officer, day__session=session)}
     days = list(session.days.all())
     for d in days:
@@ -317,8 +317,6 @@ def day_qr(request, day_id):
     """A PNG QR code of the check-in link with the code valid now, for the organizer's screen. The code rotates
     (see TrainingDay.checkin_code); the screen reloads this image at every step (courses/checkin_display.js)."""
     day = _managed_day(request, day_id)
-    import qrcode
-
     image = qrcode.make(_checkin_link(request, day, day.checkin_code()), box_size=8, border=2)
     buf = io.BytesIO()
     image.save(buf, format="PNG")
@@ -360,8 +358,6 @@ def record(request, officer_id=None):
     context = selectors.officer_record(officer)
     context["is_self"] = officer.user_id == request.user.pk
     if context["is_self"]:
-        from exams.selectors import qualifications_of
-
         # One's own qualification appears only once the exam's review policy releases the result.
         context["qualifications"] = qualifications_of(officer)
     return render(request, "courses/record.html", context)

@@ -4,13 +4,13 @@ hours by unit (xlsx). Thin: permission check, scoped selectors, services."""
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms import admin_tools
+from cms.admin_tools import require, spreadsheet_response
 from cms.models import StaffCategory, Unit
 from cms.selectors import officers_visible_to, sees_subtree, units_visible_to
 from courses import selectors, services
@@ -30,47 +32,12 @@ from courses.models import (
     checkin_step_seconds,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _render(request, template, title, context, subtitle=""):
-    return TemplateResponse(
-        request,
-        template,
-        {
-            "page_title": title,
-            "header_title": title,
-            "page_subtitle": subtitle,
-            "header_icon": "group",
-            **context,
-        },
-    )
-
-
-def _require(request, perm: str):
-    if not request.user.has_perm(perm):
-        raise PermissionDenied
+# Every training screen carries the Training menu's icon.
+render = partial(admin_tools.render, icon="group")
 
 
 def _unit_choices(user):
     return [(u.pk, f"{'　' * (u.depth - 1)}{u.name}") for u in units_visible_to(user).order_by("path")]
-
-
-def _xlsx(filename: str, headers: list[str], rows: list[list]) -> HttpResponse:
-    from openpyxl import Workbook
-
-    from cms.exports import append_row
-
-    wb = Workbook()
-    ws = wb.active
-    append_row(ws, headers)
-    for row in rows:
-        append_row(ws, [float(v) if isinstance(v, Decimal) else v for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(buf.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
 
 
 def _managed_session(request, session_id):
@@ -101,7 +68,7 @@ class EnrolForm(forms.Form):
 
 
 def enrol_view(request):
-    _require(request, "courses.add_enrolment")
+    require(request, "courses.add_enrolment")
     form = EnrolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         unit = get_object_or_404(units_visible_to(request.user), pk=form.cleaned_data["unit"])
@@ -121,7 +88,7 @@ def enrol_view(request):
             _("%(n)d officer(s) newly enrolled in %(course)s.") % {"n": created, "course": course.title},
         )
         return redirect("courses_enrol")
-    return _render(request, "courses/admin/enrol.html", _("Enrol officers"), {"form": form})
+    return render(request, "courses/admin/enrol.html", _("Enrol officers"), {"form": form})
 
 
 # --- sessions: registrations, attendance, sheets ------------------------------------------------------------------------
@@ -145,11 +112,11 @@ class BulkRegisterForm(forms.Form):
 
 
 def session_roster(request, session_id):
-    _require(request, "courses.view_registration")
+    require(request, "courses.view_registration")
     session = _managed_session(request, session_id)
     form = BulkRegisterForm(request.POST or None, session=session, user=request.user)
     if request.method == "POST":
-        _require(request, "courses.add_registration")
+        require(request, "courses.add_registration")
         if "cancel" in request.POST:
             reg = get_object_or_404(Registration, session=session, pk=request.POST.get("cancel"))
             services.cancel_registration(registration=reg, by=request.user)
@@ -178,7 +145,7 @@ def session_roster(request, session_id):
         .select_related("officer__unit")
         .order_by("status", "registered_at")
     )
-    return _render(
+    return render(
         request,
         "courses/admin/session_roster.html",
         _("Registrations"),
@@ -194,13 +161,13 @@ def session_roster(request, session_id):
 
 
 def session_attendance(request, session_id, day_id):
-    _require(request, "courses.view_attendance")
+    require(request, "courses.view_attendance")
     session = _managed_session(request, session_id)
     day = get_object_or_404(TrainingDay, pk=day_id, session=session)
     days, rows = selectors.attendance_grid(session)
     index = [d.pk for d in days].index(day.pk)
     if request.method == "POST":
-        _require(request, "courses.change_attendance")
+        require(request, "courses.change_attendance")
         statuses, scores, errors = {}, {}, []
         for row in rows:
             officer = row["officer"]
@@ -235,7 +202,7 @@ def session_attendance(request, session_id, day_id):
     ]
     now = timezone.now()
     step = TrainingDay.checkin_step(now)
-    return _render(
+    return render(
         request,
         "courses/admin/attendance.html",
         _("Attendance"),
@@ -260,7 +227,7 @@ def session_attendance(request, session_id, day_id):
 
 
 def attendance_sheet(request, session_id):
-    _require(request, "courses.view_attendance")
+    require(request, "courses.view_attendance")
     session = _managed_session(request, session_id)
     days, rows = selectors.attendance_grid(session)
     if request.GET.get("format") == "xlsx":
@@ -275,7 +242,7 @@ def attendance_sheet(request, session_id):
             + [r["attended"], r["hours"], r["registration"].assessment_score]
             for r in rows
         ]
-        return _xlsx(f"attendance-{session.pk}.xlsx", headers, data)
+        return spreadsheet_response(f"attendance-{session.pk}.xlsx", headers, data)
     return TemplateResponse(
         request,
         "courses/admin/attendance_sheet.html",
@@ -328,7 +295,7 @@ def progress_report(request):
             ]
             for r in report["rows"]
         ]
-        return _xlsx(
+        return spreadsheet_response(
             "course-progress.xlsx",
             [
                 _("Unit"),
@@ -341,7 +308,7 @@ def progress_report(request):
             ],
             rows,
         )
-    return _render(
+    return render(
         request,
         "courses/admin/progress_report.html",
         _("Course progress by unit"),
@@ -375,7 +342,7 @@ def hours_report(request):
             ]
             for r in report["rows"]
         ]
-        return _xlsx(
+        return spreadsheet_response(
             f"study-hours-{year}.xlsx",
             [
                 _("Name"),
@@ -388,7 +355,7 @@ def hours_report(request):
             ],
             rows,
         )
-    return _render(
+    return render(
         request,
         "courses/admin/hours_report.html",
         _("Study hours by unit"),

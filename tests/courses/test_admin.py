@@ -151,16 +151,15 @@ def test_trainees_cannot_reach_staff_screens(client, trainee, session):
         "/admin/courses_session/",
     ):
         response = client.get(url)
-        assert response.status_code in (302, 403), url
-        if response.status_code == 302:
-            assert "/login" in response["Location"] or response["Location"].startswith("/admin/login")
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
     assert client.get(f"/learn/days/{session.days.first().pk}/qr.png").status_code == 404
 
 
 def test_unit_leader_sees_reports_but_not_session_management(client, leader_east, session):
     client.force_login(leader_east)
     assert client.get("/admin/courses/progress/").status_code == 200
-    assert client.get(f"/admin/courses/sessions/{session.pk}/roster/").status_code in (403, 404)
+    # a leader may view registrations but manages no session: the session is not found for them
+    assert client.get(f"/admin/courses/sessions/{session.pk}/roster/").status_code == 404
 
 
 def test_admin_listings_and_session_form(

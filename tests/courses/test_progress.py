@@ -56,8 +56,9 @@ def test_the_first_beat_after_the_page_was_hidden_credits_nothing(trainee, lesso
 
 
 def test_heartbeat_requires_an_enrolment(trainee, lessons):
-    with pytest.raises(services.CoursesError):
+    with pytest.raises(services.CoursesError) as exc:
         beat(trainee, lessons[0], 0)
+    assert exc.value.code == "not_enrolled"
 
 
 def _read(trainee, lesson, seconds, *, reach_end_at=None, start=0):

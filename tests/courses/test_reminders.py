@@ -7,6 +7,7 @@ from django.core import mail
 from django_q.models import Schedule
 
 from cms.models import Notification
+from cms.schedules import apply_schedules
 from courses import services, tasks
 
 TODAY = datetime.date(2026, 3, 10)
@@ -69,7 +70,7 @@ def test_completed_enrolments_get_no_notice(setup, trainee):
 
 
 def test_schedule_exists_once_and_task_runs(setup, settings):
-    services.ensure_schedules()
-    services.ensure_schedules()
+    apply_schedules()
+    assert apply_schedules() == {"created": 0, "updated": 0}
     assert Schedule.objects.filter(name="courses-reminders", func="courses.tasks.send_reminders").count() == 1
     assert isinstance(tasks.send_reminders(), dict)

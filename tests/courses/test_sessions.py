@@ -33,13 +33,15 @@ def test_self_registration_needs_an_open_window_and_an_eligible_unit(session, tr
     assert services.register(session=session, officer=trainee, by=trainee.user, self_service=True).status == (
         "registered"
     )
-    with pytest.raises(services.CoursesError):
+    with pytest.raises(services.CoursesError) as exc:
         services.register(session=session, officer=other_trainee, by=other_trainee.user, self_service=True)
+    assert exc.value.code == "not_eligible"
     session.registration_closes = timezone.now() - datetime.timedelta(minutes=1)
     session.save()
     Registration.objects.filter(officer=trainee).update(status="cancelled")
-    with pytest.raises(services.CoursesError):
+    with pytest.raises(services.CoursesError) as exc:
         services.register(session=session, officer=trainee, by=trainee.user, self_service=True)
+    assert exc.value.code == "registration_closed"
 
 
 def test_bulk_registration_is_idempotent(session, street_east, make_officer, training_admin_east):
@@ -88,10 +90,12 @@ def test_attendance_refuses_unregistered_officers_and_bad_statuses(
 ):
     services.register(session=session, officer=trainee, by=training_admin_east)
     day = session.days.first()
-    with pytest.raises(services.CoursesError):
+    with pytest.raises(services.CoursesError) as exc:
         services.record_attendance(day=day, statuses={other_trainee.pk: "present"}, by=training_admin_east)
-    with pytest.raises(services.CoursesError):
+    assert exc.value.code == "not_registered"
+    with pytest.raises(services.CoursesError) as exc:
         services.record_attendance(day=day, statuses={trainee.pk: "asleep"}, by=training_admin_east)
+    assert exc.value.code == "unknown_status"
     assert not Attendance.objects.exists()
 
 
@@ -100,14 +104,18 @@ def test_check_in_with_the_days_code(session, trainee, training_admin_east):
     day = session.days.get(date=timezone.localdate())
     morning = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 50)))
     wrong = f"{(int(day.checkin_code(morning)) + 1) % 10**6:06d}"
-    with pytest.raises(services.CoursesError):
+    with pytest.raises(services.CoursesError) as exc:
         services.check_in(officer=trainee, day=day, code=wrong, now=morning)
+    assert exc.value.code == "checkin_refused"
     row = services.check_in(officer=trainee, day=day, code=day.checkin_code(morning), now=morning)
     assert row.status == "present"
     assert StudyHoursEntry.objects.get(officer=trainee).hours == Decimal("6.00")
     tomorrow = session.days.exclude(pk=day.pk).get()
-    with pytest.raises(services.CoursesError):  # not on the day itself, even with that day's code of now
+    with pytest.raises(
+        services.CoursesError
+    ) as exc:  # not on the day itself, even with that day's code of now
         services.check_in(officer=trainee, day=tomorrow, code=tomorrow.checkin_code(morning), now=morning)
+    assert exc.value.code == "checkin_refused"
     late = timezone.make_aware(datetime.datetime.combine(tomorrow.date, datetime.time(9, 20)))
     assert (
         services.check_in(officer=trainee, day=tomorrow, code=tomorrow.checkin_code(late), now=late).status
@@ -138,8 +146,9 @@ def test_check_in_window_opens_an_hour_before_the_start_and_closes_at_the_end(
     day = session.days.get(date=timezone.localdate())
     for when in (datetime.time(7, 59), datetime.time(17, 0, 30)):
         at = timezone.make_aware(datetime.datetime.combine(day.date, when))
-        with pytest.raises(services.CoursesError):
+        with pytest.raises(services.CoursesError) as exc:
             services.check_in(officer=trainee, day=day, code=day.checkin_code(at), now=at)
+        assert exc.value.code == "checkin_refused"
     at = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 0)))
     assert services.check_in(officer=trainee, day=day, code=day.checkin_code(at), now=at).status == "present"
 
@@ -200,13 +209,15 @@ def test_check_in_tries_count_failures_only_and_lock_for_the_rest_of_the_day(
     at = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(8, 55)))
     wrong = f"{(int(day.checkin_code(at)) + 1) % 10**6:06d}"
     for _ in range(4):
-        with pytest.raises(services.CoursesError):
+        with pytest.raises(services.CoursesError) as exc:
             services.check_in(officer=trainee, day=day, code=wrong, now=at)
+        assert exc.value.code == "checkin_refused"
     services.check_in(officer=trainee, day=day, code=day.checkin_code(at), now=at)
     assert CheckInTries.objects.get(officer=trainee).failed == 4  # the good try is given back
     for _ in range(3):
-        with pytest.raises(services.CoursesError, match="organizer|组织者|主办"):
+        with pytest.raises(services.CoursesError, match="organizer|组织者|主办") as exc:
             services.check_in(officer=trainee, day=day, code=wrong, now=at)
+        assert exc.value.code == "checkin_locked"
     tries = CheckInTries.objects.get(officer=trainee)
     assert tries.failed == 5 and tries.locked_at == at
     assert AuditEvent.objects.filter(action="courses.check_in_locked").count() == 1

@@ -1,0 +1,1 @@
+"""Training's staff screens: the menu's viewsets (viewsets), the tool pages (screens) and their URLs (urls)."""
