@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mentorship.models import APPRENTICE_RUBRIC, MENTOR_RUBRIC, Milestone
+from mentorship.models import APPRENTICE_RUBRIC, MENTOR_RUBRIC, Decision, Evaluation, Milestone
 
 # The file picker filter only (image/* keeps the phone camera offered); cms.uploads checks the content.
 ACCEPT = "image/*,.heic,.heif,.pdf,.doc,.docx,.txt"
@@ -36,7 +36,11 @@ class EvidenceForm(forms.Form):
 
 class DecisionForm(forms.Form):
     outcome = forms.ChoiceField(
-        choices=[("approved", _("Sign off")), ("returned", _("Return")), ("revoked", _("Withdraw sign-off"))]
+        choices=[
+            (Decision.Outcome.APPROVED, _("Sign off")),
+            (Decision.Outcome.RETURNED, _("Return")),
+            (Decision.Outcome.REVOKED, _("Withdraw sign-off")),
+        ]
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -81,9 +85,9 @@ class EvaluationForm(forms.Form):
         label=_("Overall comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, direction="of_apprentice", **kwargs):
+    def __init__(self, *args, direction=Evaluation.Direction.OF_APPRENTICE, **kwargs):
         super().__init__(*args, **kwargs)
-        rubric = APPRENTICE_RUBRIC if direction == "of_apprentice" else MENTOR_RUBRIC
+        rubric = APPRENTICE_RUBRIC if direction == Evaluation.Direction.OF_APPRENTICE else MENTOR_RUBRIC
         self.rubric = rubric
         for key, label in rubric:
             self.fields[f"score_{key}"] = forms.TypedChoiceField(

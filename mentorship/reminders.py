@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms.models import Notification, Role, Unit, UserScope
+from cms.models import Role, Unit, UserScope
+from cms.notify import notify
 from mentorship.models import Apprenticeship, Pairing, StageProgress, Submission
 from mentorship.selectors import rules
 
@@ -27,23 +28,18 @@ def leaders_over(unit: Unit) -> list:
     )
 
 
-def _send(user, key: str, title: str, body: str, url: str) -> bool:
-    """Create the notice once (unique key per recipient) and email it if the user has an address."""
-    if user is None:
-        return False
-    notice, created = Notification.objects.get_or_create(
-        recipient=user, key=key, defaults={"title": title[:200], "body": body, "url": url}
-    )
-    if created and user.email:
-        send_mail(title, f"{body}\n\n{url}", None, [user.email], fail_silently=True)
-        Notification.objects.filter(pk=notice.pk).update(emailed=True)
-    return created
+def _leader_url(apprenticeship_id: int) -> str:
+    """Where an escalated notice sends a unit leader: the apprenticeship's page in the admin."""
+    return reverse("apprenticeships:inspect", args=[apprenticeship_id])
 
 
 def send_due_reminders(*, today: datetime.date | None = None) -> int:
+    """Remind and escalate; reminders are e-mailed as well as shown in the app, each once per recipient."""
     today = today or timezone.localdate()
     cfg = rules()
     sent = 0
+    dashboard_url = reverse("mentorship:dashboard")
+    me_url = reverse("mentorship:me")
     review_cut = timezone.now() - datetime.timedelta(days=cfg.review_reminder_days)
     escalate_cut = review_cut - datetime.timedelta(days=cfg.escalation_days)
     waiting = Submission.objects.filter(
@@ -63,17 +59,23 @@ def send_due_reminders(*, today: datetime.date | None = None) -> int:
             "date": timezone.localtime(sub.submitted_at).date().isoformat(),
         }
         if mentor:
-            sent += _send(
-                mentor.user, f"mentorship:review:{sub.pk}", title, sub.milestone.title, "/mentoring/"
+            sent += notify(
+                mentor.user,
+                key=f"mentorship:review:{sub.pk}",
+                title=title,
+                body=sub.milestone.title,
+                url=dashboard_url,
+                email=True,
             )
         if sub.submitted_at <= escalate_cut:
             for leader in leaders_over(apprentice.unit):
-                sent += _send(
+                sent += notify(
                     leader,
-                    f"mentorship:review-escalated:{sub.pk}",
-                    _("Escalated: ") + title,
-                    sub.milestone.title,
-                    "/admin/",
+                    key=f"mentorship:review-escalated:{sub.pk}",
+                    title=_("Escalated: ") + title,
+                    body=sub.milestone.title,
+                    url=_leader_url(sub.apprenticeship_id),
+                    email=True,
                 )
 
     inactive_cut = timezone.now() - datetime.timedelta(days=cfg.inactivity_days)
@@ -81,22 +83,23 @@ def send_due_reminders(*, today: datetime.date | None = None) -> int:
         status=Apprenticeship.Status.IN_PROGRESS, last_activity_at__lte=inactive_cut
     ).select_related("officer__user", "officer__unit"):
         stamp = timezone.localtime(a.last_activity_at).date().isoformat()
-        sent += _send(
+        sent += notify(
             a.officer.user,
-            f"mentorship:inactive:{a.pk}:{stamp}",
-            _("You have had no mentoring activity since %(date)s") % {"date": stamp},
-            _("Submit evidence for a milestone or report on a task."),
-            "/mentoring/me/",
+            key=f"mentorship:inactive:{a.pk}:{stamp}",
+            title=_("You have had no mentoring activity since %(date)s") % {"date": stamp},
+            body=_("Submit evidence for a milestone or report on a task."),
+            url=me_url,
+            email=True,
         )
         if a.last_activity_at <= inactive_cut - datetime.timedelta(days=cfg.escalation_days):
             for leader in leaders_over(a.officer.unit):
-                sent += _send(
+                sent += notify(
                     leader,
-                    f"mentorship:inactive-escalated:{a.pk}:{stamp}",
-                    _("Escalated: %(name)s has been inactive since %(date)s")
+                    key=f"mentorship:inactive-escalated:{a.pk}:{stamp}",
+                    title=_("Escalated: %(name)s has been inactive since %(date)s")
                     % {"name": a.officer.name, "date": stamp},
-                    "",
-                    "/admin/",
+                    url=_leader_url(a.pk),
+                    email=True,
                 )
 
     overdue = StageProgress.objects.filter(
@@ -109,13 +112,18 @@ def send_due_reminders(*, today: datetime.date | None = None) -> int:
             "name": a.officer.name,
             "date": p.due_on.isoformat(),
         }
-        sent += _send(a.officer.user, f"mentorship:stage-due:{p.pk}", title, "", "/mentoring/me/")
+        key = f"mentorship:stage-due:{p.pk}"
+        sent += notify(a.officer.user, key=key, title=title, url=me_url, email=True)
         mentor = active_mentors.get(a.pk)
         if mentor:
-            sent += _send(mentor.user, f"mentorship:stage-due:{p.pk}", title, "", "/mentoring/")
+            sent += notify(mentor.user, key=key, title=title, url=dashboard_url, email=True)
         if today > p.due_on + datetime.timedelta(days=cfg.escalation_days):
             for leader in leaders_over(a.officer.unit):
-                sent += _send(
-                    leader, f"mentorship:stage-due-escalated:{p.pk}", _("Escalated: ") + title, "", "/admin/"
+                sent += notify(
+                    leader,
+                    key=f"mentorship:stage-due-escalated:{p.pk}",
+                    title=_("Escalated: ") + title,
+                    url=_leader_url(a.pk),
+                    email=True,
                 )
     return sent

@@ -8,10 +8,14 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.db.models import Q
+
+from courses.models import ATTENDED, Attendance, AttendanceStatus, Enrolment, Registration, TrainingDay
+from courses.services import enrol
+from exams.models import Attempt, Qualification
+
 
 def course_completed(officer_id: int, course_id: int) -> bool:
-    from courses.models import Enrolment
-
     return Enrolment.objects.filter(
         officer_id=officer_id, course_id=course_id, completed_at__isnull=False
     ).exists()
@@ -19,8 +23,6 @@ def course_completed(officer_id: int, course_id: int) -> bool:
 
 def session_passed(officer_id: int, session_id: int, min_score: Decimal | None) -> bool:
     """Attended every day of the session (an excused day does not count against) and, if asked, scored enough."""
-    from courses.models import ATTENDED, Attendance, AttendanceStatus, Registration, TrainingDay
-
     day_ids = set(TrainingDay.objects.filter(session_id=session_id).values_list("pk", flat=True))
     marks = dict(
         Attendance.objects.filter(day_id__in=day_ids, officer_id=officer_id).values_list("day_id", "status")
@@ -44,16 +46,10 @@ def session_passed(officer_id: int, session_id: int, min_score: Decimal | None) 
 
 
 def exam_passed(officer_id: int, exam_id: int) -> bool:
-    from exams.models import Attempt
-
     return Attempt.objects.filter(officer_id=officer_id, exam_id=exam_id, passed=True, is_mock=False).exists()
 
 
 def qualified_officer_ids(officer_ids, today: datetime.date) -> set[int]:
-    from django.db.models import Q
-
-    from exams.models import Qualification
-
     return set(
         Qualification.objects.filter(officer_id__in=list(officer_ids), status=Qualification.Status.VALID)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
@@ -62,7 +58,5 @@ def qualified_officer_ids(officer_ids, today: datetime.date) -> set[int]:
 
 
 def enrol_in_courses(*, officer, courses, by, due_on: datetime.date | None) -> None:
-    from courses.services import enrol
-
     for course in courses:
-        enrol(officer=officer, course=course, by=by, source="programme", due_date=due_on)
+        enrol(officer=officer, course=course, by=by, source=Enrolment.Source.PROGRAMME, due_date=due_on)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.models import Officer, Unit
 from cms.selectors import officer_of, officers_visible_to, sees_subtree
@@ -32,7 +33,9 @@ def active_pairing(apprenticeship: Apprenticeship) -> Pairing | None:
 def current_mentor(officer: Officer) -> Officer | None:
     pairing = (
         Pairing.objects.filter(
-            apprenticeship__officer=officer, apprenticeship__status="in_progress", ended_on=None
+            apprenticeship__officer=officer,
+            apprenticeship__status=Apprenticeship.Status.IN_PROGRESS,
+            ended_on=None,
         )
         .select_related("mentor")
         .first()
@@ -119,8 +122,6 @@ def signed_off_milestone_ids(apprenticeship: Apprenticeship) -> set[int]:
 def check_stage(
     apprenticeship: Apprenticeship, stage: Stage, *, today: datetime.date | None = None
 ) -> StageCheck:
-    from django.utils.translation import gettext as _
-
     today = today or timezone.localdate()
     progress = StageProgress.objects.filter(apprenticeship=apprenticeship, stage=stage).first()
     check = StageCheck(stage=stage, progress=progress)
@@ -181,7 +182,11 @@ def mentor_dashboard(user, *, today: datetime.date | None = None) -> dict:
             Prefetch("programme__stages", queryset=Stage.objects.order_by("order")),
         )
         .annotate(
-            open_tasks=Count("assignments", filter=Q(assignments__status__in=["open", "redo"]), distinct=True)
+            open_tasks=Count(
+                "assignments",
+                filter=Q(assignments__status__in=[Assignment.Status.OPEN, Assignment.Status.REDO]),
+                distinct=True,
+            )
         )
         .order_by("officer__name")
     )

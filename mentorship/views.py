@@ -78,7 +78,9 @@ def apprenticeship_detail(request, pk):
             "review_form": ReviewForm(),
             "assignment_form": AssignmentForm(programme=apprenticeship.programme),
             "evaluated_stage_ids": {
-                e.stage_id for e in context["evaluations"] if e.direction == "of_apprentice"
+                e.stage_id
+                for e in context["evaluations"]
+                if e.direction == Evaluation.Direction.OF_APPRENTICE
             },
         }
     )
@@ -102,7 +104,7 @@ def me(request):
             "evidence_draft": request.session.pop(EVIDENCE_DRAFT, None),
             "mentor": selectors.active_pairing(apprenticeship),
             "mentor_evaluated_stage_ids": {
-                e.stage_id for e in context["evaluations"] if e.direction == "of_mentor"
+                e.stage_id for e in context["evaluations"] if e.direction == Evaluation.Direction.OF_MENTOR
             },
         }
     )

@@ -245,9 +245,12 @@ class ScopedModelViewSet(ModelViewSet):
 
     Override `editable_by(user)` when some visible rows are read-only (edit/delete then answer 404 and the list
     shows no links for them); set `city_wide_only` when every row belongs to the whole city; `form_choice_scopes`
-    narrows the form's choice fields (by default the owning unit, `owner_field`, to the user's subtree)."""
+    narrows the form's choice fields (by default the owning unit, `owner_field`, to the user's subtree).
+    `refused_actions` are refused to everyone, superusers included, while their URLs stay (they answer as for a
+    missing permission): for rows that change only through services."""
 
     disabled_actions: tuple[str, ...] = ()
+    refused_actions: tuple[str, ...] = ()
     city_wide_only = False
     owner_field: str | None = None
     copy_view_enabled = False
@@ -277,7 +280,7 @@ class ScopedModelViewSet(ModelViewSet):
             self.model,
             scope=self.visible_to,
             editable=self.editable_by if overridden else None,
-            disabled=self.disabled_actions,
+            disabled=(*self.disabled_actions, *self.refused_actions),
             city_wide_only=self.city_wide_only,
         )
 

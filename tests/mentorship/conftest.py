@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from mentorship import services
 from mentorship.models import MentorshipSettings, Milestone, Programme, Stage
 from tests.mentorship.files import private_media  # noqa: F401  (a fixture, used below)
 
@@ -80,8 +81,6 @@ def apprentice(street_east, make_officer, programme, django_capture_on_commit_ca
 
 @pytest.fixture
 def apprenticeship(apprentice, mentor):
-    from mentorship import services
-
     a = apprentice.apprenticeships.get()
     services.pair(apprenticeship=a, mentor=mentor, by=None)
     return a

@@ -7,6 +7,8 @@ import io
 import pytest
 from django.urls import reverse
 
+from tests.factories import make_staff
+
 pytestmark = pytest.mark.django_db
 
 
@@ -27,8 +29,6 @@ def test_hr_lists_and_exports_subtree_apprenticeships(
 
 
 def test_hr_cannot_open_another_districts_apprenticeship(client, apprenticeship, district_west):
-    from tests.factories import make_staff
-
     client.force_login(make_staff("hr_west", "hr", district_west))
     assert client.get(reverse("apprenticeships:inspect", args=[apprenticeship.pk])).status_code == 404
     assert client.get(reverse("apprenticeships:pair", args=[apprenticeship.pk])).status_code == 404
@@ -37,7 +37,7 @@ def test_hr_cannot_open_another_districts_apprenticeship(client, apprenticeship,
 def test_apprenticeships_cannot_be_edited_in_the_admin(client, superuser, apprenticeship):
     client.force_login(superuser)
     response = client.get(reverse("apprenticeships:edit", args=[apprenticeship.pk]))
-    assert response.status_code in (302, 403)
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     assert client.get(reverse("apprenticeships:inspect", args=[apprenticeship.pk])).status_code == 200
 
 
@@ -67,8 +67,6 @@ def test_trainee_and_mentor_have_no_admin(client, apprenticeship, mentor):
 
 
 def test_city_programme_is_read_only_below_city_scope(client, programme, training_admin_east, city):
-    from tests.factories import make_staff
-
     edit_url = reverse("programmes:edit", args=[programme.pk])
     stage_url = reverse("stages:edit", args=[programme.stages.first().pk])
     client.force_login(training_admin_east)

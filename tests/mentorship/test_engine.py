@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from cms.models import AuditEvent, EmploymentSpell, LeaveReason
 from mentorship import services
 from mentorship.models import Apprenticeship, Decision, Milestone, StageProgress, Submission
+from mentorship.tasks import nightly_sweep
 from tests.mentorship.files import photo
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,6 @@ def test_sign_off_advances_stage_and_min_days_holds_the_next(
     # Stage 2 asks for 10 days: nothing happens before, the nightly sweep advances after.
     assert services.evaluate(apprenticeship_id=apprenticeship.pk) == 0
     time_machine.shift(datetime.timedelta(days=10))
-    from mentorship.tasks import nightly_sweep
-
     assert nightly_sweep()["advanced"] == 1
     apprenticeship.refresh_from_db()
     assert apprenticeship.status == Apprenticeship.Status.COMPLETED
@@ -80,8 +79,9 @@ def test_sign_off_advances_stage_and_min_days_holds_the_next(
 
 def test_returned_evidence_does_not_advance(apprenticeship, mentor):
     sub = _submit(apprenticeship, Milestone.objects.get(stage__order=1))
-    with pytest.raises(ValidationError):
-        services.decide(submission=sub, by=mentor.user, outcome="returned", comment="")  # comment required
+    with pytest.raises(ValidationError) as exc:
+        services.decide(submission=sub, by=mentor.user, outcome="returned", comment="")
+    assert exc.value.error_dict["comment"][0].code == "comment_required"
     services.decide(submission=sub, by=mentor.user, outcome="returned", comment="照片不清晰，请补充检查记录")
     apprenticeship.refresh_from_db()
     assert apprenticeship.current_stage.order == 1

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from mentorship import services
+from tests.factories import SpecialtyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_mentor_needs_tenure(apprentice, street_east, make_officer):
     junior = make_officer(street_east, username="junior", hire_date=datetime.date(2025, 1, 1))
     a = apprentice.apprenticeships.get()
-    with pytest.raises(ValidationError, match="年"):
+    with pytest.raises(ValidationError, match="年") as exc:
         services.pair(apprenticeship=a, mentor=junior, by=None)
+    assert exc.value.code == "mentor_ineligible"
 
 
 def test_mentor_load_is_capped(
@@ -27,22 +29,22 @@ def test_mentor_load_is_capped(
         ]
     for o in others:
         services.pair(apprenticeship=o.apprenticeships.get(), mentor=mentor, by=None)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.pair(apprenticeship=apprentice.apprenticeships.get(), mentor=mentor, by=None)
+    assert exc.value.code == "mentor_ineligible"
 
 
 def test_qualification_rule(apprentice, mentor, rules):
     rules.mentor_requires_qualification = True
     rules.save()
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.pair(apprenticeship=apprentice.apprenticeships.get(), mentor=mentor, by=None)
+    assert exc.value.code == "mentor_ineligible"
 
 
 def test_suggestions_rank_same_unit_and_shared_specialties_first(
     apprentice, mentor, other_mentor, street_east, make_officer
 ):
-    from tests.factories import SpecialtyFactory
-
     chem = SpecialtyFactory(name="危险化学品")
     apprentice.specialties.add(chem)
     colleague = make_officer(

@@ -152,6 +152,45 @@ def test_dashboard_queries_are_bounded(client, mentor, apprenticeship, django_as
         assert client.get(reverse("mentorship:dashboard")).status_code == 200
 
 
+QUERIES = 17  # three apprentices, each with evidence waiting and a task reported
+
+
+def test_dashboard_query_count_is_pinned(
+    client,
+    mentor,
+    apprenticeship,
+    street_east,
+    make_officer,
+    rules,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    rules.mentor_max_apprentices = 5
+    rules.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        others = [
+            make_officer(
+                street_east, username=f"nh{i}", name=f"学员{i}", hire_date=datetime.date(2026, 10, 1)
+            )
+            for i in range(2)
+        ]
+    for officer in others:
+        a = officer.apprenticeships.get()
+        services.pair(apprenticeship=a, mentor=mentor, by=None)
+        services.submit_evidence(
+            apprenticeship=a,
+            milestone=Milestone.objects.get(stage__order=1),
+            by=officer.user,
+            text="完成检查",
+            happened_on=datetime.date(2026, 11, 1),
+        )
+        task = services.set_assignment(apprenticeship=a, by=mentor.user, title="起草指令书")
+        services.report_assignment(assignment=task, by=officer.user, text="已完成")
+    client.force_login(mentor.user)
+    with django_assert_num_queries(QUERIES):
+        assert client.get(reverse("mentorship:dashboard")).status_code == 200
+
+
 def test_my_training_shows_the_mentor(client, apprenticeship):
     client.force_login(apprenticeship.officer.user)
     page = client.get(reverse("my_training")).content.decode()
