@@ -12,7 +12,6 @@ from cms import extensions
 from cms.models import HomePage
 from cms.reference import ensure_reference_data, role_permissions
 
-
 # Wagtail's own migrations add these to every group that can reach the admin; they are Wagtail's, not ours.
 WAGTAIL_GRANTS = {"wagtaildocs.choose_document", "wagtailimages.choose_image"}
 

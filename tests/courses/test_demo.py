@@ -8,6 +8,7 @@ import random
 import pytest
 
 from courses import demo
+from courses.demo.lessons import CURRICULUM
 from courses.models import (
     Attendance,
     CoursePage,
@@ -17,15 +18,13 @@ from courses.models import (
     StudyHoursEntry,
     TrainingSession,
 )
+from exams import demo as exams_demo
+from exams import services
+from exams.models import QuestionBank
 
 
 @pytest.fixture
 def demo_bank(db):
-    from courses.demo_content import CURRICULUM
-    from exams import services
-    from exams.demo_bank import QUESTIONS
-    from exams.models import QuestionBank
-
     # Only the questions the lessons' knowledge checks name (keeps the test fast).
     stems = {
         s
@@ -36,7 +35,9 @@ def demo_bank(db):
         for s in v["question_stems"]
     }
     bank = QuestionBank.objects.create(code="YZYH", name="应知应会题库")
-    services.import_questions(bank=bank, questions=[q for q in QUESTIONS if q["stem"] in stems], by=None)
+    services.import_questions(
+        bank=bank, questions=[q for q in exams_demo.questions() if q["stem"] in stems], by=None
+    )
     return bank
 
 

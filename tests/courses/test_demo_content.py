@@ -1,4 +1,4 @@
-"""Structure of the demo curriculum (courses.demo_content): pure data checks, no database."""
+"""Structure of the demo curriculum (courses.demo.lessons): pure data checks, no database."""
 
 import re
 from collections import Counter
@@ -7,8 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from courses.demo_content import CURRICULUM
-from exams.demo_bank import QUESTIONS
+from courses.demo.lessons import CURRICULUM
+from exams import demo as exams_demo
 
 CATEGORIES = {"law", "theory", "practice", "emergency"}
 STAFF = {"full_time", "auxiliary", "civil_servant"}
@@ -16,7 +16,7 @@ BLOCKS = {"heading", "paragraph", "legal_article", "callout", "knowledge_check"}
 ALLOWED_TAGS = {"p", "strong", "ul", "ol", "li"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-BANK_STEMS = {q["stem"] for q in QUESTIONS}
+BANK_STEMS = {q["stem"] for q in exams_demo.questions()}
 
 LESSONS = [(course, lesson) for course in CURRICULUM for lesson in course["lessons"]]
 

@@ -7,6 +7,7 @@ import pytest
 
 from exams import demo
 from exams.models import Attempt, Exam, Qualification, Question, QuestionBank
+from exams.selectors import question_data
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +21,14 @@ def test_seed_is_idempotent_and_builds_history(street_east, make_officer):
     n_questions = bank.questions.count()
     assert n_questions >= 150
     assert not Question.objects.filter(current_version__isnull=True).exists()
+    # The importer stored the bank file's questions as they are, in file order, with the default 1 point.
+    expected = demo.questions()
+    stored = [question_data(q) for q in bank.questions.select_related("category").order_by("id")]
+    assert n_questions == len(expected) == 209
+    assert stored == [{**q, "points": 1.0, "tags": sorted(q["tags"])} for q in expected]
+    assert all(
+        q.current_version.data == d for q, d in zip(bank.questions.order_by("id"), stored, strict=True)
+    )
     exam = Exam.objects.get(title=demo.EXAM_TITLE)
     assert exam.is_qualifying and sum(r.count for r in exam.rules.all()) == 50
     attempts = Attempt.objects.filter(exam=exam)

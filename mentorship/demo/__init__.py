@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.models import Officer, StaffCategory, Unit
+from courses.models import CoursePage, TrainingSession
+from exams.models import Exam
 from mentorship.models import (
     Apprenticeship,
     Assignment,
@@ -61,26 +63,14 @@ COMMENTS_RETURN = ["照片不够清楚，请补充隐患部位特写。", "文�
 
 
 def _course_requirements():
-    try:
-        from courses.models import CoursePage
-    except ImportError:
-        return []
     return list(CoursePage.objects.live().order_by("path")[:3])
 
 
 def _session():
-    try:
-        from courses.models import TrainingSession
-    except ImportError:
-        return None
     return TrainingSession.objects.order_by("id").first()
 
 
 def _exam():
-    try:
-        from exams.models import Exam
-    except ImportError:
-        return None
     return Exam.objects.filter(is_qualifying=True, is_mock=False).order_by("id").first()
 
 

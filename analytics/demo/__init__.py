@@ -5,14 +5,13 @@ from django.db import transaction
 
 from analytics.models import SelectionBoard
 from cms.models import Unit
+from mentorship.demo import PROGRAMME_NAME
+from mentorship.models import Programme
 
 BOARD_TITLE = "2026年度新录用专职安监员择优选用"
 
 
 def seed(*, stdout, rng) -> None:
-    from mentorship.demo import PROGRAMME_NAME
-    from mentorship.models import Programme
-
     district = Unit.objects.filter(kind=Unit.Kind.DISTRICT).order_by("path").first()
     programme = Programme.objects.filter(name=PROGRAMME_NAME).first()
     if district is None or programme is None:

@@ -13,9 +13,14 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, identify_hasher, is_password_usable, make_password
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext
 
 from cms import audit
+from cms.models import EmploymentSpell, Officer, Post, Specialty, Unit, UserScope
+from cms.signals import officers_changed
 
 SEED = 20260101
 DEMO_PASSWORD = "Demo@2026!"  # noqa: S105 - published demo password, see README
@@ -420,7 +425,6 @@ def build_plan(rng: random.Random) -> Plan:
 
 
 def _ensure_units() -> tuple[dict[str, object], int]:
-    from cms.models import Unit
 
     units = {u.code: u for u in Unit.objects.all()}
     created = 0
@@ -448,10 +452,6 @@ def _ensure_units() -> tuple[dict[str, object], int]:
 
 def _ensure_people(plan: Plan, units, specialties) -> tuple[list[int], int]:
     """Create the officers (with users, specialties and spells) that do not exist yet; return their ids and spells."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.hashers import make_password
-
-    from cms.models import EmploymentSpell, Officer
 
     User = get_user_model()
     existing = set(
@@ -526,8 +526,6 @@ def _ensure_people(plan: Plan, units, specialties) -> tuple[list[int], int]:
 
 def _ensure_role_members(plan: Plan) -> int:
     """Bulk group membership for the many trainees and mentors (existing rows are left alone)."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
 
     User = get_user_model()
     groups = dict(Group.objects.filter(name__in=["trainee", "mentor"]).values_list("name", "pk"))
@@ -553,7 +551,6 @@ def _demo_password_hash(current) -> str:
     Hashing is deliberately slow (about 0.5 s with PBKDF2), so reuse a stored hash that still verifies and is
     up to date instead of hashing six times on every run.
     """
-    from django.contrib.auth.hashers import check_password, identify_hasher, is_password_usable, make_password
 
     for encoded in dict.fromkeys(current):
         if not is_password_usable(encoded):
@@ -570,10 +567,6 @@ def _demo_password_hash(current) -> str:
 
 def _ensure_demo_logins(plan: Plan, units) -> int:
     """Accounts, names, roles, scopes and the published password of the six demo logins; returns how many changed."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from cms.models import UserScope
 
     User = get_user_model()
     names = {p.username: p.name for p in plan.people if p.username in DEMO_LOGINS}
@@ -616,7 +609,6 @@ def _ensure_demo_logins(plan: Plan, units) -> int:
 
 
 def _ensure_posts(units, specialties) -> int:
-    from cms.models import Post
 
     created = 0
     for code, title, openings, wanted, description in POSTS:
@@ -633,8 +625,6 @@ def _ensure_posts(units, specialties) -> int:
 
 def seed(*, stdout, rng: random.Random | None = None) -> dict[str, int]:
     """Load the demo city. Call inside a transaction; creates only what is missing. Returns what it created."""
-    from cms.models import Officer, Specialty
-    from cms.signals import officers_changed
 
     plan = build_plan(rng if rng is not None else random.Random(SEED))
     units, units_created = _ensure_units()

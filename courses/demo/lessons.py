@@ -9,9 +9,9 @@
 - ``("paragraph", "<p>…</p>")``（只用 p、strong、ul/ol/li）
 - ``("legal_article", {"law": "《…》", "article": "第…条", "text": "条文"})``
 - ``("callout", {"kind": "warning" | "info" | "tip", "text": "…"})``
-- ``("knowledge_check", {"question_stems": [题干…]})``：题干与 ``exams.demo_bank.QUESTIONS`` 中的题目完全一致。
+- ``("knowledge_check", {"question_stems": [题干…]})``：题干与 ``exams/demo/bank.json`` 中的题目完全一致。
 
-内容依据与题库相同（见 ``exams.demo_bank`` 的模块说明）：《安全生产法》（2021修正）、《行政处罚法》（2021修订）、
+内容依据与题库相同（见 ``exams/demo/README.md``）：《安全生产法》（2021修正）、《行政处罚法》（2021修订）、
 《突发事件应对法》（2024修订）、《行政强制法》、《消防法》、《生产安全事故报告和调查处理条例》、
 《生产安全事故应急条例》、《危险化学品安全管理条例》、《安全生产事故隐患排查治理暂行规定》、
 重大事故隐患判定标准、《工贸企业有限空间作业安全规定》及 GB 30871、GB 8958、GB/T 4968、GB/T 16483 等标准。
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from exams.demo_bank import QUESTIONS
+from exams import demo as exams_demo
 
 ALL_STAFF = ["full_time", "auxiliary", "civil_servant"]
 
@@ -36,7 +36,7 @@ YJTL = "《生产安全事故应急条例》"
 WHTL = "《危险化学品安全管理条例》"
 YHGD = "《安全生产事故隐患排查治理暂行规定》"
 
-_STEMS = [q["stem"] for q in QUESTIONS]
+_STEMS = [q["stem"] for q in exams_demo.questions()]
 
 
 def _stem(prefix: str) -> str:

@@ -1,4 +1,4 @@
-"""Demo data of courses for `seed_demo`: the curriculum pages from courses.demo_content (knowledge checks resolved
+"""Demo data of courses for `seed_demo`: the curriculum pages from courses.demo.lessons (knowledge checks resolved
 against the YZYH bank by stem), enrolments with realistic progress and hours for the demo trainees, and three
 training sessions (two past with attendance and assessment, one upcoming and open). Idempotent and deterministic."""
 
@@ -15,7 +15,9 @@ from wagtail.models import GroupPagePermission
 from wagtail.rich_text import RichText
 
 from cms.models import HomePage, Officer, Unit
+from cms.schedules import apply_schedules
 from courses import knowledge, services
+from courses.demo.lessons import CURRICULUM
 from courses.models import (
     AnnualHoursRequirement,
     CoursePage,
@@ -34,10 +36,6 @@ OPEN_COURSES = {"hazard-inspection", "confined-space-hot-work"}
 
 
 def _curriculum() -> list[dict]:
-    try:
-        from courses.demo_content import CURRICULUM
-    except ImportError:
-        return []
     return CURRICULUM
 
 
@@ -329,4 +327,4 @@ def seed(*, stdout, rng: random.Random) -> None:
         # The annual study-hours requirements apply city-wide, so they are the city's: HR at city scope (here the
         # superuser "admin") changes them; demo_hr, HR of 东城区, only reads them.
         AnnualHoursRequirement.objects.filter(unit__isnull=True).update(unit=Unit.get_first_root_node())
-        services.ensure_schedules()
+        apply_schedules()

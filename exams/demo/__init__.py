@@ -1,32 +1,68 @@
 """Demo data for exams: the must-know bank (应知应会题库), a qualifying exam, a mock exam and historic attempts.
 
 Called by cms's seed_demo after the city and people exist. Idempotent and deterministic for a given rng.
+
+The bank's questions are data: `bank.json` next to this module, in the format of the JSON question export
+(`manage.py export_questions --format json`), loaded through the product's own importer (`services.plan_import`
++ `services.import_questions`, as the admin upload and `manage.py import_questions` do). Reviewers of the legal
+content edit that file; README.md beside it names the sources and the rules it was written by.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
 from cms.models import Officer, Unit
-from exams import paper, services, tasks
-from exams.models import Attempt, Exam, ExamRule, Question, QuestionBank
+from cms.schedules import apply_schedules
+from exams import formats, paper, services
+from exams.models import Attempt, Exam, ExamRule, Question, QuestionBank, QuestionType
 
 BANK_CODE = "YZYH"
+BANK_FILE = Path(__file__).with_name("bank.json")
 EXAM_TITLE = "应知应会资格考试（2026年度）"
 MOCK_TITLE = "应知应会模拟测验"
 HISTORIC_OFFICERS = 24
 
 
-def _questions() -> list[dict] | None:
+@cache
+def _bank_bytes() -> bytes | None:
     try:
-        from exams.demo_bank import QUESTIONS
-    except ImportError:
+        return BANK_FILE.read_bytes()
+    except FileNotFoundError:
         return None
-    return list(QUESTIONS)
+
+
+def questions() -> list[dict]:
+    """The bank file's questions as exams.formats dicts (parsed, no database); [] when the file is missing."""
+    data = _bank_bytes()
+    if data is None:
+        return []
+    result = formats.parse(data, "json", filename=BANK_FILE.name)
+    if result.errors:
+        raise ValueError("; ".join(str(e) for e in result.errors))
+    return result.questions
+
+
+def _import_bank(bank: QuestionBank, stdout) -> None:
+    data = _bank_bytes()
+    if data is None:
+        stdout.write(f"exams: {BANK_FILE.name} is not available; the {BANK_CODE} bank has no questions.\n")
+        return
+    plan = services.plan_import(bank=bank, data=data, fmt="json", filename=BANK_FILE.name)
+    if not plan.ok:
+        for error in plan.errors:
+            stdout.write(f"exams: {BANK_FILE.name}: {error}\n")
+        return
+    services.import_questions(
+        bank=bank, questions=plan.questions, by=None, source=f"exams/demo/{BANK_FILE.name}"
+    )
+    stdout.write(f"exams: imported {len(plan.questions)} must-know questions into {BANK_CODE}.\n")
 
 
 def seed(*, stdout, rng) -> None:
@@ -46,18 +82,17 @@ def seed(*, stdout, rng) -> None:
     )
     if bank.unit_id is None and city is not None:
         QuestionBank.objects.filter(pk=bank.pk).update(unit=city)
-    questions = _questions()
-    if questions is None:
-        stdout.write("exams: exams.demo_bank is not available; the YZYH bank has no questions.\n")
-    elif not bank.questions.exists():
-        services.import_questions(bank=bank, questions=questions, by=None, source="exams.demo_bank")
-        stdout.write(f"exams: imported {len(questions)} must-know questions into {BANK_CODE}.\n")
+    if not bank.questions.exists():
+        _import_bank(bank, stdout)
     else:
         stdout.write(f"exams: bank {BANK_CODE} already holds {bank.questions.count()} questions.\n")
-    tasks.ensure_schedules()
+    apply_schedules()
 
     published = Question.objects.filter(bank=bank, status=Question.Status.PUBLISHED)
-    counts = {t: published.filter(type=t).count() for t in ("single_choice", "multiple_choice", "true_false")}
+    counts = {
+        t: published.filter(type=t).count()
+        for t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.TRUE_FALSE)
+    }
     if sum(counts.values()) == 0:
         stdout.write("exams: no published questions, so no demo exam.\n")
         return
@@ -84,7 +119,11 @@ def seed(*, stdout, rng) -> None:
             after_close_explanations=True,
         )
         exam.banks.add(bank)
-        plan = [("single_choice", 30, "2"), ("multiple_choice", 10, "2"), ("true_false", 10, "2")]
+        plan = [
+            (QuestionType.SINGLE_CHOICE, 30, "2"),
+            (QuestionType.MULTIPLE_CHOICE, 10, "2"),
+            (QuestionType.TRUE_FALSE, 10, "2"),
+        ]
         for i, (qtype, count, points) in enumerate(plan):
             ExamRule.objects.create(
                 exam=exam,
@@ -153,13 +192,13 @@ def _answer(attempt: Attempt, *, rng, ability: float, at) -> None:
         data = r.version.data
         right = rng.random() < ability
         order = r.option_order
-        if data["type"] == "true_false":
+        if data["type"] == QuestionType.TRUE_FALSE:
             raw = data["answer"] if right else not data["answer"]
-        elif data["type"] == "single_choice":
+        elif data["type"] == QuestionType.SINGLE_CHOICE:
             good = [i for i, c in enumerate(data["choices"]) if c["fraction"] >= 1]
             bad = [i for i, c in enumerate(data["choices"]) if c["fraction"] <= 0]
             raw = order.index(rng.choice(good if right or not bad else bad))
-        elif data["type"] == "multiple_choice":
+        elif data["type"] == QuestionType.MULTIPLE_CHOICE:
             good = [i for i, c in enumerate(data["choices"]) if c["fraction"] > 0]
             picked = good if right else good[: max(1, len(good) - 1)]
             raw = [order.index(i) for i in picked]
