@@ -11,7 +11,6 @@ from pathlib import Path
 import plotly
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,16 +20,11 @@ from django.views.decorators.http import require_GET
 
 from analytics import selectors
 from analytics.dashboard import CHART_IDS, Filters, dashboard
-from cms.admin_tools import spreadsheet_response
+from cms.admin_tools import require, spreadsheet_response
 from cms.models import StaffCategory
 from cms.selectors import units_visible_to
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-
-
-def _require(request):
-    if not selectors.can_view_hr_analytics(request.user):
-        raise PermissionDenied
 
 
 class FilterForm(forms.Form):
@@ -90,7 +84,7 @@ def _filters(request) -> tuple[FilterForm, Filters | None]:
 @login_required
 @require_GET
 def dashboard_view(request):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     form, filters = _filters(request)
     context = {
         "page_title": _("HR analytics"),
@@ -120,7 +114,7 @@ def dashboard_view(request):
 @login_required
 @require_GET
 def export_view(request, chart: str, fmt: str):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     if chart not in CHART_IDS or fmt not in ("csv", "xlsx"):
         raise Http404
     _form, filters = _filters(request)

@@ -35,12 +35,17 @@ def permission_menu_item(predicate: Callable) -> type[MenuItem]:
 
 
 class ToolViewSet(ViewSet):
-    """A menu entry for a tool page registered elsewhere (by URL name), shown only to users `is_shown` admits."""
+    """A menu entry for a tool page registered elsewhere (by URL name), shown only to users `shown` admits:
+
+    ToolViewSet("exams_import_tool", menu_label=_("Import questions"), icon="download",
+                url_name="exams_import", shown=lambda user: user.has_perm("exams.add_question"))
+    """
 
     url_name = ""
+    shown: Callable | None = None
 
     def is_shown(self, user) -> bool:
-        raise NotImplementedError
+        return bool(self.shown(user))
 
     @cached_property
     def menu_url(self):
@@ -66,9 +71,10 @@ def render(request, template: str, title, context: dict, *, subtitle="", icon: s
     )
 
 
-def require(request, perm: str) -> None:
-    """PermissionDenied unless the user holds `perm`."""
-    if not request.user.has_perm(perm):
+def require(request, perm: str | Callable) -> None:
+    """PermissionDenied unless the user holds `perm` (a permission name, or a predicate taking the user)."""
+    allowed = perm(request.user) if callable(perm) else request.user.has_perm(perm)
+    if not allowed:
         raise PermissionDenied
 
 

@@ -123,7 +123,7 @@ class VideoBlock(blocks.StructBlock):
         context = super().get_context(value, parent_context)
         context["embed_html"] = None
         if not value.get("file") and value.get("embed_url"):
-            from wagtail.embeds.embeds import get_embed
+            from wagtail.embeds.embeds import get_embed  # app loading: blocks are imported by models
             from wagtail.embeds.exceptions import EmbedException
 
             try:

@@ -7,7 +7,7 @@ than Wagtail's redirect); the pages keep the admin's layout."""
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from analytics import selectors, services
 from analytics.models import COMPONENT_LABELS, AppointmentDecision, SelectionBoard
-from cms.admin_tools import spreadsheet_response
+from cms.admin_tools import require, spreadsheet_response
 from cms.models import Post
 from cms.selectors import units_visible_to
 
@@ -68,13 +68,8 @@ class DecisionForm(forms.Form):
             )
 
 
-def _require(request):
-    if not selectors.can_view_hr_analytics(request.user):
-        raise PermissionDenied
-
-
 def board_index(request):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     boards = selectors.boards_visible_to(request.user).select_related("unit", "programme")
     return TemplateResponse(
         request, "analytics/board/index.html", {"boards": boards, "header_title": _("Selection boards")}
@@ -82,7 +77,7 @@ def board_index(request):
 
 
 def board_create(request):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     form = BoardForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         board = form.save(commit=False)
@@ -95,7 +90,7 @@ def board_create(request):
 
 
 def board_edit(request, pk):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
     form = BoardForm(request.POST or None, instance=board, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -107,7 +102,7 @@ def board_edit(request, pk):
 
 
 def board_detail(request, pk):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     board = get_object_or_404(selectors.boards_visible_to(request.user).select_related("unit"), pk=pk)
     context = selectors.board_ranking(board, request.user)
     context.update({"board": board, "decision_form": DecisionForm(board=board), "header_title": board.title})
@@ -115,7 +110,7 @@ def board_detail(request, pk):
 
 
 def board_decide(request, pk, officer_pk):
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     if request.method != "POST":
         return redirect("analytics:board_detail", pk=pk)
     board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
@@ -141,7 +136,7 @@ def board_decide(request, pk, officer_pk):
 
 def board_export(request, pk):
     """The ranking as xlsx: the board's title, its weights, then one row per candidate under a header row."""
-    _require(request)
+    require(request, selectors.can_view_hr_analytics)
     board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
     data = selectors.board_ranking(board, request.user)
     weights = [_("Weights") + "："] + [f"{label} {weight:g}" for label, weight in data["weights"]]

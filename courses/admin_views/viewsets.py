@@ -127,38 +127,8 @@ class RequirementViewSet(ScopedModelViewSet):
         return self.visible_to(user) if is_city_scope(user) else AnnualHoursRequirement.objects.none()
 
 
-class EnrolToolViewSet(ToolViewSet):
-    name = "courses_enrol_tool"
-    menu_label = _("Enrol officers")
-    icon = "user"
-    url_name = "courses_enrol"
-
-    def is_shown(self, user):
-        return user.has_perm("courses.add_enrolment")
-
-
 def _sees_reports(user) -> bool:
     return (user.is_superuser or sees_subtree(user)) and user.has_perm("courses.view_enrolment")
-
-
-class ProgressToolViewSet(ToolViewSet):
-    name = "courses_progress_tool"
-    menu_label = _("Course progress by unit")
-    icon = "table"
-    url_name = "courses_progress_report"
-
-    def is_shown(self, user):
-        return _sees_reports(user)
-
-
-class HoursToolViewSet(ToolViewSet):
-    name = "courses_hours_tool"
-    menu_label = _("Study hours by unit")
-    icon = "time"
-    url_name = "courses_hours_report"
-
-    def is_shown(self, user):
-        return _sees_reports(user)
 
 
 class CoursesViewSetGroup(ViewSetGroup):
@@ -168,9 +138,27 @@ class CoursesViewSetGroup(ViewSetGroup):
     menu_order = 250
     items = (
         TrainingSessionViewSet,
-        EnrolToolViewSet,
+        ToolViewSet(
+            "courses_enrol_tool",
+            menu_label=_("Enrol officers"),
+            icon="user",
+            url_name="courses_enrol",
+            shown=lambda user: user.has_perm("courses.add_enrolment"),
+        ),
         EnrolmentViewSet,
-        ProgressToolViewSet,
-        HoursToolViewSet,
+        ToolViewSet(
+            "courses_progress_tool",
+            menu_label=_("Course progress by unit"),
+            icon="table",
+            url_name="courses_progress_report",
+            shown=_sees_reports,
+        ),
+        ToolViewSet(
+            "courses_hours_tool",
+            menu_label=_("Study hours by unit"),
+            icon="time",
+            url_name="courses_hours_report",
+            shown=_sees_reports,
+        ),
         RequirementViewSet,
     )

@@ -14,36 +14,6 @@ from exams.admin_views.qualifications import QualificationViewSet
 from exams.admin_views.questions import QuestionViewSet
 
 
-class ImportToolViewSet(ToolViewSet):
-    name = "exams_import_tool"
-    menu_label = _("Import questions")
-    icon = "download"
-    url_name = "exams_import"
-
-    def is_shown(self, user):
-        return user.has_perm("exams.add_question")
-
-
-class ResultsToolViewSet(ToolViewSet):
-    name = "exams_results_tool"
-    menu_label = _("Exam results")
-    icon = "table"
-    url_name = "exams_results"
-
-    def is_shown(self, user):
-        return user.has_perm("exams.view_attempt")
-
-
-class MarkingToolViewSet(ToolViewSet):
-    name = "exams_marking_tool"
-    menu_label = _("Marking queue")
-    icon = "edit"
-    url_name = "exams_marking"
-
-    def is_shown(self, user):
-        return selectors.can_mark(user)
-
-
 class ExamsViewSetGroup(ViewSetGroup):
     menu_label = _("Must-know exams")
     menu_icon = "doc-full-inverse"
@@ -53,9 +23,27 @@ class ExamsViewSetGroup(ViewSetGroup):
         QuestionBankViewSet,
         CategoryViewSet,
         QuestionViewSet,
-        ImportToolViewSet,
+        ToolViewSet(
+            "exams_import_tool",
+            menu_label=_("Import questions"),
+            icon="download",
+            url_name="exams_import",
+            shown=lambda user: user.has_perm("exams.add_question"),
+        ),
         ExamViewSet,
-        ResultsToolViewSet,
-        MarkingToolViewSet,
+        ToolViewSet(
+            "exams_results_tool",
+            menu_label=_("Exam results"),
+            icon="table",
+            url_name="exams_results",
+            shown=lambda user: user.has_perm("exams.view_attempt"),
+        ),
+        ToolViewSet(
+            "exams_marking_tool",
+            menu_label=_("Marking queue"),
+            icon="edit",
+            url_name="exams_marking",
+            shown=selectors.can_mark,
+        ),
         QualificationViewSet,
     )

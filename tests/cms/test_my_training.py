@@ -81,3 +81,25 @@ def test_notifications_are_private(client, trainee, other_trainee):
     Notification.objects.create(recipient=other_trainee.user, key="k1", title="李四的私人通知")
     client.force_login(trainee.user)
     assert "李四的私人通知" not in client.get(reverse("notifications")).content.decode()
+
+
+# 我的培训 (/me/), counted once and pinned, the same with one exam taken or three: a change that adds a query must
+# say why here.
+MY_TRAINING_QUERIES = 21
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("exams_taken", [1, 3])
+def test_my_training_query_count_is_exact(client, trainee, exams_taken, django_assert_num_queries):
+    from exams import services as exam_services
+    from tests.exams.conftest import make_bank, make_exam
+
+    bank = make_bank(questions=[], n_single=3)
+    for _ in range(exams_taken):
+        exam = make_exam(bank, rules=[{"count": 3}])
+        attempt = exam_services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+        exam_services.submit_attempt(attempt=attempt, by=trainee.user)
+    client.force_login(trainee.user)
+    client.get(reverse("my_training"))
+    with django_assert_num_queries(MY_TRAINING_QUERIES):
+        assert client.get(reverse("my_training")).status_code == 200

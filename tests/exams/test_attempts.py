@@ -111,21 +111,28 @@ def test_retake_prefers_unseen_questions(trainee):
 def test_attempts_limit_audience_and_window_enforced(trainee, other_trainee, bank, street_east):
     exam = objective_exam(bank, attempts_allowed=1)
     exam.audience_units.add(street_east)
-    with pytest.raises(services.ExamError):
+    with pytest.raises(services.ExamError) as refused:
         services.start_attempt(exam=exam, officer=other_trainee, by=other_trainee.user)
+    assert refused.value.code == "not_in_audience"
     attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
     services.submit_attempt(attempt=attempt, by=trainee.user)
-    with pytest.raises(services.ExamError):
+
+    with pytest.raises(services.ExamError) as refused:
         services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    assert refused.value.code == "attempts_used"
     # a mock run of the same exam is allowed and never counts
     mock = services.start_attempt(exam=exam, officer=trainee, by=trainee.user, mock=True)
     assert mock.is_mock
     exam2 = objective_exam(bank, opens_at=timezone.now() + datetime.timedelta(days=1))
-    with pytest.raises(services.ExamError):
+
+    with pytest.raises(services.ExamError) as refused:
         services.start_attempt(exam=exam2, officer=trainee, by=trainee.user)
+    assert refused.value.code == "not_open"
     exam3 = objective_exam(bank, closes_at=timezone.now() - datetime.timedelta(minutes=1))
-    with pytest.raises(services.ExamError):
+
+    with pytest.raises(services.ExamError) as refused:
         services.start_attempt(exam=exam3, officer=trainee, by=trainee.user)
+    assert refused.value.code == "closed"
 
 
 def test_deadline_capped_by_close_time(trainee, bank):
@@ -268,8 +275,9 @@ def test_essay_goes_to_marking_and_result_released_after_marking(trainee, bank, 
     attempt = services.submit_attempt(attempt=attempt, by=trainee.user)
     assert attempt.status == Attempt.Status.NEEDS_MARKING and attempt.score is None
     essay.refresh_from_db()
-    with pytest.raises(services.ExamError):
+    with pytest.raises(services.ExamError) as refused:
         services.mark_response(response=essay, by=training_admin_east, score=Decimal("11"))
+    assert refused.value.code == "invalid_score"
     services.mark_response(response=essay, by=training_admin_east, score=Decimal("6"), comment="要点不全")
     attempt.refresh_from_db()
     assert (
@@ -365,8 +373,9 @@ def test_cached_draw_pool_follows_question_changes(trainee, other_trainee):
     q = Question.objects.filter(bank=bank).first()
     q.status = Question.Status.DRAFT
     q.save()  # unpublishing bumps the bank's revision: the cached pool of 3 is stale
-    with pytest.raises(services.ExamError):
+    with pytest.raises(services.ExamError) as refused:
         services.start_attempt(exam=exam, officer=other_trainee, by=other_trainee.user)
+    assert refused.value.code == "pool_too_small"
 
 
 def test_start_attempt_query_count_is_bounded(trainee, django_assert_max_num_queries):

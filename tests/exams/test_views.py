@@ -446,3 +446,23 @@ def test_autosave_stores_every_question_type_as_the_full_mapping_does(client, tr
         r.refresh_from_db()
         assert r.answer == expected and r.seq == 1, r.version.data["type"]
         assert resp.json()["answer"] == paper.answer_to_display(r.version.data, r.option_order, expected)
+
+
+# The attempt page's queries, counted once and pinned: a change that adds one must say why here.
+ATTEMPT_PAGE_QUERIES = 8
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_attempt_page_query_count_is_exact_and_does_not_grow_with_the_paper(
+    client, trainee, count, django_assert_num_queries
+):
+    from tests.exams.conftest import make_bank
+
+    bank = make_bank(code=f"Q{count}", questions=[], n_single=count)
+    exam = make_exam(bank, rules=[{"count": count}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    url = reverse("exams:attempt", args=[attempt.pk]) + "?q=2"
+    client.get(url)
+    with django_assert_num_queries(ATTEMPT_PAGE_QUERIES):
+        assert client.get(url).status_code == 200

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from cms.models import AuditEvent, EmploymentSpell, LeaveReason
+from cms.models import AppendOnlyError, AuditEvent, EmploymentSpell, LeaveReason
 from mentorship import services
 from mentorship.models import Apprenticeship, Decision, Milestone, StageProgress, Submission
 from mentorship.tasks import nightly_sweep
@@ -93,9 +93,9 @@ def test_sign_off_is_final_and_a_correction_is_a_new_decision(apprenticeship, me
     sub = _submit(apprenticeship, Milestone.objects.get(stage__order=1))
     decision = services.decide(submission=sub, by=mentor.user, outcome="approved", comment="")
     decision.comment = "changed"
-    with pytest.raises(ValueError):
+    with pytest.raises(AppendOnlyError):
         decision.save()
-    with pytest.raises(ValueError):
+    with pytest.raises(AppendOnlyError):
         decision.delete()
     services.decide(submission=sub, by=mentor.user, outcome="revoked", comment="复查发现检查记录不完整")
     assert list(Decision.objects.filter(submission=sub).values_list("outcome", flat=True)) == [
