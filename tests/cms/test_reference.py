@@ -78,7 +78,7 @@ def test_setup_schedules_corrects_a_changed_schedule_and_keeps_its_next_run():
 
     out = io.StringIO()
     call_command("setup_schedules", stdout=out)
-    assert "1 created, 1 corrected" in out.getvalue()
+    assert "新建 1 个，更正 1 个" in out.getvalue()  # commands speak the site language
     row.refresh_from_db()
     assert (row.func, row.schedule_type, row.next_run) == (
         "courses.tasks.send_reminders",
@@ -90,4 +90,4 @@ def test_setup_schedules_corrects_a_changed_schedule_and_keeps_its_next_run():
 
     out = io.StringIO()
     call_command("setup_schedules", stdout=out)
-    assert "0 created, 0 corrected" in out.getvalue()
+    assert "新建 0 个，更正 0 个" in out.getvalue()
