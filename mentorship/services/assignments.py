@@ -105,7 +105,9 @@ def review_assignment(
     *, assignment: Assignment, by, rating: int, comment: str = "", accepted: bool = True
 ) -> AssignmentReview:
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update(
+            of=("self",)
+        )  # the user is an outer join, which PostgreSQL cannot lock
         .select_related("apprenticeship__officer__unit", "apprenticeship__officer__user")
         .get(pk=assignment.pk)
     )

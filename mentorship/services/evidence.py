@@ -84,7 +84,9 @@ def submit_evidence(
 def decide(*, submission: Submission, by, outcome: str, comment: str = "") -> Decision:
     """The mentor signs off or returns evidence; a later correction is a new `revoked` decision, never an edit."""
     submission = (
-        Submission.objects.select_for_update()
+        Submission.objects.select_for_update(
+            of=("self",)
+        )  # the user is an outer join, which PostgreSQL cannot lock
         .select_related("apprenticeship__officer__unit", "apprenticeship__officer__user")
         .get(pk=submission.pk)
     )
