@@ -23,6 +23,17 @@ class _SelectChooserBlock(blocks.ChooserBlock):
     def get_form_state(self, value):
         return str(value.pk) if value is not None else ""
 
+    # The <select>'s empty option posts "" (a half-filled block, e.g. on Wagtail's autosave): that is no choice,
+    # not a primary key to look up.
+    def value_from_form(self, value):
+        return super().value_from_form(value if value != "" else None)
+
+    def to_python(self, value):
+        return super().to_python(value if value != "" else None)
+
+    def bulk_to_python(self, values):
+        return super().bulk_to_python([v if v != "" else None for v in values])
+
 
 class QuestionBankChooserBlock(_SelectChooserBlock):
     target_model = "exams.QuestionBank"
