@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from exams import paper
 from exams.answer_sql import read, write_owned
-from exams.models import GRACE_SECONDS, Response
+from exams.models import GRACE_SECONDS, Attempt, Response
 from exams.paper import answer_shape
 from exams.services import SaveResult, store_answer
 
@@ -223,3 +223,38 @@ def _save_as(
     if row is None:
         raise Response.DoesNotExist
     return store_answer(row=row, raw=raw, seq=seq, flagged=flagged, now=now)
+
+
+STATE_FIELDS = ("status", "deadline", "officer__status")
+
+
+def attempt_state(request, *, attempt_id: int) -> dict | None:
+    """The state poll's read: the attempt's status and deadline and whether its officer still serves, for the
+    session's user, in one query (the session check as for a save: cached per process, else Django's full check).
+    None when the session is not logged in; raises Attempt.DoesNotExist when the attempt is not theirs."""
+
+    def row(user_id: int, password: str):
+        return (
+            Attempt.objects.filter(
+                pk=attempt_id,
+                officer__user_id=user_id,
+                officer__user__password=password,
+                officer__user__is_active=True,
+            )
+            .values(*STATE_FIELDS)
+            .first()
+        )
+
+    credentials = cached_credentials(request)
+    if credentials is not None:
+        found = row(*credentials)
+        if found is not None:
+            return found
+        forget(request)  # not this officer's, or the session no longer holds: check it in full
+    credentials = verified_credentials(request)
+    if credentials is None:
+        return None
+    found = row(*credentials)
+    if found is None:
+        raise Attempt.DoesNotExist
+    return found

@@ -5,6 +5,7 @@ Attempt-time responses are built only from exams.paper.public_question: no answe
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 from functools import wraps
@@ -21,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cms.http import safe_next
+from cms.models import Officer
 from cms.selectors import officer_of
 from exams import autosave, grading, paper, selectors, services
 from exams.models import (
@@ -237,25 +239,44 @@ def attempt_page(request, attempt_id):
     )
 
 
-@officer_required
 @never_cache
 @require_GET
 def attempt_state(request, attempt_id):
-    attempt = _attempt_or_404(request, attempt_id)
+    """The page's clock and status poll: JSON {status, remaining_seconds, deadline, server_now, grace_seconds}.
+
+    Every open page sends it once a minute, so it costs one query (exams.autosave.attempt_state) and no paper.
+    The saved answers ({position: {answer, seq, flagged}}) come only with `?saved=1`, which the page asks for
+    after a failed save or a reconnect, to show what the server holds."""
+    try:
+        row = autosave.attempt_state(request, attempt_id=attempt_id)
+    except Attempt.DoesNotExist:
+        raise Http404 from None
+    if row is None:
+        return redirect_to_login(request.get_full_path())
+    now = timezone.now()
+    status, deadline = row["status"], row["deadline"]
+    if status == Attempt.Status.IN_PROGRESS and (
+        now > deadline + datetime.timedelta(seconds=GRACE_SECONDS)
+        or row["officer__status"] != Officer.Status.ACTIVE
+    ):
+        # Rare paths (overdue, or the officer left): the full checks close the attempt, then read it again.
+        attempt = _attempt_or_404(request, attempt_id)
+        status, deadline = attempt.status, attempt.deadline
     body = {
-        "status": attempt.status,
-        "remaining_seconds": _remaining(attempt),
-        "deadline": attempt.deadline.isoformat(),
-        "server_now": timezone.now().isoformat(),
+        "status": status,
+        "remaining_seconds": max(0, int((deadline - now).total_seconds())),
+        "deadline": deadline.isoformat(),
+        "server_now": now.isoformat(),
         "grace_seconds": GRACE_SECONDS,
     }
-    if attempt.status == Attempt.Status.IN_PROGRESS:
+    if status != Attempt.Status.IN_PROGRESS:
+        body["result_url"] = reverse("exams:attempt_result", args=[attempt_id])
+    elif request.GET.get("saved") == "1":
+        attempt = Attempt(pk=attempt_id)
         body["saved"] = {
             str(i["position"]): {"answer": i["answer"], "seq": i["seq"], "flagged": i["flagged"]}
             for i in _public_paper(attempt)
         }
-    else:
-        body["result_url"] = reverse("exams:attempt_result", args=[attempt.pk])
     return JsonResponse(body)
 
 

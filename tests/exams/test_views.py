@@ -76,6 +76,7 @@ def test_no_answer_key_in_any_attempt_time_response(client, trainee, full_exam):
         bodies.append(page.content.decode())
     state = client.get(reverse("exams:attempt_state", args=[attempt.pk]))
     bodies.append(state.content.decode())
+    bodies.append(client.get(reverse("exams:attempt_state", args=[attempt.pk]) + "?saved=1").content.decode())
     save_url = reverse("exams:attempt_save", args=[attempt.pk])
     for r in attempt.responses.select_related("version"):
         t = r.version.data["type"]
@@ -103,7 +104,7 @@ def test_no_answer_key_in_any_attempt_time_response(client, trainee, full_exam):
         assert stale.status_code == 409
         bodies.append(stale.content.decode())
     bodies.append(client.get(reverse("exams:attempt", args=[attempt.pk])).content.decode())
-    bodies.append(client.get(reverse("exams:attempt_state", args=[attempt.pk])).content.decode())
+    bodies.append(client.get(reverse("exams:attempt_state", args=[attempt.pk]) + "?saved=1").content.decode())
     bodies.append(client.get(reverse("exams:exam_detail", args=[full_exam.pk])).content.decode())
     bodies.append(client.get(reverse("exams:exam_list")).content.decode())
     # while in progress the result page redirects back to the paper
@@ -132,7 +133,7 @@ def test_autosave_json_maps_display_positions(client, trainee, bank):
     }
     r.refresh_from_db()
     assert r.answer == r.option_order[2] and r.seq == 5
-    state = client.get(reverse("exams:attempt_state", args=[attempt.pk])).json()
+    state = client.get(reverse("exams:attempt_state", args=[attempt.pk]) + "?saved=1").json()
     assert state["saved"]["1"] == {"answer": 2, "seq": 5, "flagged": False}
     assert 0 < state["remaining_seconds"] <= 3600
     for body in (
@@ -466,3 +467,78 @@ def test_attempt_page_query_count_is_exact_and_does_not_grow_with_the_paper(
     client.get(url)
     with django_assert_num_queries(ATTEMPT_PAGE_QUERIES + session_queries):
         assert client.get(url).status_code == 200
+
+
+# The state poll every open page sends once a minute: the clock and status from the attempt row, nothing more.
+# Plus the session read; it was 5 (officer, attempt, overdue check, 100 responses with their versions).
+STATE_POLL_QUERIES = 1
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_state_poll_is_one_query_without_the_paper(
+    client, trainee, count, session_queries, django_assert_num_queries
+):
+    from tests.exams.conftest import make_bank
+
+    bank = make_bank(code=f"S{count}", questions=[], n_single=count)
+    exam = make_exam(bank, rules=[{"count": count}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    url = reverse("exams:attempt_state", args=[attempt.pk])
+    client.get(url)  # the first request of a session runs Django's full session check once
+    with django_assert_num_queries(STATE_POLL_QUERIES + session_queries):
+        body = client.get(url).json()
+    assert body["status"] == "in_progress" and "saved" not in body
+    assert 0 < body["remaining_seconds"] <= 3600
+
+
+def test_state_poll_sends_saved_answers_only_when_asked(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    client.post(
+        reverse("exams:attempt_save", args=[attempt.pk]),
+        json.dumps({"position": 2, "seq": 3, "answer": 1, "flagged": True}),
+        content_type="application/json",
+    )
+    url = reverse("exams:attempt_state", args=[attempt.pk])
+    assert "saved" not in client.get(url).json()
+    saved = client.get(url + "?saved=1").json()["saved"]
+    assert saved["2"] == {"answer": 1, "seq": 3, "flagged": True}
+    assert saved["1"] == {"answer": None, "seq": 0, "flagged": False}
+
+
+def test_state_poll_closes_an_overdue_attempt_and_names_the_result(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(hours=1))
+    client.force_login(trainee.user)
+    body = client.get(reverse("exams:attempt_state", args=[attempt.pk]) + "?saved=1").json()
+    assert body["status"] != "in_progress" and "saved" not in body
+    assert body["result_url"] == reverse("exams:attempt_result", args=[attempt.pk])
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.status != Attempt.Status.IN_PROGRESS
+
+
+def test_state_poll_of_a_departed_officer_closes_the_attempt(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    client.get(reverse("exams:attempt_state", args=[attempt.pk]))  # this process now trusts the session
+    type(trainee).objects.filter(pk=trainee.pk).update(status=type(trainee).Status.LEFT)
+    body = client.get(reverse("exams:attempt_state", args=[attempt.pk])).json()
+    assert body["status"] != "in_progress" and body["result_url"]
+    attempt.refresh_from_db()
+    assert attempt.auto_submitted and attempt.status != Attempt.Status.IN_PROGRESS
+
+
+def test_state_poll_after_a_password_change_checks_the_session_again(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    url = reverse("exams:attempt_state", args=[attempt.pk])
+    assert client.get(url).status_code == 200
+    trainee.user.set_password("Another@2026!")
+    trainee.user.save()
+    resp = client.get(url)
+    assert resp.status_code == 302 and "login" in resp.url

@@ -124,7 +124,7 @@
       if (pending[pos]) save(section);
       else if (!anyPending()) setStatus(S.saved, "ok");
     }).catch(function () {
-      inflight[pos] = false; seq[pos] = Math.max(seq[pos], mySeq);
+      inflight[pos] = false; seq[pos] = Math.max(seq[pos], mySeq); needSaved = true;
       setStatus(S.offline, "err");
       clearTimeout(timers["retry" + pos]);
       timers["retry" + pos] = setTimeout(function () { save(section); }, 3000);
@@ -156,17 +156,32 @@
     timerEl.classList.toggle("low", left <= 300);
     if (left <= 0 && !closed) finish();
   }
+  // The minute poll carries only the clock and status. The saved answers are asked for (?saved=1) only after a
+  // save failed or the connection came back, to show what the server holds where this page has nothing newer.
+  var needSaved = false;
+  function applySaved(saved) {
+    sections.forEach(function (section) {
+      var pos = section.dataset.position, st = saved[pos];
+      if (!st || pending[pos] || inflight[pos] || st.seq <= seq[pos]) return;
+      seq[pos] = st.seq; apply(section, st.answer);
+      section.querySelector("[data-flag]").checked = !!st.flagged;
+      markMap(section);
+    });
+  }
   function resync() {
-    fetch(cfg.stateUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.json(); })
+    var withSaved = needSaved;
+    fetch(cfg.stateUrl + (withSaved ? "?saved=1" : ""), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (r.status === 503) throw new Error("busy"); return r.json(); })
       .then(function (st) {
         if (st.status !== "in_progress") { closed = true; pending = {}; window.location.href = st.result_url; return; }
         endsAt = performance.now() + st.remaining_seconds * 1000;
+        if (withSaved && st.saved) { needSaved = false; applySaved(st.saved); }
         tick();
       }).catch(function () {});
   }
   setInterval(tick, 1000);
   setInterval(resync, 60000);
+  window.addEventListener("online", function () { needSaved = true; resync(); });
   tick();
 
   // Leaving the page is counted for the marker (phones background tabs for many innocent reasons).
@@ -175,6 +190,7 @@
       var body = new FormData(); body.append("csrfmiddlewaretoken", csrf);
       if (navigator.sendBeacon) navigator.sendBeacon(cfg.blurUrl, body);
     } else {
+      needSaved = true;  // another tab or device may have saved while this one was away
       resync();
     }
   });
