@@ -11,7 +11,9 @@ What an app can contribute:
 - periodic task schedules (`schedules`): the specs of `<app>/schedules.py`, applied by `manage.py setup_schedules`
   and by `cms.reference.ensure_reference_data()`;
 - reference data (`role_permissions`, `reference_data`): what each role may do in the app (`<app>/reference.py`)
-  and a callable that puts the app's own reference rows in place; `ensure_reference_data()` applies both.
+  and a callable that puts the app's own reference rows in place; `ensure_reference_data()` applies both;
+- a figure on the HR / unit leader admin dashboard (`dashboard_figure`): callable(user, root_unit) → DashboardFigure
+  or None, one bounded count over the unit subtree rooted at root_unit.
 Registering the same thing twice (tests reload apps) changes nothing.
 """
 
@@ -52,6 +54,17 @@ class ScheduleSpec:
     first_run_at: datetime.time | None = None  # local time of day of the first run (daily jobs), else now
 
 
+@dataclass(frozen=True)
+class DashboardFigure:
+    """One count on the staff dashboard (e.g. 待审核 12), with where to act on it."""
+
+    key: str
+    label: Any
+    count: int
+    url: str | None = None
+    order: int = 0
+
+
 def _is_officer(user) -> bool:
     return officer_of(user) is not None
 
@@ -63,6 +76,7 @@ DEMO_SEEDS: list[DemoSeed] = []
 SCHEDULES: list[ScheduleSpec] = []
 ROLE_PERMISSIONS: list[dict[str, list[str]]] = []
 REFERENCE_DATA: list[Callable] = []
+DASHBOARD_FIGURES: list[Callable] = []
 
 
 def audit_actions(labels: dict[str, Any]) -> None:
@@ -103,6 +117,11 @@ def role_permissions(grants: dict[str, list[str]]) -> None:
 def reference_data(fn: Callable) -> None:
     if fn not in REFERENCE_DATA:
         REFERENCE_DATA.append(fn)
+
+
+def dashboard_figure(fn: Callable) -> None:
+    if fn not in DASHBOARD_FIGURES:
+        DASHBOARD_FIGURES.append(fn)
 
 
 def current_mentor(officer):

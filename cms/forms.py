@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.admin.forms.auth import PasswordResetForm as WagtailPasswordResetForm
 
 from cms import audit
@@ -18,6 +19,14 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("Incorrect username or password. Passwords are case-sensitive."),
         "inactive": _("This account is inactive."),
     }
+
+
+class AdminLoginForm(WagtailLoginForm):
+    """The admin's sign-in form (WAGTAILADMIN_USER_LOGIN_FORM): Wagtail leaves the password label untranslated."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = _("Password")
 
 
 def _same_email(a: str, b: str) -> bool:

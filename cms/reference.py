@@ -54,9 +54,15 @@ def ensure_home_page() -> None:
     )
 
 
+def ensure_site_name() -> None:
+    """Name the default site: Wagtail's dashboard heading shows the site's name, else its host name ("localhost")."""
+    Site.objects.filter(is_default_site=True, site_name="").update(site_name=HOME_TITLE)
+
+
 def ensure_reference_data() -> None:
     ensure_roles()
     ensure_home_page()
+    ensure_site_name()
     for fn in extensions.REFERENCE_DATA:
         fn()
     apply_schedules()

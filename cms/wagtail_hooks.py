@@ -1,11 +1,15 @@
 """cms's admin registrations: the audit actions join Wagtail's log registry; importing the screen modules
-registers their viewsets (the people menu group collects them)."""
+registers their viewsets (the people menu group collects them); the HR / unit leader dashboard panel; the admin's
+chrome for an intranet (no help link to an outside site) and its stylesheet."""
 
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 
-from cms import admin_views  # noqa: F401
+from cms import admin_views, wagtail_strings  # noqa: F401  (wagtail_strings: catalogue entries only)
 from cms.actions import ACTION_LABELS
 from cms.admin_views import sign_in  # noqa: F401  (joins the people menu)
+from cms.admin_views.dashboard import add_waiting_work_panel
 from cms.roster import admin as roster_admin  # noqa: F401
 
 
@@ -13,3 +17,19 @@ from cms.roster import admin as roster_admin  # noqa: F401
 def register_audit_actions(actions):
     for code, label in ACTION_LABELS.items():
         actions.register_action(code, label, label)
+
+
+@hooks.register("construct_homepage_panels")
+def waiting_work_panel(request, panels):
+    add_waiting_work_panel(request, panels)
+
+
+@hooks.register("construct_help_menu")
+def drop_outside_help_links(request, menu_items):
+    # The editor guide and "what's new" live on wagtail.org, which an intranet cannot reach: dead links.
+    menu_items[:] = [item for item in menu_items if not str(getattr(item, "url", "")).startswith("http")]
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("cms/admin.css"))

@@ -3,6 +3,7 @@ audit labels, the "我的培训" section, the mentor lookup, the nav item, the n
 receivers of the lower apps' signals."""
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cms import extensions
@@ -69,6 +70,22 @@ def my_training_section(request, officer):
     }
 
 
+def evidence_waiting_figure(user, root):
+    """待审核: milestone evidence of the subtree's apprentices still waiting for their mentor's review."""
+    count = Submission.objects.filter(
+        status=Submission.Status.PENDING,
+        apprenticeship__status=Apprenticeship.Status.IN_PROGRESS,
+        apprenticeship__officer__unit__path__startswith=root.path,
+    ).count()
+    return extensions.DashboardFigure(
+        "evidence_waiting",
+        _("Evidence waiting for review"),
+        count,
+        reverse("apprenticeships:index"),
+        order=10,
+    )
+
+
 def register() -> None:
     receivers.connect()
     extensions.audit_actions(AUDIT_ACTIONS)
@@ -78,3 +95,4 @@ def register() -> None:
     extensions.schedules(schedules.SCHEDULES)
     extensions.role_permissions(reference.ROLE_PERMISSIONS)
     extensions.demo_seed("mentorship.demo", seed=20260104)
+    extensions.dashboard_figure(evidence_waiting_figure)

@@ -271,6 +271,9 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 # Wagtail's "forgot password" page builds its link from WAGTAILADMIN_BASE_URL too, never from the Host header.
 WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "cms.forms.AdminPasswordResetForm"
+WAGTAILADMIN_USER_LOGIN_FORM = "cms.forms.AdminLoginForm"  # its password label translated
+# Autosave would save every abandoned "new lesson" form as a draft page; editors keep the unsaved-changes warning.
+WAGTAIL_AUTOSAVE_INTERVAL = 0
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # documents pass our permission checks
 # Wagtail's own background jobs run in-request.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
