@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from cms.admin_tools import render, require, spreadsheet_response
 from cms.selectors import owned_rows_readable_by, units_visible_to
-from exams import paper, selectors, stats
-from exams.models import Attempt, Exam, QuestionType, Response
+from exams import paper, selectors, stats, stats_sql
+from exams.models import Attempt, Exam, Question, QuestionType, QuestionVersion
 
 OPTION_TYPES = (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.TRUE_FALSE)
 
@@ -130,32 +130,24 @@ def item_statistics(request, exam_id):
     attempts = selectors.attempts_visible_to(request.user).filter(
         exam=exam, is_mock=False, status=Attempt.Status.GRADED
     )
-    responses = (
-        Response.objects.filter(attempt__in=attempts)
-        .select_related("version", "question")
-        .order_by("attempt_id", "position")
-    )
-    per_attempt: dict[int, dict] = {}
-    max_scores: dict[int, float] = {}
-    answers: dict[int, list] = {}
-    info: dict[int, dict] = {}
-    for r in responses:
-        per_attempt.setdefault(r.attempt_id, {})[r.question_id] = float(r.score or 0)
-        max_scores[r.question_id] = max(max_scores.get(r.question_id, 0.0), float(r.points))
-        answers.setdefault(r.question_id, []).append(r.answer)
-        info.setdefault(r.question_id, {"question": r.question, "data": r.version.data})
-    result = stats.item_statistics(list(per_attempt.values()), max_scores)
+    # Grouped in the database (exams.stats_sql): no response is loaded as a model.
+    attempt_count, result, versions = stats_sql.item_statistics(attempts)
+    questions = Question.objects.in_bulk(list(result))
+    data_of = dict(QuestionVersion.objects.filter(pk__in=set(versions.values())).values_list("pk", "data"))
+    option_qids = {qid for qid, vid in versions.items() if data_of[vid].get("type") in OPTION_TYPES}
+    answers = stats_sql.answer_counts(attempts, option_qids)
     rows = []
     for qid, st in sorted(
         result.items(), key=lambda kv: (kv[1].discrimination is None, kv[1].discrimination or 0)
     ):
-        data = info[qid]["data"]
+        data = data_of[versions[qid]]
+        given = answers.get(qid, [])
         rows.append(
             {
                 "stat": st,
-                "question": info[qid]["question"],
-                "options": stats.option_counts(data, answers[qid])
-                if data.get("type") in OPTION_TYPES
+                "question": questions[qid],
+                "options": stats.option_counts(data, [a for a, _n in given], [n for _a, n in given])
+                if qid in option_qids
                 else [],
             }
         )
@@ -166,7 +158,8 @@ def item_statistics(request, exam_id):
         {
             "exam": exam,
             "rows": rows,
-            "attempt_count": len(per_attempt),
+            "attempt_count": attempt_count,
+            "min_sample": stats.MIN_SAMPLE,
         },
         subtitle=exam.title,
     )

@@ -26,7 +26,11 @@ def test_facility_and_discrimination_hand_computed():
     assert result["i2"].facility == 50.0 and result["i2"].discrimination == pytest.approx(57.74)
     # item3: x = 1,0,0,1; rest = 2,2,1,0 → Σdxdr = −0.5, Σdr² = 2.75 → r = −0.5/√2.75 = −0.30151
     assert result["i3"].discrimination == pytest.approx(-30.15)
-    assert result["i3"].discriminates_negatively and not result["i2"].discriminates_negatively
+    # four answers are too few to flag anything (stats.MIN_SAMPLE); the same figure over enough answers is flagged
+    assert not result["i3"].enough_answers and not result["i3"].discriminates_negatively
+    enough = stats.ItemStat("i3", stats.MIN_SAMPLE, 50.0, 57.74, -30.15, 1.0)
+    assert enough.discriminates_negatively
+    assert not stats.ItemStat("i2", stats.MIN_SAMPLE, 50.0, 57.74, 57.74, 1.0).discriminates_negatively
     # sample SD of item2 = √(1/3) = 0.57735 → 57.74 % of its maximum
     assert result["i2"].sd == pytest.approx(57.74)
     assert result["i2"].n == 4

@@ -1,0 +1,91 @@
+"""Item statistics in SQL: one GROUP BY per question over the graded attempts in the viewer's scope, so the page
+never loads a response as a model (5,000 attempts × 100 questions are 500,000 rows with two JSON blobs each).
+
+Per question: n, the mean and sample SD of its score, and the Pearson correlation between the score and the rest of
+the paper (the attempt's total − the item). PostgreSQL computes them itself (`stddev_samp`, `corr`); SQLite has
+neither, so it returns the sums (Σx, Σx², Σy, Σy², Σxy) and exams.stats.from_sums finishes them. The definitions
+are those of exams.stats.item_statistics, which the tests compare against.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Count, QuerySet
+
+from exams import stats
+from exams.models import Response
+
+
+def _col(name: str) -> str:
+    return connection.ops.quote_name(Response._meta.get_field(name).column)
+
+
+def _sql(vendor: str, attempts_sql: str) -> str:
+    r = connection.ops.quote_name(Response._meta.db_table)
+    attempt, question, points, version = _col("attempt"), _col("question"), _col("points"), _col("version")
+    # Response.score: the marker's score where there is one, else the automatic one (unmarked counts as 0).
+    score = f"COALESCE({_col('manual_score')}, {_col('auto_score')}, 0)"
+    if vendor == "postgresql":
+        figures = (
+            "AVG(x)::float8, STDDEV_SAMP(x)::float8, CORR(x::float8, (t.total - x)::float8),"
+            " NULL, NULL, NULL, NULL, NULL"
+        )
+    else:
+        figures = (
+            "NULL, NULL, NULL, SUM(x), SUM(x * x), SUM(t.total - x), SUM((t.total - x) * (t.total - x)),"
+            " SUM(x * (t.total - x))"
+        )
+    cast = "::float8" if vendor == "postgresql" else " * 1.0"
+    return (
+        f"WITH r AS (SELECT {attempt} AS attempt_id, {question} AS question_id, ({score}){cast} AS x,"
+        f" {points}{cast} AS points, {version} AS version_id FROM {r} WHERE {attempt} IN ({attempts_sql})),"
+        " t AS (SELECT attempt_id, SUM(x) AS total FROM r GROUP BY attempt_id)"
+        f" SELECT r.question_id, COUNT(*), MAX(r.points), MAX(r.version_id), {figures},"
+        " (SELECT COUNT(*) FROM t)"
+        " FROM r JOIN t ON t.attempt_id = r.attempt_id GROUP BY r.question_id"
+    )
+
+
+def item_statistics(attempts: QuerySet) -> tuple[int, dict[int, stats.ItemStat], dict[int, int]]:
+    """(attempt count, question id → ItemStat, question id → the latest version answered) over `attempts`."""
+    attempts_sql, params = attempts.values("pk").query.sql_with_params()
+    out: dict[int, stats.ItemStat] = {}
+    versions: dict[int, int] = {}
+    count = 0
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(connection.vendor, attempts_sql), params)
+        for (
+            qid,
+            n,
+            max_score,
+            version_id,
+            mean,
+            sd,
+            r,
+            sx,
+            sxx,
+            sy,
+            syy,
+            sxy,
+            attempt_count,
+        ) in cursor.fetchall():
+            count = attempt_count
+            versions[qid] = version_id
+            if mean is None and sx is not None:
+                mean, sd, r = stats.from_sums(n, sx, sxx, sy, syy, sxy)
+            out[qid] = stats.item_stat(qid, n, float(max_score or 0), mean, sd, r)
+    return count, out, versions
+
+
+def answer_counts(attempts: QuerySet, question_ids) -> dict[int, list[tuple[object, int]]]:
+    """question id → [(stored answer, how many gave it)], grouped in the database (for the option counts)."""
+    rows = (
+        Response.objects.filter(attempt__in=attempts.values("pk"), question_id__in=list(question_ids))
+        .values("question_id", "answer")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    out: dict[int, list] = {}
+    for row in rows:
+        out.setdefault(row["question_id"], []).append((row["answer"], row["n"]))
+    return out
