@@ -12,6 +12,8 @@ from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
 
+from courses.knowledge import MAX_TRIES
+
 
 class _SelectChooserBlock(blocks.ChooserBlock):
     """A chooser rendered as a plain <select> (our lists are short and staff-only)."""
@@ -185,6 +187,7 @@ class KnowledgeCheckBlock(blocks.StructBlock):
         state = (context.get("kc_blocks") or {}).get(context.get("block_id"), {})
         context["kc_questions"] = state.get("questions", [])
         context["kc_right"] = state.get("right", [])
+        context["kc_max_tries"] = MAX_TRIES
         return context
 
     def clean(self, value):

@@ -167,10 +167,11 @@ class LessonPage(Page):
         _("Required"), default=True, help_text=_("Counts toward course completion.")
     )
     complete_on_check = models.BooleanField(
-        _("Complete when the knowledge check is passed"),
+        _("Require the knowledge check"),
         default=True,
         help_text=_(
-            "Passing every knowledge check on the page completes the lesson without the reading time."
+            "Besides the reading time, the lesson completes only when every knowledge-check question on the page "
+            "has been answered right or has used up its tries."
         ),
     )
     body = StreamField(LessonBodyBlock(), verbose_name=_("Body"), blank=True)
@@ -226,12 +227,17 @@ def lesson_config(lesson: LessonPage, request, context) -> dict:
         "interval": 15000,
         "position": progress.last_position if progress else 0,
         "completed": bool(progress and progress.completed_at),
+        "checkRequired": bool(context.get("check_required")),
         "text": {
             "completed": str(_("Completed")),
             "inProgress": str(_("In progress")),
             "right": str(_("Right!")),
             "wrong": str(_("Not quite.")),
             "rightAnswer": str(_("Right answer:")),
+            "triesLeft": str(_("Read the lesson again and try once more (%(n)s left).")),
+            "noTries": str(_("No tries left; here is the answer.")),
+            "clock": str(_("Read %(spent)s of %(required)s min")),
+            "checkPending": str(_("Also needed: answer the knowledge check.")),
             "legalBasis": str(_("Legal basis:")),
             "error": str(_("Could not check the answer; try again.")),
             "lessonDone": str(_("Lesson completed.")),
@@ -310,9 +316,10 @@ class LessonProgress(models.Model):
     reached_end = models.BooleanField(_("Reached the end"), default=False)
     last_heartbeat_at = models.DateTimeField(_("Last heartbeat"), null=True, blank=True)
     last_interaction_at = models.DateTimeField(_("Last interaction"), null=True, blank=True)
-    # {block id: [question ids answered right]} — practice only, never a graded record.
+    # Practice only, never a graded record: {block id: [question ids answered right], "tries": {"<block id>:
+    # <question id>": tries used}}; check_passed: every question settled (knowledge.check_done).
     check_state = models.JSONField(_("Knowledge check state"), default=dict, blank=True)
-    check_passed = models.BooleanField(_("Knowledge check passed"), default=False)
+    check_passed = models.BooleanField(_("Knowledge check done"), default=False)
 
     class Meta:
         verbose_name = _("Lesson progress")

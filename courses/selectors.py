@@ -218,6 +218,11 @@ def course_outline(course: CoursePage, user) -> dict:
     }
 
 
+def reading_clock(seconds_spent: int, required_seconds: int) -> dict:
+    """The learner's reading clock in whole minutes: 已学 6 / 16 分钟 (the requirement rounded up)."""
+    return {"spent": seconds_spent // 60, "required": -(-required_seconds // 60)}
+
+
 def lesson_state(lesson: LessonPage, user) -> dict:
     """Everything a lesson page shows besides its body: progress, neighbours, the knowledge-check questions."""
     course = lesson.get_parent().specific
@@ -233,12 +238,19 @@ def lesson_state(lesson: LessonPage, user) -> dict:
         progress = LessonProgress.objects.filter(officer=officer, lesson=lesson).first()
     kc = {}
     answered = (progress.check_state if progress else {}) or {}
+    check_done = True
     for block in lesson.knowledge_check_blocks():
         seed = knowledge.block_seed(officer.pk if officer else None, lesson.pk, block.id)
-        kc[block.id] = {
-            "questions": [knowledge.public(q, seed) for q in knowledge.draw(block.value, seed=seed)],
-            "right": answered.get(block.id, []),
-        }
+        questions = []
+        for q in knowledge.draw(block.value, seed=seed):
+            shown = knowledge.public(q, seed)
+            # A settled question (answered right or out of tries) shows its answer again; an open one never does.
+            if knowledge.settled(answered, block.id, q.pk):
+                shown["revealed"] = knowledge.reveal(q)
+            else:
+                check_done = False
+            questions.append(shown)
+        kc[block.id] = {"questions": questions, "right": answered.get(block.id, [])}
     return {
         "course": course,
         "officer": officer,
@@ -251,6 +263,9 @@ def lesson_state(lesson: LessonPage, user) -> dict:
         "kc_blocks": kc,
         "tracking": enrolment is not None,
         "required_seconds": lesson.required_seconds,
+        "clock": reading_clock(progress.seconds_spent if progress else 0, lesson.required_seconds),
+        "check_required": bool(kc) and lesson.complete_on_check,
+        "check_done": check_done or bool(progress and progress.check_passed),
         "enrolment_percent": course_percent(officer, course, enrolment) if enrolment else 0,
     }
 

@@ -1,5 +1,5 @@
-"""Knowledge checks inside lessons: graded server-side for feedback only; passing every check may complete the
-lesson."""
+"""Knowledge checks inside lessons: graded server-side for feedback only, a few tries per question, the answer
+revealed only once a question is settled; a lesson that requires its check completes only when it is done too."""
 
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ from courses.services.progress import (
 def answer_check(
     *, officer: Officer | None, lesson: LessonPage, block_id: str, question_id: int, raw
 ) -> dict:
-    """Grade one knowledge-check question server-side; return its feedback only. Never graded for the record,
-    but when every question of every check on the page has been answered right, the lesson may complete."""
+    """Grade one knowledge-check question server-side; return its feedback only. Never graded for the record.
+
+    Each question has knowledge.MAX_TRIES tries; its answer and explanation are revealed only once it is settled
+    (answered right or out of tries), and a settled question is not graded again. When the lesson requires its
+    check, settling every question is one more condition of completion, besides the reading time."""
     blocks = {b.id: b for b in lesson.knowledge_check_blocks()}
     block = blocks.get(block_id)
     if block is None:
@@ -33,42 +36,47 @@ def answer_check(
     question = questions.get(question_id)
     if question is None:
         raise CoursesError(_("This question is not part of the knowledge check."), code="question_missing")
-    feedback = knowledge.grade_one(question, seed, raw)
-    feedback["lesson_completed"] = False
-    feedback["check_passed"] = False
-    if officer is None:
-        return feedback
-    course_id = _course_id_of(lesson)
-    enrolment = _enrolment_for(officer, course_id)
+    feedback = {
+        "question": question.pk,
+        "answered": False,
+        "correct": False,
+        "settled": False,
+        "tries_left": knowledge.MAX_TRIES,
+        "lesson_completed": False,
+        "check_passed": False,
+    }
+    enrolment = _enrolment_for(officer, _course_id_of(lesson)) if officer is not None else None
     if enrolment is None:
+        # Nothing is kept for a visitor, so nothing counts tries: a right answer is confirmed, nothing revealed.
+        feedback["answered"], feedback["correct"] = knowledge.grade_one(question, seed, raw)
+        if feedback["correct"]:
+            feedback.update(settled=True, tries_left=0, **knowledge.reveal(question))
         return feedback
     now = timezone.now()
     with transaction.atomic():
         progress, _c = LessonProgress.objects.select_for_update().get_or_create(
-            officer=officer, lesson=lesson, defaults={"course_id": course_id, "started_at": now}
+            officer=officer, lesson=lesson, defaults={"course_id": enrolment.course_id, "started_at": now}
         )
         state = dict(progress.check_state or {})
-        right = set(state.get(block_id, []))
-        if feedback["correct"]:
-            right.add(question.pk)
+        tries = dict(state.get("tries") or {})
+        key = knowledge.tries_key(block_id, question.pk)
+        if knowledge.settled(state, block_id, question.pk):
+            feedback["answered"] = True
+            feedback["correct"] = question.pk in state.get(block_id, [])
         else:
-            right.discard(question.pk)
-        state[block_id] = sorted(right)
-        progress.check_state = state
-        passed = True
-        for bid, blk in blocks.items():
-            wanted = {
-                q.pk
-                for q in (
-                    questions.values()
-                    if bid == block_id
-                    else knowledge.draw(blk.value, seed=knowledge.block_seed(officer.pk, lesson.pk, bid))
-                )
-            }
-            if not wanted or not wanted <= set(state.get(bid, [])):
-                passed = False
-                break
-        progress.check_passed = progress.check_passed or passed
+            answered, correct = knowledge.grade_one(question, seed, raw)
+            feedback["answered"], feedback["correct"] = answered, correct
+            if answered:  # an empty answer costs no try
+                tries[key] = tries.get(key, 0) + 1
+                if correct:
+                    state[block_id] = sorted({*state.get(block_id, []), question.pk})
+                state["tries"] = tries
+                progress.check_state = state
+        feedback["settled"] = knowledge.settled(state, block_id, question.pk)
+        feedback["tries_left"] = max(knowledge.MAX_TRIES - tries.get(key, 0), 0)
+        if feedback["settled"]:
+            feedback.update(knowledge.reveal(question))
+        progress.check_passed = progress.check_passed or knowledge.check_done(lesson, officer.pk, state)
         progress.save(update_fields=["check_state", "check_passed"])
         feedback["check_passed"] = progress.check_passed
         if _maybe_complete_lesson(progress, lesson, now):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from cms import audit
 from cms.models import Officer
-from courses import selectors
+from courses import knowledge, selectors
 from courses.models import CoursePage, Enrolment, LessonPage, LessonProgress, StudyClock, StudyHoursEntry
 from courses.services.errors import CoursesError
 from courses.services.hours import sync_hours
@@ -141,10 +141,14 @@ def _maybe_complete_lesson(progress: LessonProgress, lesson: LessonPage, now) ->
     """Mark the lesson complete when its rule is met; True only on the transition."""
     if progress.completed_at is not None:
         return False
-    by_reading = progress.reached_end and progress.seconds_spent >= lesson.required_seconds
-    by_check = lesson.complete_on_check and progress.check_passed
-    if not (by_reading or by_check):
+    # The reading time is always needed; a required knowledge check is one more condition, never a shortcut.
+    if not (progress.reached_end and progress.seconds_spent >= lesson.required_seconds):
         return False
+    if lesson.complete_on_check and not progress.check_passed:
+        if not knowledge.check_done(lesson, progress.officer_id, progress.check_state or {}):
+            return False
+        progress.check_passed = True  # a check that asks nothing (no question drawn) is passed
+        progress.save(update_fields=["check_passed"])
     progress.completed_at = now
     progress.save(update_fields=["completed_at"])
     return True

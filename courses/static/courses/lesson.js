@@ -23,6 +23,12 @@
     if (s) s.innerHTML = done ? '<span class="badge ok" id="lesson-completed">' + cfg.text.completed + "</span>"
                               : '<span class="badge">' + cfg.text.inProgress + "</span>";
   }
+  function setClock(spent, required, done) {
+    var box = document.getElementById("lesson-clock"), text = document.getElementById("lesson-clock-text");
+    if (!box || typeof spent !== "number") return;
+    if (done) { box.hidden = true; return; }
+    text.textContent = cfg.text.clock.replace("%(spent)s", Math.floor(spent / 60)).replace("%(required)s", Math.ceil(required / 60));
+  }
   function setCourse(percent) {
     var bar = document.querySelector("#course-progress > span");
     if (bar && typeof percent === "number") { bar.style.width = percent + "%"; bar.parentNode.dataset.percent = percent; }
@@ -42,6 +48,7 @@
     post(cfg.heartbeatUrl, body).then(function (d) {
       if (d._status !== 200) { stop(); return; }
       if (d.completed) { cfg.completed = true; setState(true); }
+      setClock(d.seconds_spent, d.required_seconds, d.completed);
       setCourse(d.course_percent);
     }).catch(function () {});
   }
@@ -92,12 +99,20 @@
         if (d._status !== 200) { box.textContent = d.error || cfg.text.error; return; }
         form.classList.toggle("kc-right", d.correct);
         form.classList.toggle("kc-wrong", !d.correct);
-        var html = "<p><strong>" + (d.correct ? cfg.text.right : cfg.text.wrong) + "</strong></p>";
-        box.innerHTML = html;
+        box.innerHTML = "";
+        var head = document.createElement("p"), strong = document.createElement("strong");
+        strong.textContent = d.correct ? cfg.text.right : cfg.text.wrong;
+        head.appendChild(strong);
+        if (!d.correct && !d.settled && d.tries_left > 0) head.appendChild(document.createTextNode(" " + cfg.text.triesLeft.replace("%(n)s", d.tries_left)));
+        if (!d.correct && d.settled) head.appendChild(document.createTextNode(" " + cfg.text.noTries));
+        box.appendChild(head);
+        /* the answer and explanation arrive only once the question is settled (right, or out of tries) */
+        if (d.settled) { var fs = form.querySelector("fieldset"); if (fs) fs.disabled = true; }
         if (!d.correct && d.right_answer) { var p = document.createElement("p"); p.textContent = cfg.text.rightAnswer + " " + d.right_answer; box.appendChild(p); }
         if (d.explanation) { var e = document.createElement("p"); e.className = "muted"; e.textContent = d.explanation; box.appendChild(e); }
         if (d.legal_basis) { var l = document.createElement("p"); l.className = "muted"; l.textContent = cfg.text.legalBasis + " " + d.legal_basis; box.appendChild(l); }
-        if (d.lesson_completed) { cfg.completed = true; setState(true); beat(); }
+        if (d.check_passed) { var pending = document.getElementById("lesson-check-pending"); if (pending) pending.hidden = true; }
+        if (d.lesson_completed) { cfg.completed = true; setState(true); setClock(0, 0, true); beat(); }
       }).catch(function () { box.textContent = cfg.text.error; });
     });
   });
