@@ -8,11 +8,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn
 
 from cms.admin_views import UnitOwnedViewSet
 from cms.models import StaffCategory
 from cms.selectors import officers_visible_to, units_editable_by
+from exams.admin_views.columns import LinkColumn
 from exams.admin_views.scoping import banks_editable_by
 from exams.models import Category, Exam, Question
 
@@ -110,6 +111,11 @@ exam_panels = ObjectList(
 )
 
 
+def _yes_no(field: str) -> BooleanColumn:
+    """A 是/否 icon instead of the words True/False."""
+    return BooleanColumn(field, label=Exam._meta.get_field(field).verbose_name)
+
+
 def exam_results_link(obj):
     return reverse("exams_results_exam", args=[obj.pk])
 
@@ -124,12 +130,12 @@ class ExamViewSet(UnitOwnedViewSet):
     list_display = [
         "title",
         "unit",
-        "is_published",
+        _yes_no("is_published"),
         "opens_at",
         "closes_at",
-        "is_qualifying",
-        "is_mock",
-        Column("results", label=_("Results"), accessor=exam_results_link),
+        _yes_no("is_qualifying"),
+        _yes_no("is_mock"),
+        LinkColumn("results", label=_("Results"), url=exam_results_link, text=_("View results")),
     ]
     search_fields = ["title"]
 

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 
 from cms.admin_tools import render, require
 from cms.admin_views import UnitOwnedViewSet
 from cms.admin_views.scoping import ScopedCreateView, ScopedEditView, ScopedIndexView
 from exams import paper, selectors, services
+from exams.admin_views.columns import LinkColumn
 from exams.admin_views.question_form import QUESTION_PANELS, QuestionForm
 from exams.admin_views.scoping import (
     banks_editable_by,
@@ -101,7 +101,9 @@ class QuestionViewSet(UnitOwnedViewSet):
         "difficulty",
         "status",
         "version",
-        Column("preview", label=gettext_lazy("Preview"), accessor=question_preview_link),
+        LinkColumn(
+            "preview", label=gettext_lazy("Preview"), url=question_preview_link, text=gettext_lazy("Preview")
+        ),
     ]
     filterset_class = QuestionFilterSet
     search_fields = ["stem", "title"]
