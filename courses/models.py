@@ -39,6 +39,10 @@ class CourseCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The learner-shell tab of the curriculum pages (they are served by Wagtail, outside its /learn/ prefix).
+NAV_SECTION = "courses:search"
+
+
 def completion_share() -> float:
     """Share of a lesson's estimated time a learner must actually spend on it (settings.COURSES_COMPLETION_SHARE)."""
     return float(getattr(settings, "COURSES_COMPLETION_SHARE", 0.8))
@@ -66,6 +70,7 @@ class CurriculumIndexPage(Page):
         from courses import selectors  # cycle
 
         context = super().get_context(request, *args, **kwargs)
+        context["nav_section"] = NAV_SECTION
         context["groups"] = selectors.curriculum_groups(self, request.user)
         return context
 
@@ -152,7 +157,7 @@ class CoursePage(Page):
         from courses import selectors  # cycle
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.course_outline(self, request.user))
+        context.update(selectors.course_outline(self, request.user), nav_section=NAV_SECTION)
         return context
 
 
@@ -202,7 +207,7 @@ class LessonPage(Page):
         from courses import selectors  # cycle
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.lesson_state(self, request.user))
+        context.update(selectors.lesson_state(self, request.user), nav_section=NAV_SECTION)
         if context["officer"] is not None:
             context["lesson_config"] = lesson_config(self, request, context)
         return context

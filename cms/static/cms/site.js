@@ -9,6 +9,24 @@
       window.print();
     }
   });
+  /* the tab bar scrolls sideways on a phone: bring the active tab into view and show a cue while more tabs are
+     off-screen to the right */
+  function navCue() {
+    var nav = document.querySelector("nav.mainnav"), list = nav && nav.querySelector("ul");
+    if (!list) return;
+    var update = function () {
+      var more = list.scrollLeft + list.clientWidth < list.scrollWidth - 4;
+      if (more) { nav.dataset.more = "right"; } else { delete nav.dataset.more; }
+    };
+    var active = list.querySelector("a.active");
+    if (active && active.offsetLeft + active.offsetWidth > list.clientWidth) {
+      list.scrollLeft = active.offsetLeft - list.clientWidth / 3;
+    }
+    list.addEventListener("scroll", update, {passive: true});
+    window.addEventListener("resize", update);
+    update();
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", navCue); } else { navCue(); }
   document.addEventListener("change", function (event) {
     var select = event.target.closest && event.target.closest("select[data-autosubmit]");
     if (select && select.form) {
