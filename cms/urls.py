@@ -64,3 +64,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+handler403 = "cms.views.permission_denied"
+handler404 = "cms.views.page_not_found"
+handler500 = "cms.views.server_error"

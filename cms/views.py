@@ -5,9 +5,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_http_methods
 from wagtail.admin.views import account as wagtail_account
 
@@ -65,6 +68,45 @@ def superuser_only(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+# --- error pages (handler403/404/500 in cms.urls): in the admin's look under /admin/, the learner shell elsewhere --------
+
+ERRORS = {
+    403: (
+        _("You cannot open this page"),
+        _(
+            "Your role does not give access to this page. If you need it for your work, ask your administrator."
+        ),
+    ),
+    404: (
+        _("Page not found"),
+        _("The page does not exist, has been removed, or is not open to you. Check the address or go back."),
+    ),
+}
+
+
+def _error_page(request, status: int):
+    title, text = ERRORS[status]
+    template = "cms/errors/admin.html" if request.path.startswith("/admin/") else "cms/errors/site.html"
+    return render(request, template, {"status": status, "title": title, "text": text}, status=status)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    return _error_page(request, 403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return _error_page(request, 404)
+
+
+@requires_csrf_token
+def server_error(request):
+    # No context processors and no database: the error may be the database itself.
+    html = loader.get_template("500.html").render({"admin": request.path.startswith("/admin/")})
+    return HttpResponseServerError(html)
 
 
 def django_admin_redirect(request):
