@@ -293,6 +293,18 @@ def sessions_managed_by(user):
     return qs.filter(organizer__path__startswith=root.path)
 
 
+def sessions_readable_by(user):
+    """Sessions whose attendance sheet a user may read: the training admin's (sessions_managed_by) and, read-only,
+    those an HR officer or unit leader oversees (organised by a unit in their subtree)."""
+    managed = sessions_managed_by(user)
+    if user.is_superuser or not has_role(user, "hr", "unit_leader"):
+        return managed
+    root = scope_unit(user)
+    if root is None:
+        return managed
+    return TrainingSession.objects.select_related("organizer").filter(organizer__path__startswith=root.path)
+
+
 def sessions_for_officer(officer: Officer):
     """Sessions organised for the officer's unit (its own or an ancestor), not drafts."""
     unit = officer.unit

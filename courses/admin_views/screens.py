@@ -227,8 +227,11 @@ def session_attendance(request, session_id, day_id):
 
 
 def attendance_sheet(request, session_id):
+    # Read-only: HR and unit leaders read the sheets of sessions in their subtree too.
     require(request, "courses.view_attendance")
-    session = _managed_session(request, session_id)
+    session = selectors.sessions_readable_by(request.user).filter(pk=session_id).first()
+    if session is None:
+        raise Http404
     days, rows = selectors.attendance_grid(session)
     if request.GET.get("format") == "xlsx":
         headers = (

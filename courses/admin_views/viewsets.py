@@ -17,6 +17,7 @@ from cms.admin_tools import ToolViewSet
 from cms.admin_views import ScopedModelViewSet
 from cms.admin_views.scoping import ScopedCreateView
 from cms.selectors import is_city_scope, officers_visible_to, scope_unit, sees_subtree, units_visible_to
+from courses import selectors
 from courses.models import AnnualHoursRequirement, Enrolment, TrainingSession
 
 
@@ -37,14 +38,33 @@ class TrainingSessionForm(WagtailAdminModelForm):
 
 
 class LinksColumn(Column):
-    def get_value(self, instance):
-        return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a>',
-            reverse("courses_session_roster", args=[instance.pk]),
-            _("Registrations"),
+    """报名 (managing registrations) only for who manages the session; 签到表 for whoever may read it."""
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context["request"]
+        user = request.user
+        if not hasattr(request, "_managed_session_ids"):  # one query per listing, not per row
+            request._managed_session_ids = set(
+                selectors.sessions_managed_by(user).values_list("pk", flat=True)
+            )
+        sheet = format_html(
+            '<a href="{}">{}</a>',
             reverse("courses_attendance_sheet", args=[instance.pk]),
             _("Attendance sheet"),
         )
+        if not user.has_perm("courses.view_attendance"):
+            context["value"] = ""
+        elif instance.pk in request._managed_session_ids:
+            context["value"] = format_html(
+                '<a href="{}">{}</a> · {}',
+                reverse("courses_session_roster", args=[instance.pk]),
+                _("Registrations"),
+                sheet,
+            )
+        else:
+            context["value"] = sheet
+        return context
 
 
 class TrainingSessionViewSet(ScopedModelViewSet):

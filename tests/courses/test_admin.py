@@ -232,3 +232,34 @@ def test_annual_hours_are_read_only_below_city_scope(client, hr_east, city):
     client.force_login(make_staff("hr_city", "hr", city))
     assert edit_url in client.get(reverse("courses_requirement:index")).content.decode()
     assert client.get(edit_url).status_code == 200
+
+
+@pytest.fixture
+def leader_west(district_west):
+    return make_staff("leader_west", "unit_leader", district_west)
+
+
+def test_hr_and_leaders_read_the_attendance_sheets_of_their_subtree_only(
+    client, hr_east, leader_east, leader_west, session
+):
+    sheet = f"/admin/courses/sessions/{session.pk}/sheet/"
+    roster = f"/admin/courses/sessions/{session.pk}/roster/"
+    for user in (hr_east, leader_east):
+        client.force_login(user)
+        listing = client.get("/admin/courses_session/").content.decode()
+        # the listing offers the sheet they can read, not the registrations they cannot manage
+        assert sheet in listing and roster not in listing
+        assert client.get(sheet).status_code == 200
+        assert client.get(sheet + "?format=xlsx").status_code == 200
+        assert client.get(roster).status_code == 404
+    client.force_login(leader_west)  # another district
+    assert client.get(sheet).status_code == 404
+    assert client.get(sheet + "?format=xlsx").status_code == 404
+    assert sheet not in client.get("/admin/courses_session/").content.decode()
+
+
+def test_the_training_admin_is_offered_registrations_and_sheet(client, training_admin_east, session):
+    client.force_login(training_admin_east)
+    listing = client.get("/admin/courses_session/").content.decode()
+    assert f"/admin/courses/sessions/{session.pk}/roster/" in listing
+    assert f"/admin/courses/sessions/{session.pk}/sheet/" in listing
