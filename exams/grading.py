@@ -2,7 +2,8 @@
 
 Stored answers (Response.answer) refer to source positions, never to the shuffled display order:
 single_choice → int; multiple_choice → list[int]; true_false → bool; short_answer → list[str] (one per blank);
-numerical → str; matching → {pair index (str): right text}; essay → str.
+numerical → str; matching → {pair index (str): right text}; essay → str; cloze → list, one entry per part
+(short answer and numerical: str; single choice: int; multiple choice: list[int]).
 """
 
 from __future__ import annotations
@@ -52,8 +53,14 @@ def normalise_text(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _text_matches(given: str, accepted: str) -> bool:
-    given_n, accepted_n = normalise_text(given), normalise_text(accepted)
+def _case_kept(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def _text_matches(given: str, accepted: str, case_sensitive: bool = False) -> bool:
+    """Width- and space-insensitive; case-insensitive unless the question says otherwise (Moodle's usecase)."""
+    fold = _case_kept if case_sensitive else normalise_text
+    given_n, accepted_n = fold(given), fold(accepted)
     if "*" in accepted_n:  # Moodle short-answer wildcard
         pattern = ".*".join(re.escape(part) for part in accepted_n.split("*"))
         return re.fullmatch(pattern, given_n) is not None
@@ -108,6 +115,7 @@ def _blank_alternatives(data: dict) -> list[list[dict]]:
 
 def grade_short_answer(data: dict, answer) -> Grade:
     blanks = _blank_alternatives(data)
+    case_sensitive = bool(data.get("case_sensitive"))
     if isinstance(answer, str):
         answer = [answer]
     if not isinstance(answer, list) or is_blank(answer):
@@ -119,7 +127,7 @@ def grade_short_answer(data: dict, answer) -> Grade:
             continue
         best = 0.0
         for alt in alternatives:
-            if _text_matches(given, alt.get("text", "")):
+            if _text_matches(given, alt.get("text", ""), case_sensitive):
                 best = max(best, float(alt.get("fraction") or 0))
         total += _clip(best)
     return Grade(total / len(blanks) if blanks else 0.0)
@@ -181,6 +189,32 @@ def grade_matching(data: dict, answer) -> Grade:
     return Grade(right / len(pairs))
 
 
+def grade_cloze(data: dict, answer, rule: str = ALL_OR_NOTHING) -> Grade:
+    """Each part graded as its kind; the question's fraction is the parts' fractions weighted as Moodle weights
+    them ({2:SHORTANSWER:…} counts twice), so a question worth the sum of its weights gives each part its mark."""
+    parts = data.get("parts") or []
+    if not isinstance(answer, list | tuple) or is_blank(list(answer)) or not parts:
+        return Grade(0.0, answered=False)
+    total_weight = sum(max(0, int(p.get("weight", 1))) for p in parts)
+    if not total_weight:
+        return Grade(0.0)
+    earned = 0.0
+    for i, part in enumerate(parts):
+        given = answer[i] if i < len(answer) else None
+        kind = part.get("kind")
+        if kind == "short_answer":
+            sub = {"answers": part.get("answers"), "case_sensitive": part.get("case_sensitive")}
+            g = grade_short_answer(sub, given if isinstance(given, str) else "")
+        elif kind == "numerical":
+            g = grade_numerical({"answers": part.get("answers")}, given)
+        elif kind == "single_choice":
+            g = grade_single({"choices": part.get("choices")}, given)
+        else:
+            g = grade_multiple({"choices": part.get("choices")}, given, rule)
+        earned += max(0, int(part.get("weight", 1))) * g.fraction
+    return Grade(_clip(earned / total_weight))
+
+
 def grade(data: dict, answer, *, multiple_rule: str = ALL_OR_NOTHING) -> Grade:
     """Grade one answer. Essays always go to a marker."""
     qtype = data.get("type")
@@ -198,6 +232,8 @@ def grade(data: dict, answer, *, multiple_rule: str = ALL_OR_NOTHING) -> Grade:
         return grade_numerical(data, answer)
     if qtype == "matching":
         return grade_matching(data, answer)
+    if qtype == "cloze":
+        return grade_cloze(data, answer, multiple_rule)
     raise ValueError(f"unknown question type {qtype!r}")
 
 

@@ -32,6 +32,7 @@ class QuestionType(models.TextChoices):
     NUMERICAL = "numerical", _("Numerical")
     MATCHING = "matching", _("Matching")
     ESSAY = "essay", _("Essay")
+    CLOZE = "cloze", _("Cloze (embedded answers)")
 
 
 class QuestionBank(models.Model):
@@ -171,6 +172,56 @@ class Question(models.Model):
         return text[:60]
 
 
+class QuestionMedia(models.Model):
+    """A file embedded in a question (a Moodle XML <file>, a picture in a Word bank), stored as a Wagtail image or
+    document; the question's texts point at its URL. `name` is the file's name in the source, used again when the
+    question is exported to Moodle XML (@@PLUGINFILE@@/name)."""
+
+    question = models.ForeignKey(
+        Question, verbose_name=_("Question"), on_delete=models.CASCADE, related_name="media"
+    )
+    name = models.CharField(_("File name"), max_length=200)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("Image"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("Document"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Question file")
+        verbose_name_plural = _("Question files")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "name"], name="exams_questionmedia_unique_name"),
+            models.CheckConstraint(
+                condition=Q(image__isnull=False, document__isnull=True)
+                | Q(image__isnull=True, document__isnull=False),
+                name="exams_questionmedia_one_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def file(self):
+        return (self.image or self.document).file
+
+    @property
+    def url(self) -> str:
+        return self.image.file.url if self.image_id else self.document.url
+
+
 class QuestionVersion(models.Model):
     """An immutable snapshot of a question's whole content (the exams.formats dict). Attempts point here."""
 
@@ -241,6 +292,15 @@ class Exam(ClusterableModel):
     closes_at = models.DateTimeField(_("Closes at"), null=True, blank=True)
     attempts_allowed = models.PositiveSmallIntegerField(
         _("Attempts allowed"), default=1, help_text=_("0 means unlimited.")
+    )
+    start_stagger_seconds = models.PositiveSmallIntegerField(
+        _("Staggered start (seconds)"),
+        default=0,
+        validators=[MaxValueValidator(300)],
+        help_text=_(
+            "When many examinees start at the same moment, each start waits a random delay of up to this many "
+            "seconds (the time limit runs from the real start), which spreads the rush on the server. 0: no delay."
+        ),
     )
     grading_method = models.CharField(
         _("Grading method"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST

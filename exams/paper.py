@@ -7,11 +7,12 @@ itself a hint — authors often write the right answer first).
 
 from __future__ import annotations
 
+import json
 import random
 
 from django.utils.translation import gettext as _
 
-from exams.grading import matching_options, matching_pairs
+from exams.grading import is_blank, matching_options, matching_pairs
 
 
 def option_count(data: dict) -> int:
@@ -56,6 +57,45 @@ def public_question(data: dict, option_order: list[int]) -> dict:
         out["options"] = [{"index": pos, "text": rights[src]} for pos, src in enumerate(option_order)]
     elif qtype == "short_answer":
         out["blanks"] = blank_count(data)
+    elif qtype == "cloze":
+        out["parts"] = [_public_part(i, p) for i, p in enumerate(data.get("parts") or [])]
+    return out
+
+
+def _public_part(i: int, part: dict) -> dict:
+    """A Cloze part as the examinee sees it: its kind and, for choices, the option texts (no fractions)."""
+    kind = part.get("kind")
+    out = {"i": i, "kind": kind}
+    if kind in ("single_choice", "multiple_choice"):
+        out["options"] = [
+            {"index": j, "text": c.get("text", "")} for j, c in enumerate(part.get("choices") or [])
+        ]
+    return out
+
+
+def _cloze_answer(shape: dict, raw) -> list:
+    """A Cloze answer from the browser: a list (or its JSON text) with one entry per part; invalid entries
+    become empty. Choice parts hold option indexes (a Cloze's options are not shuffled)."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else []
+        except ValueError:
+            raw = []
+    if isinstance(raw, dict):
+        raw = [raw.get(str(i)) for i in range(len(shape["parts"]))]
+    if not isinstance(raw, list):
+        raw = []
+    out = []
+    for i, (kind, count) in enumerate(shape["parts"]):
+        value = raw[i] if i < len(raw) else None
+        if kind == "single_choice":
+            pos = _int(value[0] if isinstance(value, list) and value else value)
+            out.append(pos if pos is not None and 0 <= pos < count else None)
+        elif kind == "multiple_choice":
+            items = value if isinstance(value, list) else [value]
+            out.append(sorted({p for p in (_int(x) for x in items) if p is not None and 0 <= p < count}))
+        else:
+            out.append("" if value is None or isinstance(value, list | dict) else str(value)[:500])
     return out
 
 
@@ -80,6 +120,8 @@ def answer_shape(data: dict) -> dict:
     elif qtype == "matching":
         shape["keys"] = [str(i) for i, _p in matching_pairs(data)]
         shape["rights"] = matching_options(data)
+    elif qtype == "cloze":
+        shape["parts"] = [[p.get("kind"), len(p.get("choices") or [])] for p in data.get("parts") or []]
     return shape
 
 
@@ -133,6 +175,8 @@ def answer_from_display(data: dict, option_order: list[int], raw):
         if isinstance(raw, list):
             raw = raw[0] if raw else ""
         return str(raw)[:20000]
+    if qtype == "cloze":
+        return _cloze_answer(shape, raw)
     return None
 
 
@@ -156,6 +200,13 @@ def answer_to_display(data: dict, option_order: list[int], answer):
             if text in rights:
                 out[key] = inverse.get(rights.index(text))
         return out
+    if qtype == "cloze":
+        # one text field carries the whole Cloze answer on the page (exams/cloze.js keeps it in step)
+        return (
+            json.dumps(answer, ensure_ascii=False)
+            if isinstance(answer, list) and not is_blank(answer)
+            else None
+        )
     return answer
 
 
@@ -183,7 +234,32 @@ def correct_answer_text(data: dict) -> str:
         return " / ".join(parts)
     if qtype == "matching":
         return "；".join(f"{p.get('left')} → {p.get('right')}" for _i, p in matching_pairs(data))
+    if qtype == "cloze":
+        return " | ".join(_part_right_text(p) for p in data.get("parts") or [])
     return ""
+
+
+def _part_answer_text(part: dict, given) -> str:
+    choices = part.get("choices") or []
+    if part.get("kind") == "single_choice":
+        return choices[given].get("text", "") if isinstance(given, int) and 0 <= given < len(choices) else ""
+    if part.get("kind") == "multiple_choice":
+        return "；".join(
+            choices[a].get("text", "") for a in given or [] if isinstance(a, int) and 0 <= a < len(choices)
+        )
+    return "" if given is None else str(given)
+
+
+def _part_right_text(part: dict) -> str:
+    if part.get("kind") == "numerical":
+        return correct_answer_text({"type": "numerical", "answers": part.get("answers")})
+    if part.get("kind") == "short_answer":
+        return " / ".join(
+            a.get("text", "") for a in part.get("answers") or [] if float(a.get("fraction") or 0) >= 1
+        )
+    return "；".join(
+        c.get("text", "") for c in part.get("choices") or [] if float(c.get("fraction") or 0) > 0
+    )
 
 
 def answer_text(data: dict, answer) -> str:
@@ -203,6 +279,10 @@ def answer_text(data: dict, answer) -> str:
         return _("True") if answer else _("False")
     if qtype == "short_answer":
         return " | ".join(answer) if isinstance(answer, list) else str(answer)
+    if qtype == "cloze":
+        return " | ".join(
+            _part_answer_text(p, a) for p, a in zip(data.get("parts") or [], answer or [], strict=False)
+        )
     if qtype == "matching":
         lefts = dict(matching_pairs(data))
         return "；".join(

@@ -7,7 +7,8 @@ API
 ---
     from exams.formats import parse, dump, detect_format, FORMATS, ParseResult, FormatError
 
-    FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")
+    FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")  # read and written
+IMPORT_FORMATS = (*FORMATS, "docx")  # Word documents are read only
     detect_format(filename, data) -> str           # by extension, then by sniffing the bytes; raises FormatError
     parse(data, fmt="auto", *, filename="") -> ParseResult
     dump(questions, fmt, *, bank_code="") -> bytes # raises FormatError naming a question the format cannot hold
@@ -84,7 +85,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from . import aiken, gift, jsonfmt, moodle_xml, table
+from . import aiken, docx, gift, jsonfmt, moodle_xml, table
 from .base import (
     FormatError,
     ParseResult,
@@ -94,10 +95,12 @@ from .base import (
     stem_key,
     validate_question,
 )
+from .docx import template as docx_template
 from .table import xlsx_template
 
 __all__ = [
     "FORMATS",
+    "IMPORT_FORMATS",
     "MAX_IMPORT_BYTES",
     "FormatError",
     "LOST_FIELDS",
@@ -111,9 +114,11 @@ __all__ = [
     "stem_key",
     "validate_question",
     "xlsx_template",
+    "docx_template",
 ]
 
-FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")
+FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")  # read and written
+IMPORT_FORMATS = (*FORMATS, "docx")  # Word documents are read only
 # Like the roster: the upload form, the worker and the command refuse bigger files.
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 
@@ -127,6 +132,8 @@ LOST_FIELDS = {
         "blanks.feedback",
         "feedback",
         "numerical.catch_all",
+        "case_sensitive",
+        "files",
     },
     "csv": {
         "stem_format",
@@ -135,8 +142,10 @@ LOST_FIELDS = {
         "blanks.feedback",
         "feedback",
         "numerical.catch_all",
+        "case_sensitive",
+        "files",
     },
-    "gift": {"legal_basis", "difficulty", "points", "grader_info"},
+    "gift": {"legal_basis", "difficulty", "points", "grader_info", "case_sensitive"},
     "moodle-xml": set(),
     "aiken": {
         "title",
@@ -149,10 +158,15 @@ LOST_FIELDS = {
         "stem_format",
         "choices.feedback",
         "stem_layout",  # blank lines and indentation inside the stem
+        "files",
     },
 }
 
-_DEFAULTS = {"stem_format": "plain", "tags": [], "feedback": {"true": None, "false": None}}
+_DEFAULTS = {
+    "stem_format": "plain",
+    "tags": [],
+    "feedback": {"true": None, "false": None},
+}
 
 
 def expressible(question: dict, fmt: str) -> dict:
@@ -175,6 +189,8 @@ def expressible(question: dict, fmt: str) -> dict:
         elif name == "feedback":
             if q["type"] == "true_false":
                 q["feedback"] = {"true": None, "false": None}
+        elif name in ("files", "case_sensitive"):
+            q.pop(name, None)
         elif name == "stem_layout":
             q["stem"] = "\n".join(line.strip() for line in q["stem"].split("\n") if line.strip())
         elif name in q:
@@ -183,6 +199,7 @@ def expressible(question: dict, fmt: str) -> dict:
 
 
 _EXTENSIONS = {
+    ".docx": "docx",
     ".xlsx": "xlsx",
     ".xlsm": "xlsx",
     ".csv": "csv",
@@ -203,7 +220,7 @@ def detect_format(filename: str, data: bytes) -> str:
         return _EXTENSIONS[ext]
     head = data[:4096]
     if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
+        return "docx" if b"word/" in data[:65536] else "xlsx"
     try:
         text = decode_text(data[:65536] if len(data) <= 65536 else data[:65536].rsplit(b"\n", 1)[0])
     except FormatError:
@@ -235,6 +252,7 @@ _PARSERS = {
     "moodle-xml": moodle_xml.parse,
     "aiken": aiken.parse,
     "json": jsonfmt.parse,
+    "docx": docx.parse,
 }
 
 
@@ -270,8 +288,11 @@ def parse(data: bytes, fmt: str = "auto", *, filename: str = "") -> ParseResult:
     return result
 
 
-def dump(questions: list[dict], fmt: str, *, bank_code: str = "") -> bytes:
-    """Write questions in a format; raises FormatError naming the first question the format cannot hold."""
+def dump(questions: list[dict], fmt: str, *, bank_code: str = "", warnings: list | None = None) -> bytes:
+    """Write questions in a format; raises FormatError naming the first question the format cannot hold.
+
+    For GIFT, a `warnings` list makes a question GIFT cannot express (a Cloze, an embedded file, several blanks)
+    be left out and named there instead, as Moodle's exporter does."""
     if fmt == "json":
         return jsonfmt.dump(questions, bank_code=bank_code)
     if fmt == "xlsx":
@@ -279,7 +300,7 @@ def dump(questions: list[dict], fmt: str, *, bank_code: str = "") -> bytes:
     if fmt == "csv":
         return table.dump_csv(questions)
     if fmt == "gift":
-        return gift.dump(questions)
+        return gift.dump(questions, warnings=warnings)
     if fmt == "moodle-xml":
         return moodle_xml.dump(questions)
     if fmt == "aiken":

@@ -18,6 +18,7 @@ QUESTION_TYPES = (
     "numerical",
     "matching",
     "essay",
+    "cloze",
 )
 STEM_FORMATS = ("plain", "html", "markdown")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -25,6 +26,12 @@ CHOICE_TYPES = ("single_choice", "multiple_choice")
 # A blank in a fill-in stem: four or more underscores, or empty (full- or half-width) parentheses.
 BLANK_RE = re.compile(r"_{4,}|（[\s\u3000]*）|\([\s\u3000]*\)")
 BLANK = "____"
+# Where a Cloze question's parts sit in its stem (always written "____" by the readers).
+CLOZE_SLOT_RE = re.compile(r"_{4,}")
+CLOZE_PART_KINDS = ("short_answer", "numerical", "single_choice", "multiple_choice")
+# Files embedded in a question (Moodle XML <file>, images in a Word document): caps per question and per file.
+MAX_FILES_PER_QUESTION = 20
+MAX_FILE_BYTES = 5 * 1024 * 1024
 _FRACTION_DIGITS = 7  # Moodle stores 1/3 as 0.3333333
 
 
@@ -36,11 +43,14 @@ class FormatError(Exception):
     line: int | None = None
     row: int | None = None
     question: str | None = None
+    paragraph: int | None = None  # a Word document's paragraph number
 
     def __post_init__(self):
         super().__init__(self.message)
 
     def __str__(self) -> str:
+        if self.paragraph is not None:
+            return _("Paragraph %(n)s: %(message)s") % {"n": self.paragraph, "message": self.message}
         if self.line is not None:
             return _("Line %(line)s: %(message)s") % {"line": self.line, "message": self.message}
         if self.row is not None:
@@ -77,17 +87,22 @@ class ParseResult:
             line=origin.get("line"),
             row=origin.get("row"),
             question=question_label(self.questions[index]),
+            paragraph=origin.get("paragraph"),
         )
 
-    def add(self, question: dict, *, line: int | None = None, row: int | None = None) -> None:
+    def add(
+        self, question: dict, *, line: int | None = None, row: int | None = None, paragraph: int | None = None
+    ) -> None:
         """Validate and keep a question, or record its problems."""
         problems = validate_question(question)
         label = question_label(question)
         if problems:
-            self.errors.extend(FormatError(p, line=line, row=row, question=label) for p in problems)
+            self.errors.extend(
+                FormatError(p, line=line, row=row, question=label, paragraph=paragraph) for p in problems
+            )
             return
         self.questions.append(question)
-        self.origins.append({"line": line, "row": row})
+        self.origins.append({"line": line, "row": row} | ({"paragraph": paragraph} if paragraph else {}))
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -131,6 +146,30 @@ def html_to_text(text: str | None) -> str:
     text = html.unescape(text).replace("\xa0", " ")
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line).strip()
+
+
+_READER_BREAK_RE = re.compile(r"<\s*(br|/p|p|/div|div|/li|li|/h\d|/tr|/pre|pre)\b[^>]*>", re.I)
+_READER_TAG_RE = re.compile(r"<!--.*?-->|<\s*/?\s*[a-zA-Z][^<>]*>", re.S)
+_ENTITY_RE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+
+
+def looks_like_html(text: str | None) -> bool:
+    """True when a text holds a tag, a comment or a character entity (what a browser would not show as is)."""
+    return bool(text) and bool(_READER_TAG_RE.search(text) or _ENTITY_RE.search(text))
+
+
+def html_as_text(text: str | None) -> str | None:
+    """What a reader sees of an HTML text, as plain text (tags and comments dropped, entities resolved); a bare
+    "<" that opens no tag stays. Texts without markup come back unchanged. Empty becomes None."""
+    if text is None:
+        return None
+    if not looks_like_html(text):
+        return text.strip() or None
+    text = _READER_BREAK_RE.sub("\n", text)
+    text = _READER_TAG_RE.sub("", text)
+    text = html.unescape(text).replace("\xa0", " ")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    return "\n".join(line for line in lines if line).strip() or None
 
 
 def default_title(stem: str, stem_format: str = "plain") -> str:
@@ -249,16 +288,10 @@ def normalise(q: dict) -> dict:
         out["answers"] = [] if blanks else [_short(a) for a in q.get("answers") or []]
         if blanks:
             out["blanks"] = [[_short(a) for a in alts] for alts in blanks]
+        if q.get("case_sensitive"):  # Moodle's usecase; present only when set
+            out["case_sensitive"] = True
     elif qtype == "numerical":
-        out["answers"] = [
-            {
-                "value": _opt_float(a.get("value")),
-                "tolerance": abs(float(a.get("tolerance") or 0)) if a.get("value") is not None else 0.0,
-                "fraction": fraction(a.get("fraction") if a.get("fraction") is not None else 0),
-                "feedback": clean(a.get("feedback")),
-            }
-            for a in q.get("answers") or []
-        ]
+        out["answers"] = [_numerical(a) for a in q.get("answers") or []]
     elif qtype == "matching":
         out["pairs"] = [
             {"left": clean(p.get("left")) or "", "right": clean(p.get("right")) or ""}
@@ -266,7 +299,44 @@ def normalise(q: dict) -> dict:
         ]
     elif qtype == "essay":
         out["grader_info"] = clean(q.get("grader_info"))
+    elif qtype == "cloze":
+        out["parts"] = [_cloze_part(p) for p in q.get("parts") or []]
+    if q.get("files"):
+        out["files"] = [
+            {"name": str(f.get("name") or ""), "content": str(f.get("content") or ""), "ref": f.get("ref")}
+            for f in q["files"]
+        ]
     return out
+
+
+def _numerical(a: dict) -> dict:
+    return {
+        "value": _opt_float(a.get("value")),
+        "tolerance": abs(float(a.get("tolerance") or 0)) if a.get("value") is not None else 0.0,
+        "fraction": fraction(a.get("fraction") if a.get("fraction") is not None else 0),
+        "feedback": clean(a.get("feedback")),
+    }
+
+
+def _cloze_part(p: dict) -> dict:
+    """One embedded part of a Cloze question: its kind, its weight (Moodle's {n:…} mark) and its answers."""
+    kind = p.get("kind")
+    part = {"kind": kind, "weight": int(p.get("weight") if p.get("weight") is not None else 1)}
+    if kind == "short_answer":
+        part["answers"] = [_short(a) for a in p.get("answers") or []]
+        part["case_sensitive"] = bool(p.get("case_sensitive"))
+    elif kind == "numerical":
+        part["answers"] = [_numerical(a) for a in p.get("answers") or []]
+    else:
+        part["choices"] = [
+            {
+                "text": clean(c.get("text")) or "",
+                "fraction": fraction(c.get("fraction") or 0),
+                "feedback": clean(c.get("feedback")),
+            }
+            for c in p.get("choices") or []
+        ]
+    return part
 
 
 def _short(a: dict) -> dict:
@@ -345,6 +415,8 @@ def validate_question(q: dict) -> list[str]:
             problems.append(_("At least one accepted answer must be fully right."))
         if any(not math.isfinite(a["value"]) or not math.isfinite(a["tolerance"]) for a in answers):
             problems.append(_("A number is not finite."))
+    elif qtype == "cloze":
+        problems += _validate_cloze(q)
     elif qtype == "matching":
         pairs = q.get("pairs") or []
         if sum(1 for p in pairs if p["left"]) < 2:
@@ -358,6 +430,70 @@ def validate_question(q: dict) -> list[str]:
         problems.append(
             _("A weight must lie between %(low)s and %(high)s.") % {"low": "-100%", "high": "100%"}
         )
+    problems += _validate_files(q.get("files") or [])
+    return problems
+
+
+def _validate_cloze(q: dict) -> list[str]:
+    parts = q.get("parts") or []
+    problems = []
+    if not parts:
+        return [_("The Cloze question has no embedded answers.")]
+    slots = len(CLOZE_SLOT_RE.findall(q.get("stem") or ""))
+    if slots != len(parts):
+        problems.append(
+            _("The stem marks %(marks)s blanks but the question has answers for %(blanks)s.")
+            % {"marks": slots, "blanks": len(parts)}
+        )
+    for n, part in enumerate(parts, 1):
+        kind = part["kind"]
+        if kind not in CLOZE_PART_KINDS:
+            problems.append(_("Part %(n)s has an unknown kind “%(kind)s”.") % {"n": n, "kind": kind})
+            continue
+        if part["weight"] < 0:
+            problems.append(_("Part %(n)s has a negative weight.") % {"n": n})
+        if kind == "short_answer":
+            if not any(a["text"] and a["fraction"] >= 1 for a in part["answers"]):
+                problems.append(_("Part %(n)s has no fully right answer.") % {"n": n})
+        elif kind == "numerical":
+            if not any(a["value"] is not None and a["fraction"] >= 1 for a in part["answers"]):
+                problems.append(_("Part %(n)s has no fully right answer.") % {"n": n})
+            if any(a["value"] is not None and not math.isfinite(a["value"]) for a in part["answers"]):
+                problems.append(_("A number is not finite."))
+        else:
+            choices = part["choices"]
+            if len(choices) < 2 or any(not c["text"] for c in choices):
+                problems.append(_("Part %(n)s needs at least two options, none empty.") % {"n": n})
+            elif not any(c["fraction"] > 0 for c in choices):
+                problems.append(_("Part %(n)s has no right option.") % {"n": n})
+            elif kind == "single_choice" and not any(c["fraction"] >= 1 for c in choices):
+                problems.append(_("Part %(n)s has no fully right answer.") % {"n": n})
+        fractions = [x["fraction"] for x in part.get("answers", []) + part.get("choices", [])]
+        if any(not -1 <= f <= 1 for f in fractions):
+            problems.append(
+                _("A weight must lie between %(low)s and %(high)s.") % {"low": "-100%", "high": "100%"}
+            )
+    return problems
+
+
+def _validate_files(files: list[dict]) -> list[str]:
+    if not files:
+        return []
+    if len(files) > MAX_FILES_PER_QUESTION:
+        return [
+            _("The question embeds %(n)s files; at most %(max)s are allowed.")
+            % {"n": len(files), "max": MAX_FILES_PER_QUESTION}
+        ]
+    problems = []
+    for f in files:
+        # base64 holds 3 bytes in 4 characters
+        if len(f.get("content") or "") * 3 // 4 > MAX_FILE_BYTES:
+            problems.append(
+                _("The embedded file “%(name)s” is larger than %(max)s MB.")
+                % {"name": f.get("name"), "max": MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        if not f.get("name") or "/" in f["name"] or "\\" in f["name"]:
+            problems.append(_("An embedded file has no usable name (“%(name)s”).") % {"name": f.get("name")})
     return problems
 
 
@@ -397,11 +533,38 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         utf8_error = exc
+    line = data[: utf8_error.start].count(b"\n") + 1
     try:
-        return data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
-        line = data[: utf8_error.start].count(b"\n") + 1
-        raise FormatError(_("The file is neither UTF-8 nor GB18030 text."), line=line)
+        text = None
+    if text is not None and _plausibly_chinese(text):
+        return text
+    raise FormatError(
+        _(
+            "The file is not UTF-8 text (the first byte that is not UTF-8 is on this line), and read as GB18030 "
+            "it is not Chinese either: it is probably in another encoding such as Windows-1252. Save it as "
+            "UTF-8 and upload it again."
+        ),
+        line=line,
+    )
+
+
+def _plausibly_chinese(text: str) -> bool:
+    """Whether a GB18030 reading looks like Chinese: nearly every non-ASCII character is one of GB2312's
+    (the 6,763 common hanzi and the usual full-width punctuation). Text in a Western code page read as GB18030
+    turns into rare characters outside that set."""
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return True
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common >= 0.95 * len(wide)
 
 
 def error_for(q: dict, message: str) -> FormatError:

@@ -28,6 +28,8 @@ from .base import (
     error_for,
     format_number,
     format_percent,
+    html_as_text,
+    looks_like_html,
     normalise,
 )
 
@@ -67,11 +69,21 @@ def _restore(text: str) -> str:
     return text.replace(_NEWLINE, "\n")
 
 
-def _text(text: str, *, marker: bool = True) -> str | None:
-    """A restored, stripped text, or None when empty (an answer's own [format] marker is dropped)."""
+def _text(text: str, *, marker: bool = True, fmt: str = "plain") -> str | None:
+    """A restored, stripped text as plain text, or None when empty.
+
+    As in Moodle, a text without a [format] marker of its own takes its question's format (`fmt`: html, moodle
+    (auto-format, which renders HTML), plain or markdown). Text in an HTML-rendering format is reduced to what a
+    reader sees of it, so no markup is ever shown to an examinee; plain and markdown texts are kept literally.
+    """
     text = _restore(text)
     if marker:
-        text = _FORMAT_RE.sub("", text, count=1)
+        own = _FORMAT_RE.match(text)
+        if own:
+            fmt = own.group(1).lower()
+            text = text[own.end() :]
+    if fmt in ("html", "moodle"):
+        return html_as_text(text)
     text = text.strip()
     return text or None
 
@@ -80,7 +92,9 @@ def escape(text: str | None, *, field: bool = False) -> str:
     """GIFT-escape a text; a `field` (answer, feedback) that starts like a [format] marker gets an explicit one."""
     if not text:
         return ""
-    if field and _FORMAT_RE.match(text):
+    if field and (_FORMAT_RE.match(text) or "<" in text or "&" in text):
+        # a plain text that starts like a marker, or holds "<" or "&" that an HTML-rendering format (the
+        # question's, which unmarked answers take) would read as markup, says it is plain
         return "[plain]" + escape(text)
     out = []
     for ch in text.replace("\r\n", "\n"):
@@ -180,10 +194,10 @@ def _parse_question(body: str, first_line: int) -> dict | None:
             raise FormatError(_("The title is not closed with “::”."), line=first_line)
         title = _text(text[2:end], marker=False)
         text = text[end + 2 :]
-    stem_format = "plain"
+    fmt = "moodle"  # Moodle's default: auto-format, which renders HTML
     marker = _FORMAT_RE.match(text)
     if marker:
-        stem_format = _FORMATS[marker.group(1).lower()]
+        fmt = marker.group(1).lower()
         text = text[marker.end() :]
 
     open_pos = text.find("{")
@@ -207,15 +221,18 @@ def _parse_question(body: str, first_line: int) -> dict | None:
     if after.strip():
         stem = f"{before}{BLANK}{after}"
     stem = _restore(stem).strip()
+    stem_format = _FORMATS[fmt]
+    if fmt == "moodle" and looks_like_html(stem):
+        stem_format = "html"  # auto-format renders the markup; it is sanitised when shown
     question = {"title": title, "stem": stem, "stem_format": stem_format}
-    question.update(_parse_block(block, block_line))
+    question.update(_parse_block(block, block_line, fmt))
     return question
 
 
-def _split_feedback(text: str) -> tuple[str, str | None]:
+def _split_feedback(text: str, fmt: str = "plain") -> tuple[str, str | None]:
     if "#" in text:
         answer, feedback = text.split("#", 1)
-        return answer, _text(feedback)
+        return answer, _text(feedback, fmt=fmt)
     return text, None
 
 
@@ -251,11 +268,11 @@ def _number(text: str, line: int) -> float:
     return value
 
 
-def _parse_block(block: str, line: int) -> dict:
+def _parse_block(block: str, line: int, fmt: str = "plain") -> dict:
     out: dict = {"explanation": None}
     if "####" in block:
         block, general = block.split("####", 1)
-        out["explanation"] = _text(general)
+        out["explanation"] = _text(general, fmt=fmt)
     answer_text = block.strip()
     line_of = _line_counter(block, line)
 
@@ -264,7 +281,7 @@ def _parse_block(block: str, line: int) -> dict:
         return out
     if answer_text.startswith("#"):
         out["type"] = "numerical"
-        out["answers"] = _numerical_answers(answer_text[1:], line_of)
+        out["answers"] = _numerical_answers(answer_text[1:], line_of, fmt)
         return out
     if "=" in answer_text and "->" in answer_text and "~" not in answer_text:
         out["type"] = "matching"
@@ -272,17 +289,17 @@ def _parse_block(block: str, line: int) -> dict:
         for part, pos in _split_answers(block, "="):
             if not part.strip():
                 continue
-            part, _feedback = _split_feedback(part)
+            part, _feedback = _split_feedback(part, fmt)
             if "->" not in part:
                 raise FormatError(
                     _("The matching pair “%(pair)s” has no “->”.") % {"pair": _restore(part).strip()},
                     line=line_of(pos),
                 )
             left, right = part.split("->", 1)
-            out["pairs"].append({"left": _text(left) or "", "right": _text(right) or ""})
+            out["pairs"].append({"left": _text(left, fmt=fmt) or "", "right": _text(right) or ""})
         return out
     if "~" in answer_text:
-        return out | _choices(block, line_of)
+        return out | _choices(block, line_of, fmt)
     bare, feedback_text = (
         (answer_text.split("#", 1) + [None])[:2] if "#" in answer_text else (answer_text, None)
     )
@@ -291,8 +308,8 @@ def _parse_block(block: str, line: int) -> dict:
         wrong, right = None, None
         if feedback_text is not None:
             parts = feedback_text.split("#", 1)
-            wrong = _text(parts[0])
-            right = _text(parts[1]) if len(parts) > 1 else None
+            wrong = _text(parts[0], fmt=fmt)
+            right = _text(parts[1], fmt=fmt) if len(parts) > 1 else None
         out["type"] = "true_false"
         out["answer"] = answer
         out["feedback"] = {"true": right, "false": wrong} if answer else {"true": wrong, "false": right}
@@ -303,7 +320,7 @@ def _parse_block(block: str, line: int) -> dict:
         if not part.strip():
             continue
         weight, rest = _weight(part, line_of(pos))
-        rest, feedback = _split_feedback(rest)
+        rest, feedback = _split_feedback(rest, fmt)
         out["answers"].append(
             {"text": _text(rest) or "", "fraction": 1.0 if weight is None else weight, "feedback": feedback}
         )
@@ -332,7 +349,7 @@ def _split_answers(block: str, *markers: str):
     return pieces
 
 
-def _choices(block: str, line_of) -> dict:
+def _choices(block: str, line_of, fmt: str = "plain") -> dict:
     choices = []
     has_equals = False
     for marker, part, pos in _split_answers(block, "=", "~"):
@@ -350,21 +367,21 @@ def _choices(block: str, line_of) -> dict:
         else:
             weight, rest = _weight(part, line_of(pos))
             weight = weight or 0.0
-        rest, feedback = _split_feedback(rest)
-        choices.append({"text": _text(rest) or "", "fraction": weight, "feedback": feedback})
+        rest, feedback = _split_feedback(rest, fmt)
+        choices.append({"text": _text(rest, fmt=fmt) or "", "fraction": weight, "feedback": feedback})
     return {"type": "single_choice" if has_equals else "multiple_choice", "choices": choices}
 
 
-def _numerical_answers(text: str, line_of) -> list[dict]:
+def _numerical_answers(text: str, line_of, fmt: str = "plain") -> list[dict]:
     answers = []
     catch_all = False
     wrong_feedback = None
     if "~" in text:
         catch_all = True
         text, wrong = text.split("~", 1)
-        rest, wrong_feedback = _split_feedback(wrong)
+        rest, wrong_feedback = _split_feedback(wrong, fmt)
         if wrong_feedback is None:
-            wrong_feedback = _text(rest)
+            wrong_feedback = _text(rest, fmt=fmt)
     if "=" in text:
         parts = [(p, pos) for p, pos in _split_answers(text, "=") if p.strip()]
         multiple = True
@@ -376,7 +393,7 @@ def _numerical_answers(text: str, line_of) -> list[dict]:
         weight = None
         if multiple:
             weight, part = _weight(part, line)
-        part, feedback = _split_feedback(part)
+        part, feedback = _split_feedback(part, fmt)
         part = part.strip()
         if not part:
             raise FormatError(_("A numerical answer has no number."), line=line)
@@ -409,16 +426,28 @@ def _numerical_answers(text: str, line_of) -> list[dict]:
 # --------------------------------------------------------------------------- writing
 
 
-def dump(questions: list[dict]) -> bytes:
+def dump(questions: list[dict], *, warnings: list | None = None) -> bytes:
+    """The questions as GIFT. A question GIFT cannot express raises FormatError, or, when a `warnings` list is
+    given, is left out and its FormatError appended there (as Moodle's exporter does)."""
     out = []
     category = None
     for raw in questions:
         q = normalise(raw)
+        try:
+            text = _dump_question(q)
+        except FormatError as exc:
+            if warnings is None:
+                raise
+            warnings.append(exc)
+            continue
         if q["category"] != category:
             category = q["category"]
             out.append(f"$CATEGORY: $course$/top/{category or ''}".rstrip("/") + "\n")
-        out.append(_dump_question(q))
+        out.append(text)
     return "\n".join(out).encode("utf-8")
+
+
+_GIFT_CANNOT = {"cloze": lambda: _("GIFT cannot express a Cloze question with embedded answers.")}
 
 
 def _feedback(text: str | None) -> str:
@@ -430,8 +459,18 @@ def _dump_question(q: dict) -> str:
         raise error_for(q, _("GIFT cannot express a tag containing “]”."))
     lines = [f"// [tag:{tag}]" for tag in q["tags"]]
     head = f"::{escape(q['title'])}::" if q["title"] else ""
-    if q["stem_format"] != "plain" or q["stem"].startswith(("[", "//")):
-        # an explicit marker keeps a stem that starts like a marker or a comment from being misread
+    if qtype_cannot := _GIFT_CANNOT.get(q["type"]):
+        raise error_for(q, qtype_cannot())
+    if q.get("files"):
+        raise error_for(q, _("GIFT cannot carry embedded files (images, audio)."))
+    if (
+        q["stem_format"] != "plain"
+        or q["stem"].startswith(("[", "//"))
+        or "<" in q["stem"]
+        or "&" in q["stem"]
+    ):
+        # an explicit marker keeps a stem that starts like a marker or a comment, or plain text with "<" or "&",
+        # from being misread (Moodle reads an unmarked stem as auto-format, which renders HTML)
         head += f"[{q['stem_format']}]"
     head += escape(q["stem"])
     qtype = q["type"]

@@ -15,6 +15,9 @@ are written as <legalbasis> and <difficulty> elements, which Moodle ignores and 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import html
 import re
 import xml.etree.ElementTree as ET
 
@@ -25,13 +28,15 @@ from django.utils.translation import gettext as _
 from .base import (
     BLANK,
     BLANK_RE,
+    CLOZE_SLOT_RE,
     FormatError,
     ParseResult,
     default_title,
     error_for,
     format_number,
     format_percent,
-    html_to_text,
+    html_as_text,
+    looks_like_html,
     normalise,
 )
 
@@ -45,7 +50,31 @@ _TYPES = {
 }
 _STEM_FORMATS = {"html": "html", "markdown": "markdown", "plain_text": "plain", "moodle_auto_format": "plain"}
 _CLOZE_RE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
-_CLOZE_TEXT_TYPES = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
+# Moodle's Cloze sub-question names (qtype_multianswer) → (part kind, case sensitive)
+_CLOZE_KINDS = {
+    **dict.fromkeys(("SHORTANSWER", "SA", "MW"), ("short_answer", False)),
+    **dict.fromkeys(("SHORTANSWER_C", "SAC", "MWC"), ("short_answer", True)),
+    **dict.fromkeys(("NUMERICAL", "NM"), ("numerical", False)),
+    **dict.fromkeys(
+        ("MULTICHOICE", "MC", "MULTICHOICE_V", "MCV", "MULTICHOICE_H", "MCH", "MULTICHOICE_S", "MCS")
+        + ("MULTICHOICE_VS", "MCVS", "MULTICHOICE_HS", "MCHS"),
+        ("single_choice", False),
+    ),
+    **dict.fromkeys(
+        (
+            "MULTIRESPONSE",
+            "MR",
+            "MULTIRESPONSE_H",
+            "MRH",
+            "MULTIRESPONSE_S",
+            "MRS",
+            "MULTIRESPONSE_HS",
+            "MRHS",
+        ),
+        ("multiple_choice", False),
+    ),
+}
+_PLUGINFILE = "@@PLUGINFILE@@/"
 
 
 class _LineBuilder(ET.TreeBuilder):
@@ -91,13 +120,32 @@ def _text_of(element, path: str = "text") -> str | None:
 
 
 def _plain(element) -> str | None:
-    """The text of an element with a <text> child, as plain text when written in HTML."""
+    """The text of an element with a <text> child, as plain text when written in a format that renders HTML
+    (html, Moodle auto-format): what a reader sees of it, never markup."""
     raw = _text_of(element)
     if raw is None:
         return None
-    if element.get("format", "html") == "html":
-        return html_to_text(raw) or None
+    if element.get("format", "html") in ("html", "moodle_auto_format"):
+        return html_as_text(raw)
     return raw.strip() or None
+
+
+def _files(element, line) -> dict[str, str]:
+    """Embedded files anywhere in a question: {name: base64 content}; the content is checked to be base64."""
+    files = {}
+    for node in element.iter("file"):
+        name = (node.get("name") or "").strip()
+        if not name or (node.get("encoding") or "base64") != "base64":
+            continue
+        content = re.sub(r"\s+", "", node.text or "")
+        try:
+            base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise FormatError(
+                _("The embedded file “%(name)s” is not valid base64.") % {"name": name}, line=line
+            )
+        files[name] = content
+    return files
 
 
 def _category_path(path: str | None) -> str | None:
@@ -174,12 +222,26 @@ def parse(data: bytes) -> ParseResult:
 
 def _parse_question(element, qtype: str, lines: dict) -> dict:
     line = lines.get(element)
-    if qtype != "multianswer" and qtype not in _TYPES:
+    if qtype not in ("multianswer", "cloze") and qtype not in _TYPES:
         raise FormatError(_("Unknown question type “%(type)s”.") % {"type": qtype}, line=line)
     text_el = element.find("questiontext")
     stem = (_text_of(text_el) or "").strip()
-    stem_format = _STEM_FORMATS.get(text_el.get("format", "html") if text_el is not None else "html", "plain")
-    q: dict = {
+    q: dict = {}
+    source_format = text_el.get("format", "html") if text_el is not None else "html"
+    stem_format = _STEM_FORMATS.get(source_format, "plain")
+    if source_format == "moodle_auto_format" and looks_like_html(stem):
+        stem_format = "html"  # auto-format renders the markup; it is sanitised when shown
+    files = _files(element, line)
+    old_image = (_text_of(element, "image") or "").strip()
+    if old_image and (_text_of(element, "image_base64") or "").strip():
+        # Moodle 1.9's <image> field: Moodle 2+ appends the picture to the question text
+        name = old_image.rsplit("/", 1)[-1]
+        content = re.sub(r"\s+", "", _text_of(element, "image_base64"))
+        files.setdefault(name, content)
+        if stem_format == "plain":
+            stem, stem_format = html.escape(stem), "html"
+        stem += f' <img src="{_PLUGINFILE}{name}" />'
+    q |= {
         "stem": stem,
         "stem_format": stem_format,
         "explanation": _plain(element.find("generalfeedback")),
@@ -227,6 +289,7 @@ def _parse_question(element, qtype: str, lines: dict) -> dict:
             raise FormatError(_("The question has no answer."), line=line)
     elif qtype == "shortanswer":
         q["type"] = "short_answer"
+        q["case_sensitive"] = (_text_of(element, "usecase") or "0").strip().lower() in ("1", "true")
         q["answers"] = [
             {
                 "text": (_text_of(a) or "").strip(),
@@ -265,8 +328,14 @@ def _parse_question(element, qtype: str, lines: dict) -> dict:
     elif qtype == "essay":
         q["type"] = "essay"
         q["grader_info"] = _plain(element.find("graderinfo"))
-    else:  # multianswer (Cloze)
-        q.update(_parse_cloze(stem, line))
+    else:  # multianswer (Cloze): worth the sum of its parts' weights unless <defaultgrade> says otherwise
+        cloze = _parse_cloze(q["stem"], line, html_parts=stem_format == "html")
+        if "points" in q:
+            cloze.pop("points", None)
+        q.update(cloze)
+    used = {name: content for name, content in files.items() if f"{_PLUGINFILE}{name}" in q["stem"]}
+    if used:
+        q["files"] = [{"name": name, "content": content, "ref": None} for name, content in used.items()]
     name = (_text_of(element.find("name")) or "").strip()
     q["title"] = name if name and name != default_title(q["stem"], q["stem_format"]) else None
     return q
@@ -295,48 +364,96 @@ def _split_unescaped(text: str, separator: str, maxsplit: int = -1) -> list[str]
     return parts
 
 
-def _parse_cloze(stem: str, line) -> dict:
-    blanks = []
+def _cloze_alternatives(body: str, line, *, html_parts: bool) -> list[tuple[float, str, str | None]]:
+    """(fraction, text, feedback) of each `~`-separated alternative: `=right`, `%50%partly`, or wrong (0)."""
+    out = []
+    for part in _split_unescaped(body, "~"):
+        if not part.strip():
+            continue
+        pieces = _split_unescaped(part, "#", maxsplit=1)
+        text = pieces[0].strip()
+        feedback = _unescape_cloze(pieces[1]).strip() if len(pieces) > 1 else ""
+        if text.startswith("="):
+            frac, text = 1.0, text[1:]
+        elif text.startswith("%"):
+            end = text.find("%", 1)
+            try:
+                frac, text = float(text[1:end]) / 100, text[end + 1 :]
+            except ValueError:
+                raise FormatError(
+                    _("“%(weight)s” is not a valid weight (a percentage such as %%50%%).")
+                    % {"weight": text[: end + 1]},
+                    line=line,
+                )
+        else:
+            frac = 0.0
+        text = _unescape_cloze(text).strip()
+        if html_parts:
+            text, feedback = html_as_text(text) or "", html_as_text(feedback)
+        out.append((frac, text, feedback or None))
+    return out
+
+
+def _parse_cloze(stem: str, line, *, html_parts: bool = True) -> dict:
+    """A Cloze (multianswer) question text: each {n:KIND:answers} becomes "____" in the stem and one part.
+
+    A Cloze made only of ordinary short answers (weight 1, not case-sensitive) is the fill-in with several
+    blanks every other format knows; anything else (numbers, choices, weights) is a `cloze` question."""
+    parts = []
 
     def replace(m):
-        kind = m.group(2)
-        if kind not in _CLOZE_TEXT_TYPES:
+        kind_name = m.group(2)
+        if kind_name not in _CLOZE_KINDS:
             raise FormatError(
-                _("Cloze sub-questions of type %(type)s are not supported; only short answers are.")
-                % {"type": kind},
+                _("Unknown Cloze sub-question type %(type)s.") % {"type": kind_name},
                 line=line,
             )
-        alternatives = []
-        for part in _split_unescaped(m.group(3), "~"):
-            if not part.strip():
-                continue
-            pieces = _split_unescaped(part, "#", maxsplit=1)
-            text = pieces[0].strip()
-            feedback = (_unescape_cloze(pieces[1]).strip() or None) if len(pieces) > 1 else None
-            if text.startswith("="):
-                frac, text = 1.0, text[1:]
-            elif text.startswith("%"):
-                end = text.find("%", 1)
-                try:
-                    frac, text = float(text[1:end]) / 100, text[end + 1 :]
-                except ValueError:
-                    raise FormatError(
-                        _("“%(weight)s” is not a valid weight (a percentage such as %%50%%).")
-                        % {"weight": text[: end + 1]},
-                        line=line,
+        kind, case_sensitive = _CLOZE_KINDS[kind_name]
+        alternatives = _cloze_alternatives(m.group(3), line, html_parts=html_parts)
+        part = {"kind": kind, "weight": int(m.group(1) or 1)}
+        if kind == "short_answer":
+            part["case_sensitive"] = case_sensitive
+            part["answers"] = [{"text": t, "fraction": f, "feedback": fb} for f, t, fb in alternatives]
+        elif kind == "numerical":
+            part["answers"] = []
+            for frac, text, feedback in alternatives:
+                if text == "*":
+                    part["answers"].append(
+                        {"value": None, "tolerance": 0, "fraction": frac, "feedback": feedback}
                     )
-            else:
-                frac = 0.0
-            alternatives.append(
-                {"text": _unescape_cloze(text).strip(), "fraction": frac, "feedback": feedback}
-            )
-        blanks.append(alternatives)
+                    continue
+                value_text, _sep, tol_text = text.partition(":")
+                try:
+                    value, tolerance = float(value_text), abs(float(tol_text or 0))
+                except ValueError:
+                    raise FormatError(_("“%(text)s” is not a number.") % {"text": text}, line=line)
+                part["answers"].append(
+                    {"value": value, "tolerance": tolerance, "fraction": frac, "feedback": feedback}
+                )
+        else:
+            part["choices"] = [{"text": t, "fraction": f, "feedback": fb} for f, t, fb in alternatives]
+        parts.append(part)
         return BLANK
 
     new_stem = _CLOZE_RE.sub(replace, stem)
-    if not blanks:
+    if not parts:
         raise FormatError(_("The Cloze question has no embedded answers."), line=line)
-    return {"type": "short_answer", "stem": new_stem, "answers": [], "blanks": blanks}
+    plain_blanks = all(
+        p["kind"] == "short_answer" and p["weight"] == 1 and not p["case_sensitive"] for p in parts
+    )
+    if plain_blanks:
+        return {
+            "type": "short_answer",
+            "stem": new_stem,
+            "answers": [],
+            "blanks": [p["answers"] for p in parts],
+        }
+    return {
+        "type": "cloze",
+        "stem": new_stem,
+        "parts": parts,
+        "points": float(sum(p["weight"] for p in parts)),
+    }
 
 
 # --------------------------------------------------------------------------- writing
@@ -372,27 +489,77 @@ def dump(questions: list[dict]) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="utf-8") + b"\n"
 
 
+_CLOZE_OUT = {"short_answer": "SHORTANSWER", "numerical": "NUMERICAL", "single_choice": "MULTICHOICE"}
+_CLOZE_OUT_MR = "MULTIRESPONSE"
+
+
+def _cloze_parts(q: dict) -> list[dict]:
+    """A question's Cloze parts: its own, or one short-answer part per blank of a multi-blank fill-in."""
+    if q["type"] == "cloze":
+        return q["parts"]
+    return [
+        {"kind": "short_answer", "weight": 1, "case_sensitive": False, "answers": alts}
+        for alts in q["blanks"]
+    ]
+
+
 def _cloze(q: dict) -> str:
-    markers = BLANK_RE.findall(q["stem"])
-    if len(markers) != len(q["blanks"]):
+    parts = _cloze_parts(q)
+    slot_re = CLOZE_SLOT_RE if q["type"] == "cloze" else BLANK_RE
+    markers = slot_re.findall(q["stem"])
+    if len(markers) != len(parts):
         raise error_for(
             q,
             _("The stem marks %(marks)s blanks but the question has answers for %(blanks)s.")
-            % {"marks": len(markers), "blanks": len(q["blanks"])},
+            % {"marks": len(markers), "blanks": len(parts)},
         )
-    pieces = iter(q["blanks"])
+    pieces = iter(parts)
+    as_html = q["stem_format"] == "html"
 
     def esc(text: str) -> str:
+        if as_html:
+            text = html.escape(text, quote=False)
         return re.sub(r"([}#~/\\\"])", r"\\\1", text)
 
-    def replace(_m):
-        alternatives = []
-        for a in next(pieces):
-            weight = "=" if a["fraction"] >= 1 else f"%{format_percent(a['fraction'])}%"
-            alternatives.append(weight + esc(a["text"]) + (f"#{esc(a['feedback'])}" if a["feedback"] else ""))
-        return "{1:SHORTANSWER:" + "~".join(alternatives) + "}"
+    def alternative(fraction: float, text: str, feedback: str | None) -> str:
+        weight = "=" if fraction >= 1 else f"%{format_percent(fraction)}%"
+        return weight + text + (f"#{esc(feedback)}" if feedback else "")
 
-    return BLANK_RE.sub(replace, q["stem"])
+    def replace(_m):
+        part = next(pieces)
+        kind = part["kind"]
+        if kind == "short_answer":
+            name = "SHORTANSWER_C" if part.get("case_sensitive") else "SHORTANSWER"
+            alts = [alternative(a["fraction"], esc(a["text"]), a["feedback"]) for a in part["answers"]]
+        elif kind == "numerical":
+            name = "NUMERICAL"
+            alts = [
+                alternative(
+                    a["fraction"],
+                    "*"
+                    if a["value"] is None
+                    else f"{format_number(a['value'])}:{format_number(a['tolerance'])}",
+                    a["feedback"],
+                )
+                for a in part["answers"]
+            ]
+        else:
+            name = "MULTICHOICE" if kind == "single_choice" else _CLOZE_OUT_MR
+            alts = [alternative(c["fraction"], esc(c["text"]), c["feedback"]) for c in part["choices"]]
+        return "{" + f"{part.get('weight', 1)}:{name}:" + "~".join(alts) + "}"
+
+    return slot_re.sub(replace, q["stem"])
+
+
+def _with_pluginfile_links(q: dict) -> tuple[str, list[dict]]:
+    """The stem with each embedded file's reference (its media address when exported from a bank) written as
+    Moodle's @@PLUGINFILE@@/name, and the files."""
+    stem = q["stem"]
+    files = q.get("files") or []
+    for f in files:
+        if f.get("ref"):
+            stem = stem.replace(f["ref"], _PLUGINFILE + f["name"])
+    return stem, files
 
 
 def _dump_question(quiz, q: dict) -> None:
@@ -405,14 +572,17 @@ def _dump_question(quiz, q: dict) -> None:
         "numerical": "numerical",
         "matching": "matching",
         "essay": "essay",
+        "cloze": "cloze",
     }[qtype]
-    stem = q["stem"]
-    if qtype == "short_answer" and q.get("blanks"):
-        xml_type = "multianswer"
-        stem = _cloze(q)
+    stem, files = _with_pluginfile_links(q)
+    if (qtype == "short_answer" and q.get("blanks")) or qtype == "cloze":
+        xml_type = "cloze" if qtype == "cloze" else "multianswer"
+        stem = _cloze({**q, "stem": stem})
     el = _sub(quiz, "question", type=xml_type)
     _text_el(el, "name", q["title"] or default_title(q["stem"], q["stem_format"]))
-    _text_el(el, "questiontext", stem, _FORMAT_OUT[q["stem_format"]])
+    text_el = _text_el(el, "questiontext", stem, _FORMAT_OUT[q["stem_format"]])
+    for f in files:
+        _sub(text_el, "file", f["content"], name=f["name"], path="/", encoding="base64")
     _text_el(el, "generalfeedback", q["explanation"], "plain_text")
     if q["points"] is not None:
         _sub(el, "defaultgrade", format_number(q["points"]))
@@ -434,7 +604,7 @@ def _dump_question(quiz, q: dict) -> None:
             a.set("fraction", "100" if q["answer"] == (value == "true") else "0")
             _text_el(a, "feedback", q["feedback"][value], "plain_text")
     elif qtype == "short_answer" and xml_type == "shortanswer":
-        _sub(el, "usecase", "0")
+        _sub(el, "usecase", "1" if q.get("case_sensitive") else "0")
         for ans in q["answers"]:
             a = _text_el(el, "answer", ans["text"], "moodle_auto_format")
             a.set("fraction", format_percent(ans["fraction"]))

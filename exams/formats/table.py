@@ -434,6 +434,10 @@ def _row(q: dict, with_title: bool) -> list:
     options = [""] * len(LETTERS)
     answer = ""
     qtype = q["type"]
+    if qtype == "cloze":
+        raise error_for(
+            q, _("The template cannot hold a Cloze question with embedded answers; use Moodle XML or JSON.")
+        )
     if qtype in ("single_choice", "multiple_choice", "matching"):
         items = q["choices"] if qtype != "matching" else q["pairs"]
         if len(items) > len(LETTERS):

@@ -13,7 +13,7 @@ from exams.models import (
     Question,
     QuestionBank,
 )
-from exams.services.questions import import_questions
+from exams.services.questions import EmbeddedFileError, check_embedded_file, import_questions
 
 
 @dataclass
@@ -46,6 +46,14 @@ def plan_import(
             stem_key(stem, sf)
             for stem, sf in Question.objects.filter(bank=bank).values_list("stem", "stem_format")
         }
+    for i, q in enumerate(result.questions):
+        for f in (
+            q.get("files") or []
+        ):  # detected and decoded now, so a bad file stops the import before it starts
+            try:
+                check_embedded_file(f["name"], f["content"])
+            except EmbeddedFileError as exc:
+                result.errors.append(result.error_at(i, str(exc)))
     new, duplicates = [], []
     for i, q in enumerate(result.questions):
         if stem_key(q.get("stem") or "", q.get("stem_format") or "plain") in existing:

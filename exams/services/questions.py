@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import os
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 
-from cms import audit
+from cms import audit, uploads
+from exams.formats.base import MAX_FILE_BYTES
 from exams.models import (
     Category,
     Question,
     QuestionBank,
+    QuestionMedia,
     QuestionVersion,
     bump_bank_revision,
 )
@@ -78,11 +92,127 @@ def question_publish(*, questions, by) -> int:
     return count
 
 
+PLUGINFILE = "@@PLUGINFILE@@/"
+# Audio a question may embed (a listening item): detected from the bytes, stored as a Wagtail document.
+_AUDIO = ((b"ID3", "mp3"), (b"OggS", "ogg"), (b"fLaC", "flac"))
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A checked embedded file: `content` is what is stored (images re-encoded); `kind` is image or document."""
+
+    name: str
+    content: bytes
+    kind: str
+    extension: str
+
+
+class EmbeddedFileError(ValueError):
+    code = "embedded_file"
+
+
+def check_embedded_file(name: str, content_b64: str) -> EmbeddedFile:
+    """Decode and identify a file embedded in an imported question; the declared name and type are not trusted.
+
+    Images (JPEG, PNG, WebP, HEIC; GIF and BMP become PNG) are decoded and re-encoded without metadata, at most
+    UPLOAD_MAX_IMAGE_PIXELS and 4096 px a side; PDF and audio (MP3, Ogg, FLAC, WAV) are kept as documents.
+    Anything else raises EmbeddedFileError."""
+    try:
+        data = base64.b64decode(content_b64 or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise EmbeddedFileError(_("The embedded file “%(name)s” is not valid base64.") % {"name": name})
+    if len(data) > MAX_FILE_BYTES:
+        raise EmbeddedFileError(
+            _("The embedded file “%(name)s” is larger than %(max)s MB.")
+            % {"name": name, "max": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(name)[0])[:80] or "file"
+    for magic, ext in _AUDIO:
+        if data.startswith(magic):
+            return EmbeddedFile(name, data, "document", ext)
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return EmbeddedFile(name, data, "document", "wav")
+    if len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0 and not data.startswith(b"\xff\xd8"):
+        return EmbeddedFile(name, data, "document", "mp3")  # an MP3 frame without an ID3 header
+    if data.startswith((b"GIF8", b"BM")):
+        data = _to_png(data, name)
+    try:
+        checked = uploads.inspect(ContentFile(data, name=f"{stem}.bin"), max_bytes=MAX_FILE_BYTES)
+    except ValidationError as exc:
+        raise EmbeddedFileError(
+            _("The embedded file “%(name)s” cannot be used: %(reason)s")
+            % {"name": name, "reason": " ".join(exc.messages)}
+        )
+    if checked.is_image:
+        return EmbeddedFile(name, checked.content, "image", checked.extension)
+    if checked.content_type == "application/pdf":
+        return EmbeddedFile(name, checked.content, "document", "pdf")
+    raise EmbeddedFileError(
+        _(
+            "The embedded file “%(name)s” is not an image (JPEG, PNG, WebP, GIF), a PDF or audio (MP3, Ogg, WAV)."
+        )
+        % {"name": name}
+    )
+
+
+def _to_png(data: bytes, name: str) -> bytes:
+    try:
+        with Image.open(io.BytesIO(data), formats=["GIF", "BMP"]) as im:
+            if im.width * im.height > uploads._limit("UPLOAD_MAX_IMAGE_PIXELS", 50_000_000):
+                raise EmbeddedFileError(
+                    _("The embedded file “%(name)s” is too large an image.") % {"name": name}
+                )
+            out = io.BytesIO()
+            im.convert("RGBA").save(out, format="PNG")
+            return out.getvalue()
+    except EmbeddedFileError:
+        raise
+    except Exception:
+        raise EmbeddedFileError(
+            _("The embedded file “%(name)s” is damaged or not a complete image.") % {"name": name}
+        )
+
+
+_TEXT_KEYS = ("stem", "explanation")
+
+
+def _store_files(question: Question, files: list[dict], by) -> None:
+    """Store a question's embedded files as Wagtail images/documents and point its stem and explanation at them."""
+    if not files:
+        return
+    image_model, document_model = get_image_model(), get_document_model()
+    replacements = {}
+    for f in files:
+        checked = check_embedded_file(f["name"], f["content"])
+        stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(checked.name)[0])[:80] or "file"
+        content = ContentFile(checked.content, name=f"{stem}.{checked.extension}")
+        title = checked.name[:255]
+        if checked.kind == "image":
+            stored = image_model(title=title, file=content, uploaded_by_user=by)
+            stored.save()
+            media = QuestionMedia.objects.create(question=question, name=checked.name[:200], image=stored)
+        else:
+            stored = document_model(title=title, file=content, uploaded_by_user=by)
+            stored.save()
+            media = QuestionMedia.objects.create(question=question, name=checked.name[:200], document=stored)
+        replacements[f.get("ref") or PLUGINFILE + f["name"]] = media.url
+    changed = []
+    for key in _TEXT_KEYS:
+        text = getattr(question, key)
+        for ref, url in replacements.items():
+            text = text.replace(ref, url)
+        if text != getattr(question, key):
+            setattr(question, key, text)
+            changed.append(key)
+    if changed:
+        question.save(update_fields=changed)
+
+
 def _question_fields(bank: QuestionBank, data: dict, categories: dict) -> tuple[dict, dict, list[str]]:
     path = data.get("category") or None
     if path not in categories:
         categories[path] = category_for_path(bank=bank, path=path)
-    content = {k: v for k, v in data.items() if k not in QUESTION_FIELDS}
+    content = {k: v for k, v in data.items() if k not in QUESTION_FIELDS and k != "files"}
     fields = {
         "bank": bank,
         "category": categories[path],
@@ -114,6 +244,7 @@ def import_questions(
             )
             if tags:
                 question.tags.set(tags)
+            _store_files(question, data.get("files") or [], by)
             question_sync_version(question=question, by=by)
             created.append(question)
             if progress is not None and (i % 50 == 0 or i == len(questions)):
@@ -127,6 +258,25 @@ def import_questions(
     return created
 
 
-def export_questions(*, bank: QuestionBank) -> list[dict]:
-    qs = Question.objects.filter(bank=bank).select_related("category").prefetch_related("tags").order_by("id")
-    return [question_data(q, tags=[t.name for t in q.tags.all()]) for q in qs]
+def export_questions(*, bank: QuestionBank, files: bool = True) -> list[dict]:
+    """The bank's questions as exams.formats dicts; with `files`, each embedded file as {name, content (base64),
+    ref (the URL the texts use)}, so Moodle XML writes it back as <file> and @@PLUGINFILE@@ links."""
+    qs = (
+        Question.objects.filter(bank=bank)
+        .select_related("category")
+        .prefetch_related("tags", "media__image", "media__document")
+        .order_by("id")
+    )
+    out = []
+    for q in qs:
+        data = question_data(q, tags=[t.name for t in q.tags.all()])
+        if files and q.media.all():
+            data["files"] = [_exported_file(m) for m in q.media.all()]
+        out.append(data)
+    return out
+
+
+def _exported_file(media: QuestionMedia) -> dict:
+    with media.file.open("rb") as fh:
+        content = base64.b64encode(fh.read()).decode("ascii")
+    return {"name": media.name, "content": content, "ref": media.url}

@@ -178,9 +178,9 @@ def _quiz(body: str) -> bytes:
         ),
         (
             '\n\n<question type="multianswer"><name><text>cz</text></name>\n'
-            "<questiontext><text>{1:MULTICHOICE:=甲~乙}</text></questiontext></question>",
+            "<questiontext><text>{1:MULTICHOICE:=甲}</text></questiontext></question>",
             5,
-            "MULTICHOICE",
+            "two options",
         ),
         (
             '<question type="numerical"><name><text>n</text></name><questiontext><text>题</text></questiontext>\n'

@@ -23,10 +23,14 @@ class Command(BaseCommand):
         bank_obj = QuestionBank.objects.filter(code=bank).first()
         if bank_obj is None:
             raise CommandError(_("No question bank with code %(code)s.") % {"code": bank})
+        warnings: list = []
         try:
-            data = dump(services.export_questions(bank=bank_obj), format, bank_code=bank)
+            questions = services.export_questions(bank=bank_obj, files=format in ("json", "moodle-xml"))
+            data = dump(questions, format, bank_code=bank, warnings=warnings)
         except FormatError as exc:
             raise CommandError(str(exc))
+        for warning in warnings:
+            self.stderr.write(_("Warning: left out: %(w)s") % {"w": warning})
         if output:
             Path(output).write_bytes(data)
             self.stderr.write(_("Wrote %(path)s") % {"path": output})

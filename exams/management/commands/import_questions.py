@@ -10,12 +10,12 @@ from exams import services
 from exams.formats import MAX_IMPORT_BYTES
 from exams.models import QuestionBank
 
-FORMAT_CHOICES = ["auto", "xlsx", "csv", "gift", "moodle-xml", "aiken", "json"]
+FORMAT_CHOICES = ["auto", "xlsx", "csv", "gift", "moodle-xml", "aiken", "json", "docx"]
 
 
 class Command(BaseCommand):
     help = _(
-        "Import questions into a bank from an xlsx/csv template, GIFT, Moodle XML, Aiken or JSON file. Any error "
+        "Import questions into a bank from an xlsx/csv template, GIFT, Moodle XML, Aiken, JSON or Word (.docx) file. Any error "
         "writes nothing; questions whose stem is already in the bank are reported and skipped."
     )
 
