@@ -1,5 +1,7 @@
-"""The question edit form: options (single and multiple choice) and the true/false answer field by field, the
-other types' answer data as JSON in the import schema, and the panels that lay it out."""
+"""The question edit form: each question type's answer edited field by field (options of choice questions, the
+true/false answer, accepted answers of fill-in-the-blank, numbers with tolerances, matching pairs), each type's editor
+in its own functions (fields, initial values, content, panel); the JSON of the import schema stays only for what
+has no editor (several blanks, other types), and the panels that lay it out."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from exams.models import Question, QuestionType
 
 OPTION_LETTERS = "ABCDEFGH"  # the import template's columns 选项A…选项H
 CHOICE_TYPES = (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
+ANSWER_ROWS = 6  # accepted answers of a fill-in-the-blank question, numbers of a numerical one
+PAIR_ROWS = 10  # matching pairs
 
 
 def _option_fields():
@@ -36,6 +40,55 @@ def _option_fields():
     return fields
 
 
+def _weight_field():
+    return forms.DecimalField(
+        label=_("Weight (%)"), required=False, min_value=-100, max_value=100, decimal_places=5
+    )
+
+
+def _short_answer_fields():
+    fields = {}
+    for n in range(1, ANSWER_ROWS + 1):
+        fields[f"answer_{n}_text"] = forms.CharField(
+            label=_("Accepted answer %(n)s") % {"n": n}, required=False, max_length=500
+        )
+        fields[f"answer_{n}_weight"] = _weight_field()
+        fields[f"answer_{n}_feedback"] = forms.CharField(
+            label=_("Feedback for this answer"), required=False, max_length=2000
+        )
+    fields["answer_case_sensitive"] = forms.BooleanField(label=_("Case-sensitive"), required=False)
+    return fields
+
+
+def _numerical_fields():
+    fields = {}
+    for n in range(1, ANSWER_ROWS + 1):
+        fields[f"number_{n}_value"] = forms.FloatField(label=_("Number %(n)s") % {"n": n}, required=False)
+        fields[f"number_{n}_tolerance"] = forms.FloatField(
+            label=_("Tolerance (±)"), required=False, min_value=0
+        )
+        fields[f"number_{n}_weight"] = _weight_field()
+        fields[f"number_{n}_feedback"] = forms.CharField(
+            label=_("Feedback for this answer"), required=False, max_length=2000
+        )
+    return fields
+
+
+def _matching_fields():
+    fields = {}
+    for n in range(1, PAIR_ROWS + 1):
+        fields[f"pair_{n}_left"] = forms.CharField(
+            label=_("Item %(n)s") % {"n": n}, required=False, max_length=500
+        )
+        fields[f"pair_{n}_right"] = forms.CharField(label=_("Matches"), required=False, max_length=500)
+    return fields
+
+
+def _percent(fraction: float) -> float | None:
+    """A stored fraction as the weight field shows it; a full mark is left blank (blank means 100%)."""
+    return None if abs(fraction - 1) < 1e-9 else round(fraction * 100, 5)
+
+
 def _natural_fractions(qtype: str, correct: list[bool]) -> list[float]:
     """The weights the tick boxes give: 100% for a correct single-choice option; the correct options of a
     multiple-choice question share 100%; wrong options 0."""
@@ -48,9 +101,12 @@ class QuestionForm(WagtailAdminModelForm):
     """Options (single and multiple choice) and the true/false answer are edited field by field; the other types'
     answer data (accepted answers, numbers with tolerances, matching pairs) as JSON in the import schema."""
 
-    locals().update(
-        _option_fields()
-    )  # option_a_text … option_h_feedback (a class body's namespace is a dict)
+    # option_a_text … option_h_feedback, answer_1_text …, number_1_value …, pair_1_left … (a class body's
+    # namespace is a dict)
+    locals().update(_option_fields())
+    locals().update(_short_answer_fields())
+    locals().update(_numerical_fields())
+    locals().update(_matching_fields())
     true_false_answer = forms.TypedChoiceField(
         label=_("The statement is"),
         required=False,
@@ -84,6 +140,34 @@ class QuestionForm(WagtailAdminModelForm):
             feedback = content.get("feedback") or {}
             self.initial["true_false_feedback_true"] = feedback.get("true") or ""
             self.initial["true_false_feedback_false"] = feedback.get("false") or ""
+        elif self.instance.type == QuestionType.SHORT_ANSWER and _has_one_blank(content):
+            self._initial_short_answer(content)
+        elif self.instance.type == QuestionType.NUMERICAL:
+            self._initial_numerical(content)
+        elif self.instance.type == QuestionType.MATCHING:
+            self._initial_matching(content)
+        if self.instance.type in FIELD_EDITED_TYPES and _fits_the_editor(self.instance.type, content):
+            self.initial["content"] = {}  # shown field by field instead
+
+    def _initial_short_answer(self, content):
+        answers = (content.get("blanks") or [content.get("answers") or []])[0]
+        for n, answer in enumerate(answers[:ANSWER_ROWS], start=1):
+            self.initial[f"answer_{n}_text"] = answer.get("text") or ""
+            self.initial[f"answer_{n}_weight"] = _percent(float(answer.get("fraction") or 0))
+            self.initial[f"answer_{n}_feedback"] = answer.get("feedback") or ""
+        self.initial["answer_case_sensitive"] = bool(content.get("case_sensitive"))
+
+    def _initial_numerical(self, content):
+        for n, answer in enumerate((content.get("answers") or [])[:ANSWER_ROWS], start=1):
+            self.initial[f"number_{n}_value"] = answer.get("value")
+            self.initial[f"number_{n}_tolerance"] = answer.get("tolerance") or 0
+            self.initial[f"number_{n}_weight"] = _percent(float(answer.get("fraction") or 0))
+            self.initial[f"number_{n}_feedback"] = answer.get("feedback") or ""
+
+    def _initial_matching(self, content):
+        for n, pair in enumerate((content.get("pairs") or [])[:PAIR_ROWS], start=1):
+            self.initial[f"pair_{n}_left"] = pair.get("left") or ""
+            self.initial[f"pair_{n}_right"] = pair.get("right") or ""
 
     def _content_from_options(self, cleaned) -> dict | None:
         rows = []
@@ -106,6 +190,56 @@ class QuestionForm(WagtailAdminModelForm):
             choices.append({"text": text, "fraction": fraction, "feedback": feedback})
         return {"choices": choices}
 
+    def _weight(self, cleaned, name) -> float:
+        weight = cleaned.get(name)
+        return 1.0 if weight is None else float(weight) / 100
+
+    def _content_from_short_answers(self, cleaned) -> dict | None:
+        answers = []
+        for n in range(1, ANSWER_ROWS + 1):
+            text = (cleaned.get(f"answer_{n}_text") or "").strip()
+            feedback = (cleaned.get(f"answer_{n}_feedback") or "").strip() or None
+            if not text:
+                if feedback or cleaned.get(f"answer_{n}_weight") is not None:
+                    self.add_error(f"answer_{n}_text", _("This answer has no text."))
+                continue
+            answers.append(
+                {"text": text, "fraction": self._weight(cleaned, f"answer_{n}_weight"), "feedback": feedback}
+            )
+        if not answers:
+            return None
+        return {"answers": answers, "case_sensitive": bool(cleaned.get("answer_case_sensitive"))}
+
+    def _content_from_numbers(self, cleaned) -> dict | None:
+        answers = []
+        for n in range(1, ANSWER_ROWS + 1):
+            value = cleaned.get(f"number_{n}_value")
+            feedback = (cleaned.get(f"number_{n}_feedback") or "").strip() or None
+            if value is None:
+                if cleaned.get(f"number_{n}_tolerance") or cleaned.get(f"number_{n}_weight") is not None:
+                    self.add_error(f"number_{n}_value", _("Enter the number."))
+                continue
+            answers.append(
+                {
+                    "value": value,
+                    "tolerance": cleaned.get(f"number_{n}_tolerance") or 0.0,
+                    "fraction": self._weight(cleaned, f"number_{n}_weight"),
+                    "feedback": feedback,
+                }
+            )
+        return {"answers": answers} if answers else None
+
+    def _content_from_pairs(self, cleaned) -> dict | None:
+        pairs = []
+        for n in range(1, PAIR_ROWS + 1):
+            left = (cleaned.get(f"pair_{n}_left") or "").strip()
+            right = (cleaned.get(f"pair_{n}_right") or "").strip()
+            if left and not right:
+                self.add_error(f"pair_{n}_right", _("Enter what this item matches."))
+            if left or right:
+                pairs.append({"left": left, "right": right})  # an empty left is an extra wrong answer
+        return {"pairs": pairs} if pairs else None
+
     def clean(self):
         cleaned = super().clean()
         qtype = cleaned.get("type")
@@ -122,6 +256,15 @@ class QuestionForm(WagtailAdminModelForm):
                     "false": (cleaned.get("true_false_feedback_false") or "").strip() or None,
                 },
             }
+        else:
+            builder = {
+                QuestionType.SHORT_ANSWER: self._content_from_short_answers,
+                QuestionType.NUMERICAL: self._content_from_numbers,
+                QuestionType.MATCHING: self._content_from_pairs,
+            }.get(qtype)
+            from_fields = builder(cleaned) if builder else None
+            if from_fields is not None:
+                content = from_fields
         content = content if isinstance(content, dict) else {}
         if qtype == QuestionType.TRUE_FALSE and "answer" not in content:
             self.add_error("true_false_answer", _("Choose whether the statement is true or false."))
@@ -136,8 +279,10 @@ class QuestionForm(WagtailAdminModelForm):
             problems = validate_question(probe)
             if problems:
                 field = "true_false_answer" if qtype == QuestionType.TRUE_FALSE else "content"
-                if qtype in CHOICE_TYPES and content.get("choices") and not self["content"].value():
-                    field = "option_a_text"
+                if not (self.data.get(self.add_prefix("content")) or "").strip():
+                    field = FIRST_FIELD.get(
+                        qtype, field
+                    )  # entered field by field: name the editor's first row
                 self.add_error(field, forms.ValidationError(problems))
         return cleaned
 
@@ -164,6 +309,33 @@ class QuestionForm(WagtailAdminModelForm):
         ]
 
 
+FIELD_EDITED_TYPES = (QuestionType.SHORT_ANSWER, QuestionType.NUMERICAL, QuestionType.MATCHING)
+FIRST_FIELD = {
+    QuestionType.SINGLE_CHOICE: "option_a_text",
+    QuestionType.MULTIPLE_CHOICE: "option_a_text",
+    QuestionType.SHORT_ANSWER: "answer_1_text",
+    QuestionType.NUMERICAL: "number_1_value",
+    QuestionType.MATCHING: "pair_1_left",
+}
+
+
+def _has_one_blank(content: dict) -> bool:
+    return len(content.get("blanks") or []) <= 1
+
+
+def _fits_the_editor(qtype: str, content: dict) -> bool:
+    """Whether the stored answer fits the rows of its type's editor (else it stays in the JSON box)."""
+    if qtype == QuestionType.SHORT_ANSWER:
+        answers = (content.get("blanks") or [content.get("answers") or []])[0]
+        return _has_one_blank(content) and len(answers) <= ANSWER_ROWS
+    if qtype == QuestionType.NUMERICAL:
+        answers = content.get("answers") or []
+        return len(answers) <= ANSWER_ROWS and all(a.get("value") is not None for a in answers)
+    if qtype == QuestionType.MATCHING:
+        return len(content.get("pairs") or []) <= PAIR_ROWS
+    return False
+
+
 def _option_rows():
     return [
         FieldRowPanel(
@@ -178,6 +350,67 @@ def _option_rows():
     ]
 
 
+def short_answer_panel():
+    rows = [
+        FieldRowPanel(
+            [
+                FieldPanel(f"answer_{n}_text"),
+                FieldPanel(f"answer_{n}_weight"),
+                FieldPanel(f"answer_{n}_feedback"),
+            ]
+        )
+        for n in range(1, ANSWER_ROWS + 1)
+    ]
+    return MultiFieldPanel(
+        [*rows, FieldPanel("answer_case_sensitive")],
+        heading=_("Accepted answers (fill in the blank)"),
+        classname="question-editor question-editor--short_answer",
+        help_text=_(
+            "One accepted answer per row. Leave the weight blank for a fully right answer; give a partly "
+            "right one its share, e.g. 50."
+        ),
+    )
+
+
+def numerical_panel():
+    rows = [
+        FieldRowPanel(
+            [
+                FieldPanel(f"number_{n}_value"),
+                FieldPanel(f"number_{n}_tolerance"),
+                FieldPanel(f"number_{n}_weight"),
+                FieldPanel(f"number_{n}_feedback"),
+            ]
+        )
+        for n in range(1, ANSWER_ROWS + 1)
+    ]
+    return MultiFieldPanel(
+        rows,
+        heading=_("Accepted numbers (numerical)"),
+        classname="question-editor question-editor--numerical",
+        help_text=_(
+            "An answer within the tolerance of a number counts. Leave the weight blank for a fully right "
+            "number; give a nearly right one its share, e.g. 50."
+        ),
+    )
+
+
+def matching_panel():
+    rows = [
+        FieldRowPanel([FieldPanel(f"pair_{n}_left"), FieldPanel(f"pair_{n}_right")])
+        for n in range(1, PAIR_ROWS + 1)
+    ]
+    return MultiFieldPanel(
+        rows,
+        heading=_("Pairs (matching)"),
+        classname="question-editor question-editor--matching",
+        help_text=_(
+            "Each item and what it matches; examinees see the right-hand sides shuffled. A right-hand side "
+            "with no item is an extra wrong answer."
+        ),
+    )
+
+
 QUESTION_PANELS = [
     FieldPanel("bank"),
     FieldPanel("category"),
@@ -188,6 +421,7 @@ QUESTION_PANELS = [
     MultiFieldPanel(
         _option_rows(),
         heading=_("Options (single and multiple choice)"),
+        classname="question-editor question-editor--single_choice question-editor--multiple_choice",
         help_text=_(
             "Fill in the options in the order you write them; examinees see them shuffled if the exam says so. "
             "Tick the correct ones. Leave the weight blank unless an option needs its own (e.g. a penalty): "
@@ -200,14 +434,18 @@ QUESTION_PANELS = [
             FieldRowPanel([FieldPanel("true_false_feedback_true"), FieldPanel("true_false_feedback_false")]),
         ],
         heading=_("Answer (true or false)"),
+        classname="question-editor question-editor--true_false",
     ),
+    short_answer_panel(),
+    numerical_panel(),
+    matching_panel(),
     MultiFieldPanel(
         [FieldPanel("content")],
-        heading=_("Answer data of the other types (JSON)"),
+        heading=_("Answer data as JSON (advanced)"),
+        classname="question-editor question-editor--json",
         help_text=_(
-            "Short answer, numerical and matching questions: the JSON of the import schema, e.g. "
-            '{"answers": [{"text": "…", "fraction": 1}]}. Not needed for choice or true/false questions '
-            "entered above."
+            "Only for what the editors above cannot hold (a fill-in-the-blank question with several blanks, "
+            "more rows than they have): the JSON of the import schema. Leave it empty otherwise."
         ),
     ),
     FieldPanel("explanation"),

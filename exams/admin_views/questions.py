@@ -113,6 +113,7 @@ class QuestionViewSet(UnitOwnedViewSet):
     add_view_class = QuestionCreateView
     edit_view_class = QuestionEditView
     edit_template_name = "exams/admin/question_edit.html"
+    create_template_name = "exams/admin/question_create.html"
 
     def get_form_class(self, for_update=False):
         return QuestionForm
