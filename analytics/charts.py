@@ -16,17 +16,31 @@ from django.utils.translation import gettext as _
 from analytics import frames
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+# ColorBrewer YlGnBu, 0 → 1: retention from pale (few still employed) to dark blue (everyone still employed).
+RETENTION_SCALE = [
+    [0.0, "#ffffd9"],
+    [0.125, "#edf8b1"],
+    [0.25, "#c7e9b4"],
+    [0.375, "#7fcdbb"],
+    [0.5, "#41b6c4"],
+    [0.625, "#1d91c0"],
+    [0.75, "#225ea8"],
+    [0.875, "#253494"],
+    [1.0, "#081d58"],
+]
 FONT = {"family": '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif', "size": 13}
 
 
-def _layout(title: str, x_title: str, y_title: str, **extra) -> dict:
+def _layout(x_title: str, y_title: str, **extra) -> dict:
+    """Shared layout. No figure title: the page shows each chart's title as its heading (it was printed twice).
+    Axes make room for their own labels (automargin); the legend sits above the plot, where it never covers the
+    x-axis title however many entries wrap on a phone."""
     layout = {
-        "title": {"text": title},
         "font": FONT,
-        "xaxis": {"title": {"text": x_title}},
-        "yaxis": {"title": {"text": y_title}},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        "legend": {"orientation": "h", "y": -0.2},
+        "xaxis": {"title": {"text": x_title}, "automargin": True},
+        "yaxis": {"title": {"text": y_title}, "automargin": True},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
         "hovermode": "closest",
     }
     for key, value in extra.items():
@@ -35,6 +49,36 @@ def _layout(title: str, x_title: str, y_title: str, **extra) -> dict:
         else:
             layout[key] = value
     return layout
+
+
+def count_axis(max_value: float) -> dict:
+    """Axis settings for whole counts (people, leavers): integer tick labels from 0; below 10 one tick per unit,
+    since plotly's automatic step would otherwise be 0.5 and print 0.5 people."""
+    axis: dict = {"rangemode": "tozero", "tickformat": ",d"}
+    if max_value <= 10:
+        axis["dtick"] = 1
+        axis["range"] = [0, max(float(max_value), 1.0) * 1.1]
+    return axis
+
+
+def no_data(layout: dict, text: str) -> dict:
+    """The layout of a chart with nothing to draw: empty axes hidden, the reason written where the plot would be."""
+    return {
+        **layout,
+        "xaxis": {**layout.get("xaxis", {}), "visible": False},
+        "yaxis": {**layout.get("yaxis", {}), "visible": False},
+        "annotations": [
+            {
+                "text": text,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 16, "color": "#5c5c5c"},
+            }
+        ],
+    }
 
 
 def _clean(v):
@@ -53,8 +97,9 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 # --------------------------------------------------------------------------------------------------- headcount
-def headcount_flows(table: pd.DataFrame) -> dict:
-    """Headcount at period end with hires and leavers per period (frames.turnover output, one group)."""
+def headcount_flows(table: pd.DataFrame, *, period_title: str | None = None) -> dict:
+    """Headcount at period end with hires and leavers per period (frames.turnover output, one group).
+    ``period_title`` names the x axis after the period actually used (month, quarter, year)."""
     periods = list(table["period"])
     hover_n = _("%{x}<br>%{fullData.name}: %{y}<extra></extra>")
     data = [
@@ -85,13 +130,25 @@ def headcount_flows(table: pd.DataFrame) -> dict:
             "hovertemplate": hover_n,
         },
     ]
+    flows_max = max([0, *data[0]["y"], *data[1]["y"]])
+    heads_max = max([0, *data[2]["y"]])
     layout = _layout(
-        _("Headcount, hires and leavers"),
-        _("Period"),
+        period_title or _("Period"),
         _("Hires / leavers"),
         barmode="group",
-        yaxis2={"title": {"text": _("Headcount")}, "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        xaxis={"type": "category"},
+        yaxis=count_axis(flows_max),
+        yaxis2={
+            "title": {"text": _("Headcount")},
+            "overlaying": "y",
+            "side": "right",
+            "automargin": True,
+            **count_axis(heads_max),
+        },
     )
+    if heads_max == 0 and flows_max == 0:
+        layout = no_data(layout, _("Not enough data"))
+        data = []
     columns = [
         _("Period"),
         _("Headcount at start"),
@@ -144,6 +201,7 @@ def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str], *, window
             "y": [float(v) for v in df["rate"]],
             "text": names,
             "textposition": "top center",
+            "cliponaxis": False,
             "marker": {"size": 10, "color": PALETTE[0]},
             "hovertemplate": _("%{text}<br>Average headcount %{x}<br>Turnover rate %{y:.1%}<extra></extra>"),
         }
@@ -208,23 +266,29 @@ def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str], *, window
             ]
         )
     layout = _layout(
-        _("Turnover rate by unit (%(window)s) with funnel limits") % {"window": window},
-        _("Average headcount"),
+        _("Average headcount (%(window)s)") % {"window": window},
         _("Turnover rate"),
         yaxis={"tickformat": ".0%", "rangemode": "tozero"},
+        xaxis={"rangemode": "tozero"},
     )
+    if not len(df):
+        layout = no_data(layout, _("Not enough data"))
+        data = []
     return {"figure": {"data": data, "layout": layout}, "table": {"columns": columns, "rows": rows}}
 
 
 # --------------------------------------------------------------------------------------------------- KM
-def km_curves(
-    km: frames.KaplanMeier, labels: Mapping[str, str], *, p_value: float | None, title: str
-) -> dict:
-    """Kaplan–Meier step curves with 95 % bands, one colour per group."""
+def km_curves(cmp: frames.Comparison, labels: Mapping[str, str], *, x_title: str) -> dict:
+    """Kaplan–Meier step curves with 95 % bands, one colour per group large enough to show (frames.compare).
+
+    Each curve runs to its group's longest observation (flat after the last leaver), so a group with no leaver is
+    a visible line at 100 %. ``x_title`` names the clock (days since hire, since qualifying …). Returns figure,
+    table (every group; small ones marked) and ``status``: the comparison's one-line verdict for the page."""
+    km = cmp.km
     data = []
-    curves = km.curves
-    for i, key in enumerate(km.summary["group"]):
-        c = curves[curves["group"] == key]
+    for i, key in enumerate(cmp.shown):
+        c = km.curves[km.curves["group"] == key]
+        follow_up = float(km.summary.loc[km.summary["group"] == key, "follow_up"].iloc[0])
         colour = PALETTE[i % len(PALETTE)]
         name = labels.get(key, str(key))
         c = _thin_curve(c)
@@ -232,6 +296,8 @@ def km_curves(
         s = [1.0, *(round(float(v), 6) for v in c["s"])]
         hi = [1.0, *[_clean(round(float(v), 6)) for v in c["ci_high"]]]
         lo = [1.0, *[_clean(round(float(v), 6)) for v in c["ci_low"]]]
+        if follow_up > t[-1]:
+            t, s, hi, lo = [*t, follow_up], [*s, s[-1]], [*hi, hi[-1]], [*lo, lo[-1]]
         data.append(
             {
                 "type": "scatter",
@@ -272,37 +338,76 @@ def km_curves(
                 "hovertemplate": _("%{fullData.name}<br>Day %{x}: retained %{y:.1%}<extra></extra>"),
             }
         )
-    subtitle = ""
-    if p_value is not None:
-        subtitle = _("log-rank p = %(p)s") % {"p": f"{p_value:.3g}"}
     layout = _layout(
-        f"{title}<br><sub>{subtitle}</sub>" if subtitle else title,
-        _("Days since hire"),
+        x_title,
         _("Share still employed"),
         yaxis={"tickformat": ".0%", "range": [0, 1.02]},
+        xaxis={"tickformat": ",d", "rangemode": "tozero"},
     )
+    status = comparison_status(cmp, labels)
+    if not cmp.shown:
+        layout = no_data(layout, _("Too few officers to compare"))
     columns = [
         _("Group"),
         _("Officers"),
         _("Leavers"),
-        _("Median tenure (days)"),
-        _("Retained at 1 year"),
-        _("Retained at 3 years"),
+        _("Longest follow-up (days)"),
+        _("Median (days)"),
+        _("Retained after 1 year"),
+        _("Retained after 3 years"),
+        _("Note"),
     ]
     rows = []
     for r in km.summary.itertuples(index=False):
-        c = curves[curves["group"] == r.group]
+        small = r.group in cmp.small
         rows.append(
             [
                 labels.get(r.group, str(r.group)),
                 int(r.n),
                 int(r.events),
-                None if math.isnan(r.median) else int(r.median),
-                _clean(round(survival_at(c, 365), 4)),
-                _clean(round(survival_at(c, 1095), 4)),
+                None if math.isnan(r.follow_up) else int(r.follow_up),
+                None if small or math.isnan(r.median) else int(r.median),
+                None if small else _rounded(frames.survival_at(km, r.group, 365)),
+                None if small else _rounded(frames.survival_at(km, r.group, 1095)),
+                _("Too few officers (under %(n)s): not compared") % {"n": cmp.min_n} if small else "",
             ]
         )
-    return {"figure": {"data": data, "layout": layout}, "table": {"columns": columns, "rows": rows}}
+    return {
+        "figure": {"data": data, "layout": layout},
+        "table": {"columns": columns, "rows": rows},
+        "status": status,
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def comparison_status(cmp: frames.Comparison, labels: Mapping[str, str]) -> str:
+    """What the chart may and may not be read as: the log-rank p-value only where two or more groups are large
+    enough and someone left; otherwise why there is no comparison. Small groups are named."""
+    parts = []
+    if not cmp.shown:
+        parts.append(_("Too few officers: not compared."))
+    elif len(cmp.shown) == 1:
+        parts.append(_("Only one group is large enough: no comparison."))
+    elif cmp.test is None:
+        parts.append(_("Nobody has left yet in these groups: no comparison."))
+    elif cmp.test.p_value is None:
+        parts.append(_("The groups were never at risk at the same time: no comparison."))
+    else:
+        parts.append(_("Log-rank test: p = %(p)s.") % {"p": f"{cmp.test.p_value:.3g}"})
+        if cmp.test.dropped:
+            parts.append(
+                _("Left out of the test (nobody at risk when others left): %(groups)s.")
+                % {"groups": "、".join(labels.get(g, str(g)) for g in cmp.test.dropped)}
+            )
+    if cmp.small:
+        parts.append(
+            _("Too few officers (under %(n)s), not drawn: %(groups)s.")
+            % {"n": cmp.min_n, "groups": "、".join(labels.get(g, str(g)) for g in cmp.small)}
+        )
+    return " ".join(parts)
 
 
 MAX_CURVE_POINTS = 400
@@ -346,6 +451,8 @@ def cohort_heatmap(km: frames.KaplanMeier, as_of_day: int, *, max_years: int = 1
             ]
         )
     x = [_("Year %(n)s") % {"n": k} for k in years]
+    # Light (few retained) to dark blue (all retained): plotly's own "Blues" ends in grey at 100 %, which read as
+    # "no data". Blank cells (not yet observable) stay the background colour.
     data = [
         {
             "type": "heatmap",
@@ -354,14 +461,21 @@ def cohort_heatmap(km: frames.KaplanMeier, as_of_day: int, *, max_years: int = 1
             "z": z,
             "zmin": 0,
             "zmax": 1,
-            "colorscale": "Blues",
+            "colorscale": RETENTION_SCALE,
+            "xgap": 1,
+            "ygap": 1,
+            "hoverongaps": False,
+            "texttemplate": "%{z:.0%}",
             "hovertemplate": _("Hired in %{y}, %{x}: retained %{z:.1%}<extra></extra>"),
-            "colorbar": {"tickformat": ".0%"},
+            "colorbar": {"tickformat": ".0%", "thickness": 12},
         }
     ]
     layout = _layout(
-        _("Retention by hire cohort"), _("Years since hire"), _("Hire cohort"), yaxis={"type": "category"}
+        _("Years since hire"), _("Hire cohort"), yaxis={"type": "category", "autorange": "reversed"}
     )
+    if not cohorts or all(v is None for row in z for v in row):
+        layout = no_data(layout, _("Not enough data: no hire cohort has been observed for a full year yet"))
+        data = []
     columns = [_("Hire cohort"), *x]
     rows = [[key, *row] for key, row in zip(cohorts, z, strict=True)]
     return {"figure": {"data": data, "layout": layout}, "table": {"columns": columns, "rows": rows}}
@@ -400,7 +514,16 @@ def leavers_by_reason(
                 "hovertemplate": _("%{fullData.name}<br>Tenure %{x}: %{y} leavers<extra></extra>"),
             }
         )
-    layout = _layout(_("Leavers by reason and tenure"), _("Tenure at leaving"), _("Leavers"), barmode="stack")
+    totals = counts.sum(axis=0) if len(counts) else pd.Series(dtype=float)
+    layout = _layout(
+        _("Tenure at leaving"),
+        _("Leavers"),
+        barmode="stack",
+        xaxis={"type": "category"},
+        yaxis=count_axis(float(totals.max()) if len(totals) else 0.0),
+    )
+    if not reasons:
+        layout = no_data(layout, _("Not enough data: nobody left in this period"))
     columns = [_("Leaving reason"), *x, _("Total")]
     rows = [
         [reason_labels.get(r, r), *[int(v) for v in counts.loc[r]], int(counts.loc[r].sum())] for r in reasons

@@ -24,7 +24,7 @@ from cms.selectors import scope_unit
 
 CACHE_SECONDS = 60 * 60
 SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # bump when the cached dict's shape changes
 CHART_IDS = (
     "headcount",
     "funnel",
@@ -126,11 +126,14 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
     out = {}
 
     flows = frames.turnover(sp, period=filters.period, by="none", start=filters.start, end=filters.as_of)
+    period_title, per_period = period_words()[filters.period]
     out["headcount"] = {
-        **charts.headcount_flows(flows),
+        **charts.headcount_flows(flows, period_title=period_title),
         "title": _("Headcount, hires and leavers"),
-        "note": _("Internal transfers within %(scope)s are neither hires nor leavers.")
-        % {"scope": root_label},
+        "note": _(
+            "%(per)s from %(start)s to %(end)s. Internal transfers within %(scope)s are neither hires nor leavers."
+        )
+        % {"per": per_period, "start": filters.start, "end": filters.as_of, "scope": root_label},
     }
 
     trailing = frames.trailing_turnover(sp, by="unit", start=filters.as_of, end=filters.as_of)
@@ -162,22 +165,14 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
         ),
     }
 
-    km = frames.retention(sp, by="category", as_of=filters.as_of)
-    present = km.summary[km.summary["n"] > 0]["group"]
-    p_value = None
-    if len(present) >= 2 and km.summary["events"].sum() > 0:
-        tenures = frames.tenures(sp, by="category", as_of=filters.as_of)
-        p_value = frames.logrank(tenures["duration"], tenures["event"], tenures["group"]).p_value
-    km = frames.KaplanMeier(
-        km.curves[km.curves["group"].isin(present)], km.summary[km.summary["group"].isin(present)]
-    )
+    tenures = frames.tenures(sp, by="category", as_of=filters.as_of)
+    cmp = frames.compare(tenures["duration"], tenures["event"], tenures["group"])
     out["km_category"] = {
-        **charts.km_curves(
-            km, category_labels, p_value=p_value, title=_("Retention by staff category (Kaplan–Meier)")
-        ),
+        **charts.km_curves(cmp, category_labels, x_title=_("Days since hire")),
         "title": _("Retention by staff category"),
         "note": _(
-            "Shaded: 95%% confidence band (Greenwood, log(−log) scale). Current officers are censored at %(date)s."
+            "Shaded: 95%% confidence band (Greenwood, log(−log) scale). Current officers are censored at %(date)s. "
+            "Each curve ends at its group's longest observed tenure."
         )
         % {"date": filters.as_of.isoformat()},
     }
@@ -203,12 +198,10 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
     return out
 
 
-def _km_with_test(durations, events, groups) -> tuple[frames.KaplanMeier, float | None]:
-    km = frames.kaplan_meier(durations, events, groups)
-    p_value = None
-    if len(km.summary) >= 2 and km.summary["events"].sum() > 0:
-        p_value = frames.logrank(durations, events, groups).p_value
-    return km, p_value
+def _compare(frame: pd.DataFrame, group) -> frames.Comparison:
+    return frames.compare(
+        frame["duration"].to_numpy(), frame["event"].to_numpy(), np.asarray(group, dtype=object)
+    )
 
 
 def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame | None) -> dict:
@@ -238,7 +231,7 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
     )
     pct = q["exam_percent"].to_numpy(dtype=float)
     band = np.where(pct >= 85, "85+", np.where(pct >= 70, "70-84", np.where(np.isnan(pct), "none", "<70")))
-    km, p_value = _km_with_test(q["duration"].to_numpy(), q["event"].to_numpy(), band)
+    cmp = _compare(q, band)
     labels = {
         "85+": _("Exam score 85 or more"),
         "70-84": _("Exam score 70–84"),
@@ -246,7 +239,7 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
         "none": _("Score not recorded"),
     }
     out["qualification"] = {
-        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention after qualifying, by exam score")),
+        **charts.km_curves(cmp, labels, x_title=_("Days since qualifying")),
         "title": _("Retention after qualifying, by exam score"),
         "note": _(
             "Landmark analysis: the clock starts on each officer's qualification date and only officers still "
@@ -259,13 +252,13 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
     landmark_day = m["landmark_day"].to_numpy().astype("datetime64[D]")
     was_mentored = ~np.isnat(mentored_by) & (mentored_by <= landmark_day)
     group = np.where(was_mentored, "mentored", "not_mentored")
-    km, p_value = _km_with_test(m["duration"].to_numpy(), m["event"].to_numpy(), group)
+    cmp = _compare(m, group)
     labels = {
         "mentored": _("Mentored within the first %(days)s days") % {"days": MENTORING_LANDMARK_DAYS},
         "not_mentored": _("Not mentored by day %(days)s") % {"days": MENTORING_LANDMARK_DAYS},
     }
     out["mentoring"] = {
-        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention with and without a mentor")),
+        **charts.km_curves(cmp, labels, x_title=landmark_axis(MENTORING_LANDMARK_DAYS)),
         "title": _("Retention with and without a mentor"),
         "note": _(
             "Landmark analysis: the clock starts %(days)s days after hire and only officers still employed then are "
@@ -281,14 +274,14 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
     qualified = frames.to_days(lq["qualified_on"])
     took = np.where(qualified == frames.OPEN, frames.OPEN, qualified - hire)
     group = np.where(took <= 90, "fast", np.where(took <= days, "slow", "not_yet"))
-    km, p_value = _km_with_test(lq["duration"].to_numpy(), lq["event"].to_numpy(), group)
+    cmp = _compare(lq, group)
     labels = {
         "fast": _("Qualified within 90 days of hire"),
         "slow": _("Qualified 91–%(days)s days after hire") % {"days": days},
         "not_yet": _("Not qualified by day %(days)s") % {"days": days},
     }
     out["time_to_qualification"] = {
-        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention by time to qualification")),
+        **charts.km_curves(cmp, labels, x_title=landmark_axis(days)),
         "title": _("Retention by time to qualification"),
         "note": _(
             "Landmark analysis: the clock starts %(days)s days after hire and only officers still employed then are "
@@ -306,14 +299,14 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
     group = np.where(
         assigned == 0, "none", np.where((done != frames.OPEN) & (done <= landmark_day), "done", "open")
     )
-    km, p_value = _km_with_test(ls["duration"].to_numpy(), ls["event"].to_numpy(), group)
+    cmp = _compare(ls, group)
     labels = {
         "done": _("Finished all assigned courses by day %(days)s") % {"days": days},
         "open": _("Courses still unfinished on day %(days)s") % {"days": days},
         "none": _("No courses assigned"),
     }
     out["self_study"] = {
-        **charts.km_curves(km, labels, p_value=p_value, title=_("Retention by self-study completion")),
+        **charts.km_curves(cmp, labels, x_title=landmark_axis(days)),
         "title": _("Retention by self-study completion"),
         "note": _(
             "Landmark analysis: the clock starts %(days)s days after hire and only officers still employed then are "
@@ -322,6 +315,19 @@ def _training_charts(sp: frames.Spells, filters: Filters, training: pd.DataFrame
         % {"days": days},
     }
     return out
+
+
+def landmark_axis(days: int) -> str:
+    return _("Days since day %(days)s after hire") % {"days": days}
+
+
+def period_words() -> dict[str, tuple[str, str]]:
+    """Per period: the time axis title and how the chart's note says it."""
+    return {
+        "month": (_("Month"), _("Per month")),
+        "quarter": (_("Quarter"), _("Per quarter")),
+        "year": (_("Year"), _("Per year")),
+    }
 
 
 def band_labels() -> dict[str, str]:

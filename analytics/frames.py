@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
@@ -585,7 +585,7 @@ def _tenure_rows(sp: Spells, group: np.ndarray, new: np.ndarray, as_of_day: int,
 @dataclass
 class KaplanMeier:
     curves: pd.DataFrame  # group, t, at_risk, events, s, var_log (Greenwood sum), ci_low, ci_high
-    summary: pd.DataFrame  # group, n, events, median
+    summary: pd.DataFrame  # group, n, events, median, follow_up (longest observed duration; NaN when empty)
 
 
 def kaplan_meier(
@@ -600,7 +600,8 @@ def kaplan_meier(
 
     S(t) = Π (1 − d/n); Greenwood sum V = Σ d / (n (n − d)); the (1 − alpha) band is
     exp(−exp(log(−log S) ± z·√V / log S)) (log(−log) transform, as lifelines); where S reaches 0 the band is
-    [0, 0]. median = first t with S(t) ≤ 0.5, NaN while the curve stays above. Groups are reported in sorted order
+    [0, 0]. median = first t with S(t) ≤ 0.5, NaN while the curve stays above. follow_up = the group's longest
+    observed duration (event or censored): S(t) is an estimate only up to there. Groups are reported in sorted order
     of their keys; or pass ``keys`` and give ``groups`` as integer indexes into it (then in that order).
     """
     t = np.asarray(durations, dtype=float)
@@ -622,7 +623,9 @@ def kaplan_meier(
     n_groups = len(keys)
     if len(t) == 0:
         empty = pd.DataFrame(columns=["group", "t", "at_risk", "events", "s", "var_log", "ci_low", "ci_high"])
-        return KaplanMeier(empty, pd.DataFrame({"group": keys, "n": 0, "events": 0, "median": np.nan}))
+        return KaplanMeier(
+            empty, pd.DataFrame({"group": keys, "n": 0, "events": 0, "median": np.nan, "follow_up": np.nan})
+        )
     pair_g, pair_t, removed, deaths = _group_time_pairs(gidx, t, d, n_groups)
     group_n = np.bincount(gidx, minlength=n_groups)
     group_start = np.r_[0, np.cumsum(group_n)[:-1]]
@@ -669,12 +672,15 @@ def kaplan_meier(
         hg = pair_g[hit]
         first = np.r_[True, hg[1:] != hg[:-1]]
         median[hg[first]] = pair_t[hit[first]]
+    follow_up = np.full(n_groups, np.nan)
+    np.fmax.at(follow_up, gidx, t)
     summary = pd.DataFrame(
         {
             "group": keys,
             "n": group_n,
             "events": np.bincount(gidx[d], minlength=n_groups),
             "median": median,
+            "follow_up": follow_up,
         }
     )
     return KaplanMeier(curves, summary)
@@ -771,14 +777,21 @@ def chi2_sf(x: float, df: int) -> float:
 @dataclass
 class LogRank:
     statistic: float
-    df: int
-    p_value: float
+    df: int  # rank of the covariance of the groups compared; 0 when no comparison was possible
+    p_value: float | None  # None when df is 0 (nothing left to compare)
     observed: dict
     expected: dict
+    dropped: list = field(default_factory=list)  # groups nobody of which was at risk at any event time
 
 
 def logrank(durations, events, groups) -> LogRank:
-    """Log-rank test that the survival curves of k ≥ 2 groups are equal (chi-square with k − 1 df)."""
+    """Log-rank test that the survival curves of k ≥ 2 groups are equal (chi-square with k − 1 df).
+
+    A group none of whose members is at risk at any event time (all censored before the first event) carries no
+    information and is dropped (listed in ``dropped``) instead of making the covariance matrix singular. The
+    statistic uses the Moore–Penrose inverse of the remaining groups' covariance with df = its rank (as R's
+    survdiff); when that rank is 0 (e.g. only one group is ever at risk when someone leaves) there is no test:
+    df 0, p_value None."""
     t = np.asarray(durations, dtype=float)
     d = np.asarray(events, dtype=bool)
     g, keys = _factorize_sorted(groups)
@@ -802,14 +815,27 @@ def logrank(durations, events, groups) -> LogRank:
         factor = np.where(n_tot > 1, d_tot * (n_tot - d_tot) / (n_tot - 1), 0.0)
     cov = np.einsum("j,jg,jh->gh", factor, frac, -frac)
     cov[np.diag_indices(k)] += (factor[:, None] * frac).sum(axis=0)
-    diff = observed - expected
-    stat = float(diff[:-1] @ np.linalg.solve(cov[:-1, :-1], diff[:-1]))
+    present = at_risk.sum(axis=0) > 0
+    dropped = keys[~present].tolist()
+    diff = (observed - expected)[present]
+    v = cov[np.ix_(present, present)]
+    # The rows of v sum to zero, so its rank is at most (groups − 1); singular values below this relative cutoff
+    # are that exact zero blurred by rounding, and must not be inverted.
+    rcond = 1e-10
+    sv = np.linalg.svd(v, compute_uv=False) if present.sum() >= 2 else np.zeros(0)
+    df = int((sv > rcond * sv.max()).sum()) if len(sv) and sv.max() > 0 else 0
+    if df == 0:
+        stat, p_value = 0.0, None
+    else:
+        stat = max(float(diff @ np.linalg.pinv(v, rcond=rcond, hermitian=True) @ diff), 0.0)
+        p_value = chi2_sf(stat, df)
     return LogRank(
         statistic=stat,
-        df=k - 1,
-        p_value=chi2_sf(stat, k - 1),
+        df=df,
+        p_value=p_value,
         observed=dict(zip(keys.tolist(), observed.tolist(), strict=True)),
         expected=dict(zip(keys.tolist(), expected.tolist(), strict=True)),
+        dropped=dropped,
     )
 
 
@@ -888,3 +914,58 @@ def landmark(
     out["event"] = event
     out["duration"] = np.where(event, lv, as_of_day) - lm
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------- comparisons
+MIN_GROUP_SIZE = 10  # fewer officers than this in a group: no curve, no test ("样本不足，不作比较")
+
+
+def survival_at(km: KaplanMeier, group, day: float) -> float | None:
+    """S(day) of one group (a step function, 1 before its first event), or None when ``day`` lies beyond the
+    group's observed follow-up: nobody in it was observed that long, so the curve says nothing there."""
+    row = km.summary[km.summary["group"] == group]
+    if not len(row) or not (float(row["follow_up"].iloc[0]) >= day):  # NaN (empty group) is never >= day
+        return None
+    c = km.curves[km.curves["group"] == group]
+    t = c["t"].to_numpy(dtype=float)
+    i = np.searchsorted(t, day, side="right") - 1
+    return 1.0 if i < 0 else float(c["s"].to_numpy()[i])
+
+
+@dataclass
+class Comparison:
+    """Kaplan–Meier curves of the groups large enough to show, the groups that are not, and the log-rank test
+    among the shown ones (None with fewer than two of them or no event among them)."""
+
+    km: KaplanMeier  # every group (the table lists them all)
+    shown: list  # keys of groups with at least min_n members, in km.summary order
+    small: list  # keys of groups with 1 … min_n − 1 members
+    test: LogRank | None
+    min_n: int
+
+    @property
+    def shown_km(self) -> KaplanMeier:
+        return KaplanMeier(
+            self.km.curves[self.km.curves["group"].isin(self.shown)],
+            self.km.summary[self.km.summary["group"].isin(self.shown)],
+        )
+
+
+def compare(durations, events, groups, *, min_n: int = MIN_GROUP_SIZE) -> Comparison:
+    """Kaplan–Meier per group and a log-rank test restricted to groups of at least ``min_n`` members.
+
+    Empty groups are left out entirely; small ones are reported but neither drawn nor tested."""
+    t = np.asarray(durations, dtype=float)
+    d = np.asarray(events, dtype=bool)
+    g = np.asarray(groups, dtype=object)
+    km = kaplan_meier(t, d, g) if len(t) else kaplan_meier(t, d)
+    summary = km.summary[km.summary["n"] > 0] if len(t) else km.summary.iloc[0:0]
+    km = KaplanMeier(km.curves[km.curves["group"].isin(summary["group"])], summary.reset_index(drop=True))
+    shown = [k for k, n in zip(summary["group"], summary["n"], strict=True) if n >= min_n]
+    small = [k for k, n in zip(summary["group"], summary["n"], strict=True) if 0 < n < min_n]
+    test = None
+    if len(shown) >= 2:
+        keep = np.isin(g, shown)
+        if d[keep].any():
+            test = logrank(t[keep], d[keep], g[keep])
+    return Comparison(km=km, shown=shown, small=small, test=test, min_n=min_n)

@@ -20,6 +20,17 @@ COMPONENT_LABELS = {
 }
 
 
+# Why a component can be missing for a candidate (shown beside its 0 on the board).
+MISSING_REASONS = {
+    "self_study": _("no self-study course assigned"),
+    "timeliness": _("no self-study course with a due date completed yet"),
+    "training": _("no centralized training assessment score yet"),
+    "exam": _("no graded attempt at a qualifying exam yet"),
+    "mentor_evaluation": _("no mentor evaluation yet"),
+    "milestones_on_time": _("no milestone signed off yet"),
+}
+
+
 def _weight(component: str, default: int) -> models.DecimalField:
     """A board's weight for one score component (relative; 0 leaves the component out)."""
     return models.DecimalField(

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import frames, selection
-from analytics.models import COMPONENT_LABELS, AppointmentDecision, SelectionBoard
+from analytics.models import COMPONENT_LABELS, MISSING_REASONS, AppointmentDecision, SelectionBoard
 from cms.models import EmploymentSpell, Post, Role, StaffCategory, Unit
 from cms.selectors import has_role, officers_visible_to, units_visible_to
 from courses.models import Enrolment, Registration
@@ -334,8 +334,9 @@ def latest_decisions(board: SelectionBoard) -> dict[int, AppointmentDecision]:
 
 
 def board_ranking(board: SelectionBoard, user) -> dict:
-    """The board as HR sees it: {"rows": one per candidate in rank order (officer, score, rank, components,
-    missing, suggested_post, match, decision), "posts": open posts under the board's unit, "weights"}."""
+    """The board as HR sees it: {"rows": one per candidate, complete ones in rank order then the incomplete ones
+    (officer, score, rank, complete, components, missing as (label, reason), suggested_post, match, decision),
+    "ranked_rows" and "incomplete_rows" (the two parts), "posts": open posts under the board's unit, "weights"}."""
     officers = list(candidate_officers(board, user))
     components = components_for([o.pk for o in officers])
     candidates = [
@@ -375,7 +376,8 @@ def board_ranking(board: SelectionBoard, user) -> dict:
                     (key, COMPONENT_LABELS[key], r.candidate.components.get(key), r.contributions.get(key))
                     for key in COMPONENT_LABELS
                 ],
-                "missing": [str(COMPONENT_LABELS[m]) for m in r.missing],
+                "missing": [(str(COMPONENT_LABELS[m]), str(MISSING_REASONS[m])) for m in r.missing],
+                "complete": r.complete,
                 "suggested_post": post_by_id[placement[0]] if placement else None,
                 "match": placement[1] if placement else None,
                 "decision": decisions.get(r.candidate.officer_id),
@@ -383,6 +385,8 @@ def board_ranking(board: SelectionBoard, user) -> dict:
         )
     return {
         "rows": rows,
+        "ranked_rows": [row for row in rows if row["complete"]],
+        "incomplete_rows": [row for row in rows if not row["complete"]],
         "posts": posts,
         "weights": [(COMPONENT_LABELS[k], w) for k, w in board.weights.items()],
     }

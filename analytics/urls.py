@@ -1,5 +1,5 @@
-"""URLs of analytics (mounted at hr/): the HR dashboard, its exports, plotly.js served from the package, and the
-selection board."""
+"""URLs of analytics (mounted at hr/): the HR dashboard, its exports and the selection board (plotly.js is a static
+file: analytics.staticfiles)."""
 
 from django.urls import include, path
 
@@ -10,6 +10,5 @@ app_name = "analytics"
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
     path("export/<slug:chart>.<str:fmt>", views.export_view, name="export"),
-    path("plotly.min.js", views.plotly_js, name="plotly_js"),
     path("selection/", include(board.urlpatterns)),
 ]

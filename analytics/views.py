@@ -6,12 +6,10 @@ redirect instead of 403; the page still uses the admin's layout and the admin me
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
-import plotly
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404, QueryDict
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,8 +21,6 @@ from analytics.dashboard import CHART_IDS, Filters, dashboard
 from cms.admin_tools import require, spreadsheet_response
 from cms.models import StaffCategory
 from cms.selectors import units_visible_to
-
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
 class FilterForm(forms.Form):
@@ -40,10 +36,14 @@ class FilterForm(forms.Form):
         ],
     )
     start = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     as_of = forms.DateField(
-        label=gettext_lazy("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("As of"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -73,12 +73,25 @@ class FilterForm(forms.Form):
 
 
 def _filters(request) -> tuple[FilterForm, Filters | None]:
-    form = FilterForm(request.GET or None, user=request.user)
-    if not request.GET:
-        return form, Filters.default()
-    if form.is_valid():
-        return form, form.cleaned_data["filters"]
-    return form, None
+    """The filters the charts use, and a form that shows exactly those: blank or missing fields are shown filled
+    with the defaults that were applied (quarter, three years to today), so changing one filter keeps the rest."""
+    query = request.GET.copy()
+    query.pop("refresh", None)
+    if not query:
+        filters = Filters.default()
+    else:
+        form = FilterForm(query, user=request.user)
+        if not form.is_valid():
+            return form, None
+        filters = form.cleaned_data["filters"]
+    initial = {
+        "unit": filters.unit or "",
+        "category": filters.category or "",
+        "period": filters.period,
+        "start": filters.start,
+        "as_of": filters.as_of,
+    }
+    return FilterForm(initial=initial, user=request.user), filters
 
 
 @login_required
@@ -92,15 +105,15 @@ def dashboard_view(request):
         "header_icon": "table",
         "form": form,
         "charts": [],
-        "plotly_version": plotly.__version__,
     }
     if filters is not None:
         try:
             result = dashboard(request.user, filters, refresh=request.GET.get("refresh") == "1")
         except selectors.UnknownUnit:
             raise Http404
-        query = request.GET.copy()
-        query.pop("refresh", None)
+        # Links (exports, recompute) carry the applied filters in full, so they match the charts on the page.
+        query = QueryDict(mutable=True)
+        query.update({k: str(v) for k, v in form.initial.items() if v})
         context.update(
             computed_at=datetime.datetime.fromisoformat(result["computed_at"]),
             cached=result["cached"],
@@ -128,13 +141,3 @@ def export_view(request, chart: str, fmt: str):
     return spreadsheet_response(
         f"hr-{chart}-{stamp}.{fmt}", table["columns"], table["rows"], fmt=fmt, sheet_title=chart
     )
-
-
-@require_GET
-def plotly_js(request):
-    """plotly.js from the installed plotly package (no CDN, nothing copied into the repo); the URL carries the
-    package version, so the file can be cached for a year."""
-    response = FileResponse(PLOTLY_JS.open("rb"), content_type="application/javascript; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    response["ETag"] = f'"plotly-{plotly.__version__}"'
-    return response

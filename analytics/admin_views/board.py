@@ -105,7 +105,39 @@ def board_detail(request, pk):
     require(request, selectors.can_view_hr_analytics)
     board = get_object_or_404(selectors.boards_visible_to(request.user).select_related("unit"), pk=pk)
     context = selectors.board_ranking(board, request.user)
-    context.update({"board": board, "decision_form": DecisionForm(board=board), "header_title": board.title})
+    ranked, incomplete = context["ranked_rows"], context["incomplete_rows"]
+    parts = [
+        {
+            "id": "ranking",
+            "heading": _("Ranked candidates"),
+            "rows": ranked,
+            "empty": (
+                _("No candidate has data for every weighted part yet: see the incomplete candidates below.")
+                if incomplete
+                else _("No candidates: choose a programme cohort or add officers.")
+            ),
+        }
+    ]
+    if incomplete:
+        parts.append(
+            {
+                "id": "incomplete",
+                "heading": _("Incomplete candidates (not ranked)"),
+                "help": _(
+                    "These candidates have no data for at least one weighted part; it counts as 0 in their score "
+                    "so far, and they are not ranked or suggested a post until it is there."
+                ),
+                "rows": incomplete,
+            }
+        )
+    context.update(
+        {
+            "board": board,
+            "parts": parts,
+            "decision_form": DecisionForm(board=board),
+            "header_title": board.title,
+        }
+    )
     return TemplateResponse(request, "analytics/board/detail.html", context)
 
 
@@ -140,7 +172,14 @@ def board_export(request, pk):
     board = get_object_or_404(selectors.boards_visible_to(request.user), pk=pk)
     data = selectors.board_ranking(board, request.user)
     weights = [_("Weights") + "："] + [f"{label} {weight:g}" for label, weight in data["weights"]]
-    header = [_("Rank"), _("Name"), _("Employee number"), _("Unit"), _("Composite score")]
+    header = [
+        _("Rank"),
+        _("Name"),
+        _("Employee number"),
+        _("Unit"),
+        _("Composite score"),
+        _("No data (scored 0)"),
+    ]
     header += [str(label) for label in COMPONENT_LABELS.values()]
     header += [
         _("Specialties"),
@@ -161,6 +200,7 @@ def board_export(request, pk):
                 o.employee_no,
                 o.unit.name,
                 row["score"],
+                "、".join(label for label, _reason in row["missing"]),
                 *[value for _key, _label, value, _c in row["components"]],
                 "、".join(s.name for s in o.specialties.all()),
                 str(row["suggested_post"] or ""),

@@ -207,3 +207,38 @@ def test_decide_refuses_outsiders_and_non_candidates(
             services.decide(board=board, officer=candidates[0], by=user, outcome="extend", rationale="理由")
         assert denied.value.code == "board_not_visible"
     assert not AppointmentDecision.objects.exists()
+
+
+def test_incomplete_candidates_are_marked_ranked_apart_and_the_method_is_explained(
+    client, board, candidates, hr_east
+):
+    """Issue #12 item 7: a candidate without data ranked first; the page now ranks complete records only, lists
+    the others as 不完整 with each missing part scored 0 and why, and says how the ranking works."""
+    board.w_training = 1
+    board.save()
+    _exam_attempt(candidates[0], 60)
+    _exam_attempt(candidates[1], 90)  # better exam, but no training assessment: incomplete
+    client.force_login(hr_east)
+    response = client.get(reverse("analytics:board_detail", args=[board.pk]))
+    ranked = [row["officer"].name for row in response.context["ranked_rows"]]
+    incomplete = [(row["officer"].name, row["score"]) for row in response.context["incomplete_rows"]]
+    assert ranked == []
+    assert incomplete == [("候选人1", 45.0), ("候选人0", 30.0), ("候选人2", 0.0)]
+    html = response.content.decode()
+    assert html.count("不完整") >= 3
+    assert "排名" in response.context["parts"][1]["heading"]
+    assert "尚无集训考核成绩" in html and "按 0 分计" in html
+    assert 'id="ranking-method"' in html and "加权平均" in html
+    assert "：：" not in html
+
+
+def test_export_names_the_missing_parts(client, board, candidates, hr_east):
+    _exam_attempt(candidates[0], 80)
+    client.force_login(hr_east)
+    ws = load_workbook(
+        io.BytesIO(client.get(reverse("analytics:board_export", args=[board.pk])).content)
+    ).active
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
+    header, first, last = rows[0], rows[1], rows[-1]
+    assert first[:2] == [1, "候选人0"] and first[header.index("无数据（按0分计）")] in (None, "")
+    assert last[0] is None and last[header.index("无数据（按0分计）")] == "应知应会考试成绩"

@@ -7,9 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django_q.models import Schedule
 from openpyxl import load_workbook
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from analytics import frames
 from analytics.dashboard import Filters, _training_charts
@@ -86,7 +90,7 @@ class TestDashboard:
         assert headcount[0][4] == 4 and headcount[2][5] == 2
         html = response.content.decode()
         assert "西苑街道" not in html
-        assert "/hr/plotly.min.js?v=" in html
+        assert '<script defer src="/static/analytics/plotly.min.js">' in html
         assert "cdn" not in html.lower()
         assert not response.context["cached"]
         assert "computed_at" in response.context
@@ -105,6 +109,32 @@ class TestDashboard:
         response = client.get(URL, {**QUERY, "unit": "S0201"})
         assert response.status_code == 200 and response.context["charts"] == []
         assert list(response.context["form"].errors) == ["unit"]
+
+    def test_the_form_shows_the_filters_the_charts_use(self, client, people, hr_east):
+        """Issue #12 item 5: 期间 showed 月 while the charts were quarterly, and the blank dates hid the 3-year
+        window; changing only the unit then switched every chart to monthly."""
+        client.force_login(hr_east)
+        today = dt.date.today()
+        response = client.get(URL)
+        form = response.context["form"]
+        assert form["period"].value() == "quarter"
+        assert form["start"].value() == today.replace(year=today.year - 3, day=1)
+        assert form["as_of"].value() == today
+        html = response.content.decode()
+        assert '<option value="quarter" selected>' in html
+        assert f'value="{today.replace(year=today.year - 3, day=1).isoformat()}"' in html
+        headcount = {c["id"]: c for c in response.context["charts"]}["headcount"]
+        assert headcount["table"]["rows"][0][0].endswith("-Q" + str((today.month - 1) // 3 + 1))
+        assert headcount["figure_html"] and "季度" in headcount["note"]
+        # The browser re-submits every field as shown; a changed unit alone keeps the quarterly period.
+        resubmitted = {name: form[name].value() for name in ("category", "period", "start", "as_of")}
+        response = client.get(URL, {**resubmitted, "unit": "S0101"})
+        assert response.context["filters"].period == "quarter"
+        # Only the unit in the query (a hand-typed link): the defaults are applied *and shown*.
+        response = client.get(URL, {"unit": "S0101"})
+        assert response.context["form"]["period"].value() == "quarter"
+        assert response.context["form"]["start"].value() == response.context["filters"].start
+        assert "period=quarter" in response.context["query"] and "unit=S0101" in response.context["query"]
 
     def test_bad_dates_show_the_form_error(self, client, people, hr_east):
         client.force_login(hr_east)
@@ -143,12 +173,31 @@ class TestExports:
         assert client.get(reverse("analytics:export", args=["nope", "csv"]), QUERY).status_code == 404
 
 
-def test_plotly_js_served_from_the_package_with_long_cache(client, db):
-    response = client.get(reverse("analytics:plotly_js"))
+def test_plotly_js_is_collected_hashed_gzipped_and_served_with_a_long_cache(settings, tmp_path, rf):
+    """Production storage: collectstatic gives plotly.js (from the plotly package, via analytics.staticfiles) a
+    hashed name and a gzip copy a quarter of its size; whitenoise serves that copy for a year."""
+    settings.STATIC_ROOT = tmp_path
+    settings.STATICFILES_FINDERS = [
+        "analytics.staticfiles.PlotlyFinder"
+    ]  # only this file: keeps the test quick
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = False
+    settings.WHITENOISE_AUTOREFRESH = False
+    call_command("collectstatic", "--noinput", verbosity=0)
+    url = static("analytics/plotly.min.js")
+    assert url.startswith("/static/analytics/plotly.min.") and url != "/static/analytics/plotly.min.js"
+    original = (tmp_path / "analytics" / "plotly.min.js").stat().st_size
+    gzipped = (tmp_path / (url.removeprefix("/static/") + ".gz")).stat().st_size
+    assert original > 4_000_000 and gzipped < original / 3
+
+    middleware = WhiteNoiseMiddleware(lambda request: HttpResponse(status=404))
+    response = middleware(rf.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br"))
     assert response.status_code == 200
-    assert "max-age=31536000" in response["Cache-Control"]
-    body = b"".join(response.streaming_content)
-    assert len(body) > 1_000_000 and b"plotly" in body[:2000].lower()
+    assert response["Content-Encoding"] == "gzip" and int(response["Content-Length"]) == gzipped
+    assert "immutable" in response["Cache-Control"] and "max-age=315360000" in response["Cache-Control"]
 
 
 @pytest.mark.django_db

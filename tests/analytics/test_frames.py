@@ -282,6 +282,64 @@ class TestLogRankAndChiSquare:
             frames.logrank([1, 2], [1, 1], ["a", "a"])
 
 
+class TestLogRankDegenerateGroups:
+    # A: events on days 1 and 3; B: an event on day 2, censored on day 4.
+    # Day 1: 2 + 2 at risk, 1 event (A): E_A = 1/2, V = 1·3/3 · ½ · ½ = 1/4.
+    # Day 2: 1 + 2 at risk, 1 event (B): E_A = 1/3, V = 1·2/2 · ⅓ · ⅔ = 2/9.
+    # Day 3: 1 + 1 at risk, 1 event (A): E_A = 1/2, V = 1·1/1 · ½ · ½ = 1/4.
+    # O_A − E_A = 2 − 4/3 = 2/3; V = 13/18; statistic = (4/9) / (13/18) = 8/13.
+    DURATIONS = [1, 3, 2, 4]
+    EVENTS = [1, 1, 1, 0]
+    GROUPS = ["A", "A", "B", "B"]
+
+    def test_two_groups_by_hand(self):
+        res = frames.logrank(self.DURATIONS, self.EVENTS, self.GROUPS)
+        assert res.statistic == pytest.approx(8 / 13, rel=1e-12)
+        assert res.df == 1
+        assert res.p_value == pytest.approx(math.erfc(math.sqrt(8 / 13 / 2)), rel=1e-12)
+        assert res.expected["A"] == pytest.approx(4 / 3) and res.dropped == []
+
+    def test_a_group_nobody_of_which_is_at_risk_is_dropped_not_singular(self):
+        # C's only member is censored on day 0.5, before any event: the old solve raised "Singular matrix".
+        res = frames.logrank([*self.DURATIONS, 0.5], [*self.EVENTS, 0], [*self.GROUPS, "C"])
+        assert res.dropped == ["C"]
+        assert res.statistic == pytest.approx(8 / 13, rel=1e-12) and res.df == 1
+
+    def test_only_one_informative_group_gives_no_p_value(self):
+        # As in the demo city: the two mentored officers were censored at day 188, before anyone left, so at each
+        # leaving only group n is at risk and there is nothing to compare.
+        res = frames.logrank([188, 188, 200, 300, 400], [0, 0, 1, 1, 0], ["m", "m", "n", "n", "n"])
+        assert res.df == 0 and res.p_value is None and res.dropped == ["m"]
+
+
+class TestFollowUpAndComparison:
+    def test_survival_is_not_reported_beyond_the_longest_observation(self):
+        # Group a: events at 100 and 200, censored at 400 → S(365) = 1/3 · … : 3 at risk at 100, 2 at 200.
+        km = frames.kaplan_meier([100, 200, 400, 50], [1, 1, 0, 0], ["a", "a", "a", "b"])
+        assert frames.survival_at(km, "a", 365) == pytest.approx((2 / 3) * (1 / 2))
+        assert frames.survival_at(km, "a", 400) == pytest.approx(1 / 3)
+        assert frames.survival_at(km, "a", 1095) is None  # nobody in a was followed for 3 years
+        assert frames.survival_at(km, "b", 30) == 1.0
+        assert frames.survival_at(km, "b", 365) is None  # b's only member was seen for 50 days
+        assert list(km.summary["follow_up"]) == [400, 50]
+
+    def test_groups_below_the_minimum_are_neither_drawn_nor_tested(self):
+        durations = [10, 20, 30, 40, 50, 15, 25, 35, 45, 55, 5]
+        events = [1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0]
+        groups = ["x"] * 5 + ["y"] * 5 + ["z"]
+        cmp = frames.compare(durations, events, groups, min_n=5)
+        assert cmp.shown == ["x", "y"] and cmp.small == ["z"]
+        direct = frames.logrank(durations[:10], events[:10], groups[:10])
+        assert cmp.test.statistic == pytest.approx(direct.statistic)
+        assert list(cmp.shown_km.summary["group"]) == ["x", "y"]
+        single = frames.compare(durations, events, groups, min_n=6)
+        assert single.shown == [] and single.small == ["x", "y", "z"] and single.test is None
+
+    def test_no_comparison_without_events(self):
+        cmp = frames.compare([1, 2, 3, 4], [0, 0, 0, 0], ["a", "a", "b", "b"], min_n=2)
+        assert cmp.shown == ["a", "b"] and cmp.test is None
+
+
 class TestReasonsLandmark:
     def test_leave_reasons_by_category_and_band(self):
         out = frames.leave_reasons(TRANSFERS, as_of=D(2024, 12, 31))

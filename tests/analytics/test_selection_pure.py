@@ -30,7 +30,7 @@ def test_composite_is_the_weighted_mean():
     assert missing == []
 
 
-def test_missing_parts_spread_their_weight():
+def test_missing_parts_count_as_zero():
     comps = {
         "self_study": 100,
         "timeliness": None,
@@ -40,25 +40,47 @@ def test_missing_parts_spread_their_weight():
         "milestones_on_time": None,
     }
     score, contributions, missing = composite(comps, W)
-    assert score == pytest.approx((15 * 100 + 25 * 80) / 40)
+    assert score == pytest.approx((15 * 100 + 25 * 80) / 100)  # 35.0, not the 87.5 of re-spread weights
     assert set(missing) == {"timeliness", "training", "mentor_evaluation", "milestones_on_time"}
-    assert contributions["training"] is None
+    assert contributions["training"] == 0.0
 
 
-def test_zero_weight_parts_are_ignored_and_no_data_means_no_score():
-    assert composite({"exam": None}, {"exam": 1, "training": 0})[0] is None
-    assert composite({"exam": 60, "training": 100}, {"exam": 1, "training": 0})[0] == 60
+def test_passing_the_exam_never_lowers_the_score():
+    """Issue #12 item 7: a trainee at 90 everywhere else went *down* after passing the exam at 70."""
+    before = {k: 90.0 for k in W} | {"exam": None}
+    after = before | {"exam": 70.0}
+    assert composite(after, W)[0] > composite(before, W)[0]
+    assert composite(after, W)[0] == pytest.approx((75 * 90 + 25 * 70) / 100)
 
 
-def test_rank_shares_ties_and_puts_unscored_last():
+def test_zero_weight_parts_are_ignored_and_no_weight_means_no_score():
+    assert composite({"exam": None}, {"exam": 0, "training": 0})[0] is None
+    assert composite({"exam": None}, {"exam": 1, "training": 0})[0] == 0
+    assert composite({"exam": 60, "training": None}, {"exam": 1, "training": 0}) == (
+        60,
+        {"exam": 60, "training": None},
+        [],
+    )
+
+
+def test_rank_shares_ties_and_ranks_incomplete_candidates_apart():
     cands = [
-        Candidate(1, "甲", {"exam": 90}),
-        Candidate(2, "乙", {"exam": 95}),
-        Candidate(3, "丙", {"exam": 90}),
-        Candidate(4, "丁", {"exam": None}),
+        Candidate(1, "甲", {"exam": 90, "training": 50}),
+        Candidate(2, "乙", {"exam": 95, "training": 70}),
+        Candidate(3, "丙", {"exam": 90, "training": 50}),
+        Candidate(4, "丁", {"exam": None, "training": None}),  # no data at all: used to rank first
+        Candidate(5, "戊", {"exam": 100, "training": None}),
     ]
-    rows = rank(cands, {"exam": 1})
-    assert [(r.candidate.name, r.rank) for r in rows] == [("乙", 1), ("丙", 2), ("甲", 2), ("丁", None)]
+    rows = rank(cands, {"exam": 1, "training": 1})
+    assert [(r.candidate.name, r.rank, r.complete) for r in rows] == [
+        ("乙", 1, True),
+        ("丙", 2, True),
+        ("甲", 2, True),
+        ("戊", None, False),
+        ("丁", None, False),
+    ]
+    assert rows[3].score == 50 and rows[3].missing == ["training"]
+    assert rows[4].score == 0
 
 
 def test_specialty_match():
@@ -82,3 +104,8 @@ def test_placements_follow_rank_fit_and_openings():
     assert placed[1] == (10, 1.0)
     assert placed[2] == (12, 1.0)  # the chemicals post is taken; a post wanting nothing fits anyone
     assert placed[3] == (11, 1.0)
+
+
+def test_incomplete_candidates_are_not_placed():
+    ranked = rank([Candidate(1, "甲", {"exam": None}, {"消防"})], {"exam": 1})
+    assert suggest_placements(ranked, [Post(11, "消防检查岗", 1, {"消防"})]) == {}

@@ -64,5 +64,5 @@ def test_hr_changes_a_filter_and_charts_redraw(desk, login, live_server, street_
     assert desk.locator("#hr-computed").inner_text()  # the page says when its data was computed
     assert first_stamp
 
-    assert any("/hr/plotly.min.js" in url for url in desk.scripts)
+    assert any("/static/analytics/plotly.min.js" in url for url in desk.scripts)
     assert desk.external_requests == []

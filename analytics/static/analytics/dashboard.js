@@ -1,16 +1,32 @@
 // Draws each dashboard chart from its json_script figure with the locally served plotly.js, and re-submits the
-// filter form when a filter changes (the page then redraws with the new figures).
+// filter form when a filter changes (the page then redraws with the new figures). Charts on screen are drawn
+// first, the rest one at a time afterwards, so the page answers scrolling while nine charts are laid out.
 (function () {
   "use strict";
+  var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  function drawOne(el) {
+    if (el.dataset.drawn || el.dataset.drawing) { return Promise.resolve(); }
+    var source = document.getElementById(el.dataset.figure);
+    if (!source) { return Promise.resolve(); }
+    el.dataset.drawing = "true";
+    var fig = JSON.parse(source.textContent);
+    return window.Plotly.newPlot(el, fig.data, fig.layout, config).then(function () {
+      el.dataset.drawn = "true";
+    });
+  }
+  function onScreen(el) {
+    var r = el.getBoundingClientRect();
+    return r.bottom > 0 && r.top < (window.innerHeight || document.documentElement.clientHeight);
+  }
   function draw() {
     if (!window.Plotly) { return; }
-    document.querySelectorAll(".hr-plot[data-figure]").forEach(function (el) {
-      var source = document.getElementById(el.dataset.figure);
-      if (!source) { return; }
-      var fig = JSON.parse(source.textContent);
-      window.Plotly.newPlot(el, fig.data, fig.layout, { responsive: true, displaylogo: false }).then(function () {
-        el.dataset.drawn = "true";
-      });
+    var plots = Array.prototype.slice.call(document.querySelectorAll(".hr-plot[data-figure]"));
+    var first = plots.filter(onScreen);
+    var rest = plots.filter(function (el) { return first.indexOf(el) < 0; });
+    Promise.all(first.map(drawOne)).then(function next() {
+      var el = rest.shift();
+      if (!el) { return; }
+      setTimeout(function () { drawOne(el).then(next); }, 0);
     });
   }
   function autosubmit() {
@@ -20,9 +36,7 @@
       input.addEventListener("change", function () { form.requestSubmit ? form.requestSubmit() : form.submit(); });
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { draw(); autosubmit(); });
-  } else {
-    draw(); autosubmit();
-  }
+  // Deferred scripts run after the document is parsed, in order: plotly.js is there by now.
+  draw();
+  autosubmit();
 })();
