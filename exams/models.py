@@ -293,6 +293,15 @@ class Exam(ClusterableModel):
     attempts_allowed = models.PositiveSmallIntegerField(
         _("Attempts allowed"), default=1, help_text=_("0 means unlimited.")
     )
+    start_stagger_seconds = models.PositiveSmallIntegerField(
+        _("Staggered start (seconds)"),
+        default=0,
+        validators=[MaxValueValidator(300)],
+        help_text=_(
+            "When many examinees start at the same moment, each start waits a random delay of up to this many "
+            "seconds (the time limit runs from the real start), which spreads the rush on the server. 0: no delay."
+        ),
+    )
     grading_method = models.CharField(
         _("Grading method"), max_length=10, choices=GradingMethod.choices, default=GradingMethod.HIGHEST
     )

@@ -47,15 +47,32 @@ def start_attempt(
         with transaction.atomic():
             # Serialise starts of one officer: two racing tabs cannot both pass the attempts-limit check.
             Officer.objects.select_for_update().filter(pk=officer.pk).first()
-            open_attempt = Attempt.objects.filter(
-                officer=officer, exam=exam, is_mock=mock, status=Attempt.Status.IN_PROGRESS
-            ).first()
-            if open_attempt is not None:
+            # The officer's attempts at this exam in one read: the open one, the numbers used, and whether a
+            # retake must look up the questions seen before (a first start, the exam rush, needs no more).
+            mine = list(
+                Attempt.objects.filter(officer=officer, exam=exam).values_list(
+                    "pk", "number", "status", "is_mock"
+                )
+            )
+            open_pk = next(
+                (pk for pk, _n, status, m in mine if m == mock and status == Attempt.Status.IN_PROGRESS), None
+            )
+            if open_pk is not None:
+                open_attempt = Attempt.objects.get(pk=open_pk)
                 if not open_attempt.accepts_answers(now):
                     submit_attempt(attempt=open_attempt, by=None, auto=True, now=now)
                 else:
                     return open_attempt
-            return _create_attempt(exam=exam, officer=officer, by=by, mock=mock, now=now, seed=seed)
+            return _create_attempt(
+                exam=exam,
+                officer=officer,
+                by=by,
+                mock=mock,
+                now=now,
+                seed=seed,
+                previous=[n for _pk, n, _s, m in mine if m == mock],
+                retake=bool(mine),
+            )
     except IntegrityError:
         # Another request created the attempt between our check and insert (the partial unique constraint).
         existing = Attempt.objects.filter(
@@ -66,7 +83,17 @@ def start_attempt(
         return existing
 
 
-def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: int | None = None) -> Attempt:
+def _create_attempt(
+    *,
+    exam: Exam,
+    officer: Officer,
+    by,
+    mock: bool,
+    now,
+    previous: list[int],
+    retake: bool,
+    seed: int | None = None,
+) -> Attempt:
     if not exam.is_published:
         raise ExamError(_("This exam is not published."), code="not_published")
     if officer.status != Officer.Status.ACTIVE or not officer_in_audience(exam, officer):
@@ -77,9 +104,6 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
         raise ExamError(_("This exam has not opened yet."), code="not_open")
     if exam.closes_at and now >= exam.closes_at:
         raise ExamError(_("This exam has closed."), code="closed")
-    previous = list(
-        Attempt.objects.filter(officer=officer, exam=exam, is_mock=mock).values_list("number", flat=True)
-    )
     if exam.attempts_allowed and len(previous) >= exam.attempts_allowed:
         if mock:
             raise ExamError(
@@ -90,10 +114,14 @@ def _create_attempt(*, exam: Exam, officer: Officer, by, mock: bool, now, seed: 
             _("You have used all %(n)s attempts of this exam.") % {"n": exam.attempts_allowed},
             code="attempts_used",
         )
-    seen = set(
-        Response.objects.filter(attempt__officer=officer, attempt__exam=exam).values_list(
-            "question_id", flat=True
+    seen = (
+        set(
+            Response.objects.filter(attempt__officer=officer, attempt__exam=exam).values_list(
+                "question_id", flat=True
+            )
         )
+        if retake
+        else set()
     )
     if seed is None:
         seed = random.SystemRandom().getrandbits(62)

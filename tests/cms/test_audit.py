@@ -89,3 +89,36 @@ def test_client_ip_counts_trusted_hops_from_the_right(rf, settings, hops, forwar
     settings.TRUSTED_PROXY_HOPS = hops
     request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
     assert audit.client_ip(request) == expected
+
+
+@pytest.mark.django_db
+def test_events_appear_in_wagtails_history_with_their_actor(hr_east, trainee, django_assert_num_queries):
+    from wagtail.models import ModelLogEntry
+
+    audit.record(actor=hr_east, action="cms.officer_update", obj=trainee)  # content types now cached
+    with django_assert_num_queries(2):  # the event and its mirror: no full_clean() lookups
+        event = audit.record(actor=hr_east, action="cms.officer_update", obj=trainee)
+    entry = ModelLogEntry.objects.get(data__audit_event=event.pk)
+    assert (
+        entry.user == hr_east and entry.object_id == str(trainee.pk) and entry.action == "cms.officer_update"
+    )
+    assert entry.label == str(trainee)
+
+
+@pytest.mark.django_db
+def test_record_many_writes_the_same_rows_in_two_inserts(
+    hr_east, trainee, other_trainee, django_assert_num_queries
+):
+    from wagtail.models import ModelLogEntry
+
+    audit.record(actor=hr_east, action="cms.officer_update", obj=trainee)
+    entries = [
+        {"actor": hr_east, "action": "cms.officer_update", "obj": o, "after": {"phone": str(i)}}
+        for i, o in enumerate([trainee, other_trainee])
+    ]
+    with django_assert_num_queries(2):
+        events = audit.record_many(entries)
+    assert [e.object_id for e in events] == [str(trainee.pk), str(other_trainee.pk)]
+    assert AuditEvent.objects.get(pk=events[1].pk).after == {"phone": "1"}
+    assert events[0].unit == trainee.unit and events[1].unit == other_trainee.unit
+    assert ModelLogEntry.objects.filter(data__audit_event__in=[e.pk for e in events]).count() == 2

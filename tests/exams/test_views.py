@@ -450,7 +450,9 @@ def test_autosave_stores_every_question_type_as_the_full_mapping_does(client, tr
 
 
 # The attempt page's queries, counted once and pinned: a change that adds one must say why here.
-ATTEMPT_PAGE_QUERIES = 7  # plus the session read (session_queries)
+# 5: user, officer, attempt, the overdue check, the paper; plus the session read (session_queries). It was 7 until
+# the learner shell stopped querying its tabs on a running exam (5fd2739).
+ATTEMPT_PAGE_QUERIES = 5
 
 
 @pytest.mark.parametrize("count", [5, 100])
@@ -542,3 +544,29 @@ def test_state_poll_after_a_password_change_checks_the_session_again(client, tra
     trainee.user.save()
     resp = client.get(url)
     assert resp.status_code == 302 and "login" in resp.url
+
+
+def test_staggered_start_is_offered_only_when_the_exam_sets_it(client, trainee, bank):
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    client.force_login(trainee.user)
+    url = reverse("exams:exam_detail", args=[exam.pk])
+    body = client.get(url).content.decode()
+    assert "data-stagger" not in body and "exam_start.js" not in body
+    exam.start_stagger_seconds = 45
+    exam.save()
+    body = client.get(url).content.decode()
+    assert 'data-stagger="45"' in body and "exams/exam_start" in body
+    # the delay is the page's: the start itself is unchanged and the time limit runs from it
+    assert client.post(reverse("exams:exam_start", args=[exam.pk])).status_code == 302
+    attempt = Attempt.objects.get(officer=trainee, exam=exam)
+    assert attempt.deadline - attempt.started_at == datetime.timedelta(minutes=exam.time_limit_minutes)
+
+
+def test_a_stagger_over_five_minutes_is_refused(bank):
+    from django.core.exceptions import ValidationError
+
+    exam = make_exam(bank, rules=[{"question_type": "single_choice", "count": 3}])
+    exam.start_stagger_seconds = 301
+    with pytest.raises(ValidationError) as refused:
+        exam.full_clean()
+    assert "start_stagger_seconds" in refused.value.message_dict
