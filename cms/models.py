@@ -302,7 +302,9 @@ class AuditEvent(FinalRecord):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.timestamp:%Y-%m-%d %H:%M} {self.actor_repr} {self.action} {self.object_repr}"
+        # Local time and the action's label, as the audit trail shows them (the title of its detail page).
+        when = timezone.localtime(self.timestamp) if self.timestamp else None
+        return f"{when:%Y-%m-%d %H:%M} {self.actor_repr} {self.action_label} {self.object_repr}".strip()
 
     @property
     def action_label(self) -> str:

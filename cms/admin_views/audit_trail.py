@@ -6,9 +6,11 @@ import django_filters
 from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
@@ -69,9 +71,80 @@ def _content_type_label(event):
     return get_content_type_label(ContentType.objects.get_for_id(event.content_type_id))
 
 
+# Keys of before/after that are not model fields of the event's object (or name them differently there).
+EXTRA_FIELD_LABELS = {
+    "mock": _("Mock exam"),
+    "number": _("Attempt number"),
+    "questions": _("Number of questions"),
+    "seed": _("Paper seed"),
+    "deadline": _("Deadline"),
+    "submitted_at": _("Submitted at"),
+    "officer_status": _("Officer status"),
+    "certificate_no": _("Certificate number"),
+    "valid_until": _("Valid until"),
+}
+
+
+def _field_label(model, key: str) -> str:
+    if key in EXTRA_FIELD_LABELS:
+        return str(EXTRA_FIELD_LABELS[key])
+    if model is not None:
+        try:
+            return str(model._meta.get_field(key).verbose_name)
+        except FieldDoesNotExist:
+            pass
+    return key
+
+
+def _plain(value) -> str:
+    """A recorded value as a reader wants it: text as is, yes/no, lists joined, times in local time."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, list):
+        return "、".join(_plain(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        moment = parse_datetime(value)
+        if moment is not None:
+            return local_naive(moment).strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
+
+
+def mock_object_ids(events) -> set[tuple[int, str]]:
+    """(content type, object id) of the events whose object is a mock (an attempt at a mock exam): one query per
+    content type whose model has an `is_mock` flag."""
+    by_type: dict[int, set[str]] = {}
+    for e in events:
+        if e.content_type_id and e.object_id:
+            by_type.setdefault(e.content_type_id, set()).add(e.object_id)
+    found = set()
+    for ct_id, ids in by_type.items():
+        model = ContentType.objects.get_for_id(ct_id).model_class()
+        if model is None or not any(f.name == "is_mock" for f in model._meta.fields):
+            continue
+        pks = [i for i in ids if i.isdigit()]
+        for pk in model._default_manager.filter(pk__in=pks, is_mock=True).values_list("pk", flat=True):
+            found.add((ct_id, str(pk)))
+    return found
+
+
+def _object_label(event, mocks) -> str:
+    if (event.content_type_id, event.object_id) in mocks:
+        mock = _("mock")
+        return f"{event.object_repr} · {mock}"
+    return event.object_repr
+
+
 class AuditEventIndexView(UnitPathsMixin, ScopedIndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("unit")
+
+    def get_table(self, object_list):
+        self._mocks = mock_object_ids(object_list)
+        return super().get_table(object_list)
 
     @cached_property
     def columns(self):
@@ -86,7 +159,12 @@ class AuditEventIndexView(UnitPathsMixin, ScopedIndexView):
             Column("actor_repr", label=_("Actor"), sort_key="actor_repr"),
             Column("action", label=_("Action"), accessor="action_label", sort_key="action"),
             Column("content_type", label=_("Object type"), accessor=_content_type_label),
-            Column("object_repr", label=_("Object"), sort_key="object_repr"),
+            Column(
+                "object_repr",
+                label=_("Object"),
+                accessor=lambda e: _object_label(e, getattr(self, "_mocks", set())),
+                sort_key="object_repr",
+            ),
             unit_path_column(self, path_of=lambda e: e.unit.path if e.unit_id and e.unit else ""),
         ]
 
@@ -117,8 +195,17 @@ class AuditEventInspectView(UnitPathsMixin, ScopedInspectView):
     def get_object(self, queryset=None):
         return get_object_or_404(self.scoped_queryset().select_related("unit", "content_type"), pk=self.pk)
 
+    def get_timestamp_display_value(self):
+        return local_naive(self.object.timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
     def get_action_display_value(self):
-        return f"{self.object.action_label} ({self.object.action})"
+        return self.object.action_label
+
+    def get_actor_repr_display_value(self):
+        return self.object.actor_repr or _("System")
+
+    def get_object_repr_display_value(self):
+        return _object_label(self.object, mock_object_ids([self.object]))
 
     def get_unit_display_value(self):
         return self.unit_paths.full_name(self.object.unit.path) if self.object.unit else "-"
@@ -134,19 +221,23 @@ class AuditEventInspectView(UnitPathsMixin, ScopedInspectView):
         before, after = self.object.before, self.object.after
         context["before_json"] = json.dumps(before, ensure_ascii=False, indent=2, sort_keys=True)
         context["after_json"] = json.dumps(after, ensure_ascii=False, indent=2, sort_keys=True)
+        # What a reader sees: each recorded field by its name in Chinese, with plain values; the raw record stays
+        # below for whoever needs it.
+        model = self.object.content_type.model_class() if self.object.content_type_id else None
         changes = []
         if isinstance(before, dict) or isinstance(after, dict):
             b, a = before if isinstance(before, dict) else {}, after if isinstance(after, dict) else {}
             for key in sorted(set(b) | set(a)):
-                if b.get(key) != a.get(key):
+                if b.get(key) != a.get(key) or before is None:
                     changes.append(
                         {
-                            "field": key,
-                            "before": json.dumps(b[key], ensure_ascii=False) if key in b else "",
-                            "after": json.dumps(a[key], ensure_ascii=False) if key in a else "",
+                            "field": _field_label(model, key),
+                            "before": _plain(b[key]) if key in b else "",
+                            "after": _plain(a[key]) if key in a else "",
                         }
                     )
         context["changes"] = changes
+        context["has_before"] = before is not None
         return context
 
 

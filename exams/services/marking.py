@@ -80,7 +80,8 @@ def _finalize(attempt: Attempt, responses: list[Response], *, results=None, now,
         )
     qualification = None
     if attempt.passed:
-        qualification = issue_qualification(attempt=attempt, by=by, today=timezone.localdate(now))
+        # The system issues the qualification (by the exam's rules), not the examinee who submitted or the marker.
+        qualification = issue_qualification(attempt=attempt, by=None, today=timezone.localdate(now))
     attempt_id = attempt.pk
 
     def _send():

@@ -201,3 +201,40 @@ def test_times_are_shown_and_exported_in_local_time(client, superuser, trainee):
     response = client.get(reverse("audit_events:index"), {"export": "csv", "q": "夜间修改"})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8"))))
     assert [r for r in rows if "2025-03-02 02:30:00" in r.values()]
+
+
+def test_inspect_reads_like_the_listing_local_time_label_and_chinese_field_names(client, superuser, trainee):
+    event = AuditEvent(
+        action="cms.officer_update",
+        object_repr="夜间修改",
+        unit=trainee.unit,
+        content_type=ContentType.objects.get_for_model(Officer),
+        object_id=str(trainee.pk),
+        before={"phone": ""},
+        after={"phone": "13800000000"},
+        timestamp=datetime.datetime(2025, 3, 1, 18, 30, tzinfo=datetime.UTC),
+    )
+    event.save(force_insert=True)
+    client.force_login(superuser)
+    html = client.get(reverse("audit_events:inspect", args=[event.pk])).content.decode()
+    assert "2025-03-02 02:30:00" in html and "2025-03-01 18:30" not in html  # Asia/Shanghai, as in the list
+    assert "修改人员信息" in html and "cms.officer_update" not in html  # the label, not the code
+    changed = html.split('id="changes-heading"', 1)[1].split("</table>", 1)[0]
+    assert "手机号" in changed and "phone" not in changed and "13800000000" in changed
+
+
+def test_a_mock_attempt_is_labelled_as_such(client, superuser, trainee):
+    from exams import services as exam_services
+    from tests.exams.conftest import make_bank, make_exam
+
+    exam = make_exam(make_bank(n_single=3))
+    real = exam_services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    mock = exam_services.start_attempt(exam=exam, officer=trainee, by=trainee.user, mock=True)
+    events = {e.object_id: e for e in AuditEvent.objects.filter(action="exams.attempt_start")}
+    client.force_login(superuser)
+    listing = client.get(reverse("audit_events:index")).content.decode()
+    assert listing.count("· 模拟") == 1
+    html = client.get(reverse("audit_events:inspect", args=[events[str(mock.pk)].pk])).content.decode()
+    assert "· 模拟" in html
+    html = client.get(reverse("audit_events:inspect", args=[events[str(real.pk)].pk])).content.decode()
+    assert "· 模拟" not in html
