@@ -1,5 +1,5 @@
 """Question import: upload (only stored; the django-q2 worker checks the file), the dry-run preview with its
-confirm button, the import's progress, and the blank xlsx template."""
+confirm button, the import's progress, and the blank xlsx and Word (.docx) templates."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django_q import tasks as django_q_tasks
 from cms.admin_tools import render, require
 from cms.exports import XLSX_CONTENT_TYPE
 from exams.admin_views.scoping import banks_editable_by
-from exams.formats import MAX_IMPORT_BYTES, xlsx_template
+from exams.formats import MAX_IMPORT_BYTES, docx_template, xlsx_template
 from exams.models import ImportJob, QuestionBank
 
 
@@ -23,7 +23,7 @@ class ImportForm(forms.Form):
     bank = forms.ModelChoiceField(QuestionBank.objects.none(), label=gettext_lazy("Question bank"))
     file = forms.FileField(
         label=gettext_lazy("Question file"),
-        help_text=gettext_lazy("xlsx/csv template, GIFT, Moodle XML, Aiken or JSON."),
+        help_text=gettext_lazy("xlsx/csv template, Word (.docx) template, GIFT, Moodle XML, Aiken or JSON."),
     )
     format = forms.ChoiceField(
         label=gettext_lazy("Format"),
@@ -35,6 +35,7 @@ class ImportForm(forms.Form):
             ("moodle-xml", "Moodle XML"),
             ("aiken", "Aiken"),
             ("json", "JSON"),
+            ("docx", gettext_lazy("Word (.docx)")),
         ],
     )
     publish = forms.BooleanField(
@@ -92,6 +93,7 @@ def import_upload(request):
         {
             "form": form,
             "template_url": reverse("exams_import_template"),
+            "docx_template_url": reverse("exams_import_template_docx"),
             "jobs": _import_jobs(request.user).select_related("bank").defer("data")[:10],
         },
     )
@@ -140,4 +142,15 @@ def import_status(request, job_id):
 def import_template(request):
     response = HttpResponse(xlsx_template(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="question-template.xlsx"'
+    return response
+
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def import_template_docx(request):
+    """The Word template: the 题型 headings, numbered stems, A–H options and 答案/解析/难度 lines docx import reads."""
+    response = HttpResponse(docx_template(), content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="question-template.docx"'
+    response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -7,6 +7,7 @@ from exams.admin_views import imports, marking, overrides, questions, results
 urlpatterns = [
     path("import/", imports.import_upload, name="exams_import"),
     path("import/template.xlsx", imports.import_template, name="exams_import_template"),
+    path("import/template.docx", imports.import_template_docx, name="exams_import_template_docx"),
     path("import/<int:job_id>/confirm/", imports.import_confirm, name="exams_import_confirm"),
     path("import/<int:job_id>/", imports.import_status, name="exams_import_status"),
     path("questions/<int:question_id>/preview/", questions.question_preview, name="exams_question_preview"),

@@ -230,7 +230,9 @@ def parse(data: bytes) -> ParseResult:
                 ((current["options"][-1][0] if last_field == "option" and current["options"] else None), n, b)
                 for n, b in pictures
             ]
-    except FormatError as exc:
+    except FormatError as exc:  # a cap: nothing of the document is kept
+        result.questions.clear()
+        result.origins.clear()
         result.errors.append(exc)
         return result
     finish()
@@ -274,7 +276,8 @@ def _finish(q: dict, result: ParseResult) -> None:
             )
             return
         right = _letters(answer)
-        if not right or any(letter not in letters_seen for letter in right):
+        written = re.sub(r"[\s、,，;；/]", "", answer.upper())
+        if not right or any(ch not in letters_seen for ch in written):
             error(
                 _("The answer “%(answer)s” must name options among %(letters)s.")
                 % {"answer": answer, "letters": "".join(letters_seen) or "—"},

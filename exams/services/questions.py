@@ -126,7 +126,6 @@ def check_embedded_file(name: str, content_b64: str) -> EmbeddedFile:
             _("The embedded file “%(name)s” is larger than %(max)s MB.")
             % {"name": name, "max": MAX_FILE_BYTES // (1024 * 1024)}
         )
-    stem = re.sub(r"[^\w.-]+", "_", os.path.splitext(name)[0])[:80] or "file"
     for magic, ext in _AUDIO:
         if data.startswith(magic):
             return EmbeddedFile(name, data, "document", ext)
@@ -137,7 +136,7 @@ def check_embedded_file(name: str, content_b64: str) -> EmbeddedFile:
     if data.startswith((b"GIF8", b"BM")):
         data = _to_png(data, name)
     try:
-        checked = uploads.inspect(ContentFile(data, name=f"{stem}.bin"), max_bytes=MAX_FILE_BYTES)
+        checked = uploads.inspect(ContentFile(data, name=name), max_bytes=MAX_FILE_BYTES)
     except ValidationError as exc:
         raise EmbeddedFileError(
             _("The embedded file “%(name)s” cannot be used: %(reason)s")
