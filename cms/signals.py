@@ -20,11 +20,14 @@ def audit_role_change(sender, instance, action, reverse, pk_set, **kwargs):
         return
     actor = audit.current_user()
     code = "cms.role_grant" if action == "post_add" else "cms.role_revoke"
-    if reverse:  # group.user_set.add(users…)
+    if reverse:  # group.user_set.add(users…): one event for the group change, naming the accounts
         group = instance
-        users = User.objects.filter(pk__in=pk_set or [])
-        for user in users:
-            audit.record(actor=actor, action=code, obj=user, after={"role": group.name})
+        usernames = sorted(User.objects.filter(pk__in=pk_set or []).values_list("username", flat=True))
+        if usernames:
+            key = "after" if action == "post_add" else "before"
+            audit.record(
+                actor=actor, action=code, obj=group, **{key: {"role": group.name, "users": usernames}}
+            )
         return
     if action == "pre_clear":
         names = list(instance.groups.values_list("name", flat=True))

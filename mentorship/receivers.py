@@ -44,35 +44,64 @@ def on_spell_saved(sender, instance: EmploymentSpell, created, raw=False, **kwar
         return
     officer_id = instance.officer_id
     by = getattr(instance, "_changed_by", None)
-    transaction.on_commit(lambda: _sync_officer(officer_id, by=by))
+    transaction.on_commit(lambda: sync_officers([officer_id], by=by))
 
 
 def on_officers_changed(sender, officer_ids, by=None, **kwargs):
     """Bulk writes (roster import) send this instead of one post_save per spell."""
     ids = list(officer_ids)
-    transaction.on_commit(lambda: [_sync_officer(pk, by=by) for pk in ids])
+    transaction.on_commit(lambda: sync_officers(ids, by=by))
 
 
-def _sync_officer(officer_id: int, *, by=None) -> None:
-    officer = Officer.objects.select_related("unit").get(pk=officer_id)
-    spells = list(officer.spells.order_by("hire_date"))
-    open_spells = [s for s in spells if s.leave_date is None]
-    active = Apprenticeship.objects.filter(officer=officer, status=Apprenticeship.Status.IN_PROGRESS).first()
-    if open_spells and active is None:
-        current = open_spells[-1]
-        # An internal transfer continues the officer's employment: it is not a hire.
-        transfer_dates = {s.leave_date for s in spells if s.leave_reason == LeaveReason.INTERNAL_TRANSFER}
-        if current.hire_date in transfer_dates:
-            return
-        # Only recent hires start a programme; importing years of history must not enrol veterans.
-        window = datetime.timedelta(days=rules().auto_start_window_days)
-        if current.hire_date < timezone.localdate() - window:
-            return
-        if Apprenticeship.objects.filter(officer=officer, hire_date=current.hire_date).exists():
-            return
-        services.start_apprenticeship(officer=officer, by=by, hire_date=current.hire_date)
-    elif not open_spells and active is not None:
-        last = spells[-1] if spells else None
+SYNC_CHUNK = 2000
+
+
+def sync_officers(officer_ids, *, by=None) -> None:
+    """Start or withdraw the programme of each officer from their spells, set-based: three reads per chunk of
+    officers (their spells, their running programmes, the hire dates that already have one); the services run only
+    for the officers that actually start or leave a programme (a roster of veterans starts nobody)."""
+    ids = sorted(set(officer_ids))
+    for i in range(0, len(ids), SYNC_CHUNK):
+        _sync_chunk(ids[i : i + SYNC_CHUNK], by=by)
+
+
+def _sync_chunk(ids: list[int], *, by) -> None:
+    spells_of: dict[int, list] = {pk: [] for pk in ids}
+    for spell in (
+        EmploymentSpell.objects.filter(officer_id__in=ids)
+        .only("officer_id", "hire_date", "leave_date", "leave_reason")
+        .order_by("officer_id", "hire_date")
+    ):
+        spells_of[spell.officer_id].append(spell)
+    running = {
+        a.officer_id: a
+        for a in Apprenticeship.objects.filter(officer_id__in=ids, status=Apprenticeship.Status.IN_PROGRESS)
+    }
+    started = set(Apprenticeship.objects.filter(officer_id__in=ids).values_list("officer_id", "hire_date"))
+    window_start = timezone.localdate() - datetime.timedelta(days=rules().auto_start_window_days)
+    to_start: dict[int, datetime.date] = {}
+    to_withdraw: list[tuple[Apprenticeship, EmploymentSpell | None]] = []
+    for pk in ids:
+        spells = spells_of[pk]
+        open_spells = [s for s in spells if s.leave_date is None]
+        active = running.get(pk)
+        if open_spells and active is None:
+            current = open_spells[-1]
+            # An internal transfer continues the officer's employment: it is not a hire.
+            transfer_dates = {s.leave_date for s in spells if s.leave_reason == LeaveReason.INTERNAL_TRANSFER}
+            # Only recent hires start a programme; importing years of history must not enrol veterans.
+            if (
+                current.hire_date not in transfer_dates
+                and current.hire_date >= window_start
+                and (pk, current.hire_date) not in started
+            ):
+                to_start[pk] = current.hire_date
+        elif not open_spells and active is not None:
+            to_withdraw.append((active, spells[-1] if spells else None))
+    if to_start:
+        for officer in Officer.objects.select_related("unit").filter(pk__in=list(to_start)):
+            services.start_apprenticeship(officer=officer, by=by, hire_date=to_start[officer.pk])
+    for active, last in to_withdraw:
         reason = last.get_leave_reason_display() if last else ""
         services.withdraw(
             apprenticeship=active, by=by, reason=str(reason), on=last.leave_date if last else None

@@ -191,7 +191,20 @@ def _write_accounts(changing: list[OfficerPlan], *, actor) -> dict:
     if new_users:
         User.objects.bulk_create(list(new_users.values()), batch_size=500)
         trainee, _created = Group.objects.get_or_create(name=Role.TRAINEE)
-        trainee.user_set.add(*new_users.values())
+        # One group change and one audit event for it (as cms.signals records group.user_set.add), written
+        # directly: the m2m signal would know no actor inside the import task.
+        through = User.groups.through
+        through.objects.bulk_create(
+            [through(user_id=u.pk, group_id=trainee.pk) for u in new_users.values()],
+            batch_size=2000,
+            ignore_conflicts=True,
+        )
+        audit.record(
+            actor=actor,
+            action="cms.role_grant",
+            obj=trainee,
+            after={"role": trainee.name, "users": sorted(new_users)},
+        )
     email_updates = []
     for officer_plan in changing:
         stored = officer_plan.stored
@@ -289,25 +302,31 @@ def _write_spells(officers: list[tuple[OfficerPlan, Officer]], unit_ids: dict) -
 
 
 def _audit_officers(created, updated, state: StoredState, *, actor) -> None:
-    for officer_plan, officer in created:
-        audit.record(
-            actor=actor,
-            action="cms.officer_create",
-            obj=officer,
-            unit=officer.unit,
-            after=_planned_snapshot(officer_plan, state),
-        )
+    """One audit event per created or changed officer, written in bulk with their Wagtail log mirror."""
+    entries = [
+        {
+            "actor": actor,
+            "action": "cms.officer_create",
+            "obj": officer,
+            "unit": officer.unit,
+            "after": _planned_snapshot(officer_plan, state),
+        }
+        for officer_plan, officer in created
+    ]
     for officer_plan, officer in updated:
         before, after = _stored_snapshot(officer_plan, state), _planned_snapshot(officer_plan, state)
         if before != after:
-            audit.record(
-                actor=actor,
-                action="cms.officer_update",
-                obj=officer,
-                unit=officer.unit,
-                before=before,
-                after=after,
+            entries.append(
+                {
+                    "actor": actor,
+                    "action": "cms.officer_update",
+                    "obj": officer,
+                    "unit": officer.unit,
+                    "before": before,
+                    "after": after,
+                }
             )
+    audit.record_many(entries)
 
 
 def _unit_text(state: StoredState, unit_id: int | None) -> str:
