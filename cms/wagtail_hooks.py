@@ -9,6 +9,7 @@ from wagtail import hooks
 from cms import admin_views, wagtail_strings  # noqa: F401  (wagtail_strings: catalogue entries only)
 from cms.actions import ACTION_LABELS
 from cms.admin_views import sign_in  # noqa: F401  (joins the people menu)
+from cms.admin_views.choosers import officer_chooser_viewset, unit_chooser_viewset
 from cms.admin_views.dashboard import add_waiting_work_panel
 from cms.roster import admin as roster_admin  # noqa: F401
 
@@ -17,6 +18,16 @@ from cms.roster import admin as roster_admin  # noqa: F401
 def register_audit_actions(actions):
     for code, label in ACTION_LABELS.items():
         actions.register_action(code, label, label)
+
+
+@hooks.register("register_admin_viewset")
+def register_officer_chooser():
+    return officer_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_unit_chooser():
+    return unit_chooser_viewset
 
 
 @hooks.register("construct_homepage_panels")

@@ -26,6 +26,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms.admin_widgets import JSONCheckboxes, JSONLinesTextarea
 from cms.models import FinalRecord, FinalRecordQuerySet, Officer, StaffCategory, Unit
 from cms.selectors import officer_of
 from courses.blocks import LessonBodyBlock
@@ -119,9 +120,11 @@ class CoursePage(Page):
             [FieldPanel("category"), FieldPanel("study_hours"), FieldPanel("is_open"), FieldPanel("quiz")],
             heading=_("Course settings"),
         ),
-        FieldPanel("objectives", help_text=_('A JSON list of strings, e.g. ["…", "…"].')),
+        FieldPanel("objectives", widget=JSONLinesTextarea(), help_text=_("One learning objective per line.")),
         FieldPanel(
-            "target_categories", help_text=_('Staff category codes, e.g. ["full_time", "auxiliary"].')
+            "target_categories",
+            widget=JSONCheckboxes(choices=StaffCategory.choices),
+            help_text=_("Tick none for a course meant for every staff category."),
         ),
         FieldPanel("prerequisites"),
     ]

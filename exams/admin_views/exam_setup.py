@@ -11,8 +11,10 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.tables import BooleanColumn
 
 from cms.admin_views import UnitOwnedViewSet
+from cms.admin_views.choosers import officer_chooser_viewset, unit_chooser_viewset
 from cms.models import StaffCategory
 from cms.selectors import officers_visible_to, units_editable_by
+from exams.admin_views.choosers import bank_chooser_viewset
 from exams.admin_views.columns import LinkColumn
 from exams.admin_views.scoping import banks_editable_by
 from exams.models import Category, Exam, Question
@@ -52,7 +54,7 @@ exam_panels = ObjectList(
                 FieldPanel("title"),
                 FieldPanel("unit"),
                 FieldPanel("description"),
-                FieldPanel("banks"),
+                FieldPanel("banks", widget=bank_chooser_viewset.multiple_widget(add_label=_("Add banks…"))),
                 FieldPanel("is_published"),
             ],
             heading=_("Exam"),
@@ -93,9 +95,14 @@ exam_panels = ObjectList(
         ),
         MultiFieldPanel(
             [
-                FieldPanel("audience_units"),
+                FieldPanel(
+                    "audience_units", widget=unit_chooser_viewset.multiple_widget(add_label=_("Add units…"))
+                ),
                 FieldPanel("audience_categories"),
-                FieldPanel("audience_officers"),
+                FieldPanel(
+                    "audience_officers",
+                    widget=officer_chooser_viewset.multiple_widget(add_label=_("Add officers…")),
+                ),
             ],
             heading=_("Audience"),
         ),

@@ -91,8 +91,7 @@ class CurriculumTreeTests(WagtailPageTestCase):
             "summary": "概要",
             "category": "law",
             "study_hours": "2",
-            "objectives": '["目标一"]',
-            "target_categories": "[]",
+            "objectives": "目标一",  # one per line; no staff category ticked
         }
         self.assertPageIsPreviewable(self.course, post_data=course_data)
 
