@@ -133,6 +133,9 @@ def my_training(request):
         "mentor": mentor,
         "specialties": list(officer.specialties.all()),
         "sections": sections,
+        # 下一步 first: what each app says the officer should do now (continue reading, overdue courses, open
+        # exams, the mentor's tasks), in the apps' order.
+        "next_steps": [step for s in sections for step in s.get("next_steps", ())],
         "unread_count": unread,
     }
     return render(request, "cms/my_training.html", context)

@@ -44,12 +44,47 @@ def my_training_section(request, officer):
     this_year = next((y for y in years if y["year"] == year), None)
     return {
         "template": "courses/my_training_section.html",
+        "next_steps": _next_steps(officer, enrolments),
         "enrolments": enrolments,
         "overdue": sum(1 for e in enrolments if e.overdue),
         "year": year,
         "hours": this_year["total"] if this_year else 0,
         "required_hours": selectors.requirement_for(officer.staff_category),
     }
+
+
+def _next_steps(officer, enrolments) -> list[dict]:
+    """For the 下一步 card: where to continue reading, then overdue and due-soon courses."""
+    steps = []
+    progress = selectors.resume_progress(officer, enrolments)
+    unfinished = [e for e in enrolments if not e.completed_at]
+    if progress is not None:
+        course = next(e.course for e in enrolments if e.course_id == progress.course_id)
+        steps.append(
+            {
+                "label": _("Continue learning"),
+                "page": progress.lesson,
+                "anchor": progress.last_anchor,
+                "title": progress.lesson.title,
+                "note": course.title,
+            }
+        )
+    elif unfinished:
+        steps.append(
+            {"label": _("Start learning"), "page": unfinished[0].course, "title": unfinished[0].course.title}
+        )
+    for e in unfinished:
+        if e.overdue or e.due_soon:
+            steps.append(
+                {
+                    "label": _("Overdue") if e.overdue else _("Due soon"),
+                    "tone": "danger" if e.overdue else "warn",
+                    "page": e.course,
+                    "title": e.course.title,
+                    "note": _("due %(d)s") % {"d": e.due_date.strftime("%Y-%m-%d")},
+                }
+            )
+    return steps
 
 
 def officer_required(view):

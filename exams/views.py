@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -61,7 +62,48 @@ def my_training_section(request, officer):
         "template": "exams/my_training_section.html",
         "open_exams": open_exams[:5],
         "qualifications": quals[:5],
+        "next_steps": _next_steps(officer, open_exams),
     }
+
+
+def _next_steps(officer, open_exams) -> list[dict]:
+    """For the 下一步 card: each open exam not passed yet, with where the officer stands (one query)."""
+    if not open_exams:
+        return []
+    attempts = {}
+    for a in Attempt.objects.filter(officer=officer, exam__in=open_exams, is_mock=False).order_by(
+        "started_at"
+    ):
+        attempts.setdefault(a.exam_id, []).append(a)
+    steps = []
+    for exam in open_exams:
+        mine = attempts.get(exam.pk, [])
+        if any(a.passed for a in mine):
+            continue
+        running = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
+        marking = any(a.status in (Attempt.Status.SUBMITTED, Attempt.Status.NEEDS_MARKING) for a in mine)
+        step = {"title": exam.title, "url": reverse("exams:exam_detail", args=[exam.pk])}
+        if running is not None:
+            step.update(
+                label=_("Exam in progress"), tone="warn", url=reverse("exams:attempt", args=[running.pk])
+            )
+        elif marking:
+            step.update(label=_("Awaiting marking"))
+        elif mine:
+            left = exam.attempts_allowed - len(mine) if exam.attempts_allowed else None
+            if left is not None and left <= 0:
+                continue
+            step.update(label=_("Not passed yet"), tone="warn")
+            if left is not None:
+                step["note"] = ngettext("%(n)d try left", "%(n)d tries left", left) % {"n": left}
+        else:
+            step.update(label=_("Exam to take"))
+        if exam.closes_at and "note" not in step:
+            step["note"] = _("closes %(d)s") % {
+                "d": timezone.localtime(exam.closes_at).strftime("%m-%d %H:%M")
+            }
+        steps.append(step)
+    return steps
 
 
 # --- exams and attempts --------------------------------------------------------------------------------------------

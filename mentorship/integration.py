@@ -5,6 +5,7 @@ receivers of the lower apps' signals."""
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cms import extensions
 from cms.selectors import has_role, officer_of
@@ -61,12 +62,38 @@ def my_training_section(request, officer):
         if apprentices
         else 0
     )
+    open_tasks = getattr(apprenticeship, "open_tasks", 0)
+    next_steps = []  # for the 下一步 card of 我的培训
+    if open_tasks:
+        next_steps.append(
+            {
+                "label": _("Tasks from your mentor"),
+                "tone": "warn",
+                "url": reverse("mentorship:me"),
+                "title": ngettext("%(n)d open task", "%(n)d open tasks", open_tasks) % {"n": open_tasks},
+            }
+        )
+    if pending:
+        next_steps.append(
+            {
+                "label": _("To review"),
+                "tone": "warn",
+                "url": reverse("mentorship:dashboard"),
+                "title": ngettext(
+                    "%(n)d submission from your apprentices",
+                    "%(n)d submissions from your apprentices",
+                    pending,
+                )
+                % {"n": pending},
+            }
+        )
     return {
         "template": "mentorship/section.html",
         "apprenticeship": apprenticeship,
-        "open_tasks": getattr(apprenticeship, "open_tasks", 0),
+        "open_tasks": open_tasks,
         "apprentices": apprentices,
         "pending": pending,
+        "next_steps": next_steps,
     }
 
 

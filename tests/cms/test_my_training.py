@@ -85,7 +85,9 @@ def test_notifications_are_private(client, trainee, other_trainee):
 
 # 我的培训 (/me/), counted once and pinned, the same with one exam taken or three: a change that adds a query must
 # say why here.
-MY_TRAINING_QUERIES = 20  # plus the session read (session_queries)
+# 21: the 下一步 card reads the officer's attempts at the open exams once (their status: to take, in progress, not
+# passed yet); with an unfinished course it also reads the lesson to resume (one more, see the card's test).
+MY_TRAINING_QUERIES = 21  # plus the session read (session_queries)
 
 
 @pytest.mark.django_db
@@ -105,3 +107,54 @@ def test_my_training_query_count_is_exact(
     client.get(reverse("my_training"))
     with django_assert_num_queries(MY_TRAINING_QUERIES + session_queries):
         assert client.get(reverse("my_training")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_next_steps_come_first_continue_reading_overdue_and_open_exams(
+    client, trainee, django_assert_max_num_queries
+):
+    """下一步 opens the page: the lesson to resume, an overdue course, an open exam with its status."""
+    from cms.models import HomePage
+    from courses import services as course_services
+    from courses.models import CoursePage, CurriculumIndexPage, LessonPage
+    from exams import services as exam_services
+    from tests.courses.conftest import add_page
+    from tests.exams.conftest import make_bank, make_exam
+
+    index = add_page(HomePage.objects.get(), CurriculumIndexPage(title="课程体系", slug="curriculum"))
+    course = add_page(
+        index,
+        CoursePage(
+            title="安全生产法",
+            slug="aqf",
+            summary="x",
+            category="law",
+            study_hours=2,
+            objectives=["x"],
+            target_categories=[],
+        ),
+    )
+    lesson = add_page(course, LessonPage(title="第一课 方针", slug="l1", body=[("paragraph", "<p>x</p>")]))
+    course_services.enrol(officer=trainee, course=course, by=None, due_date=datetime.date(2020, 1, 1))
+    course_services.lesson_opened(officer=trainee, lesson=lesson)
+    exam = make_exam(make_bank(n_single=3), title="应知应会资格考试", attempts_allowed=2)
+    attempt = exam_services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    client.force_login(trainee.user)
+    client.get(reverse("my_training"))
+    with django_assert_max_num_queries(MY_TRAINING_QUERIES + 8):
+        html = client.get(reverse("my_training")).content.decode()
+    card = html.split('id="next-steps"', 1)[1].split("</section>", 1)[0]
+    assert html.index('id="next-steps"') < html.index('id="profile"')
+    assert "继续学习" in card and "第一课 方针" in card and lesson.url in card
+    assert "已逾期" in card and "截止 2020-01-01" in card
+    assert "考试作答中" in card and f"/exams/attempt/{attempt.pk}/" in card
+    exam_services.submit_attempt(attempt=attempt, by=trainee.user)
+    card = client.get(reverse("my_training")).content.decode().split('id="next-steps"', 1)[1]
+    assert "考试作答中" not in card.split("</section>", 1)[0]
+
+
+@pytest.mark.django_db
+def test_next_steps_says_when_nothing_waits(client, trainee):
+    client.force_login(trainee.user)
+    card = client.get(reverse("my_training")).content.decode().split('id="next-steps"', 1)[1]
+    assert "暂无待办事项" in card.split("</section>", 1)[0]
