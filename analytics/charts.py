@@ -185,7 +185,7 @@ def funnel_limits(mean_rate: float, headcounts: np.ndarray, z: float) -> tuple[n
     return np.clip(mean_rate - half, 0, None), mean_rate + half
 
 
-def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str], *, window: str) -> dict:
+def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str]) -> dict:
     """Turnover rate by unit against its average headcount, with 95 % and 99.8 % funnel limits around the
     pooled rate so that small units are not over-read. per_unit: group, avg_headcount, separations."""
     df = per_unit[per_unit["avg_headcount"] > 0].copy()
@@ -266,13 +266,17 @@ def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str], *, window
             ]
         )
     layout = _layout(
-        _("Average headcount (%(window)s)") % {"window": window},
+        _("Average headcount"),
         _("Turnover rate"),
         yaxis={"tickformat": ".0%", "rangemode": "tozero"},
         xaxis={"rangemode": "tozero"},
     )
     if not len(df):
         layout = no_data(layout, _("Not enough data"))
+        data = []
+    elif len(df) == 1:
+        # One unit against its own rate is no comparison: the table still gives its figures.
+        layout = no_data(layout, _("Only one unit: no comparison"))
         data = []
     return {"figure": {"data": data, "layout": layout}, "table": {"columns": columns, "rows": rows}}
 
@@ -383,6 +387,11 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def format_p(p: float) -> str:
+    """A p-value with its relation, as people read it: "= 0.061", or "< 0.001" (never 8.08e-10)."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
 def comparison_status(cmp: frames.Comparison, labels: Mapping[str, str]) -> str:
     """What the chart may and may not be read as: the log-rank p-value only where two or more groups are large
     enough and someone left; otherwise why there is no comparison. Small groups are named."""
@@ -396,7 +405,7 @@ def comparison_status(cmp: frames.Comparison, labels: Mapping[str, str]) -> str:
     elif cmp.test.p_value is None:
         parts.append(_("The groups were never at risk at the same time: no comparison."))
     else:
-        parts.append(_("Log-rank test: p = %(p)s.") % {"p": f"{cmp.test.p_value:.3g}"})
+        parts.append(_("Log-rank test: p %(p)s.") % {"p": format_p(cmp.test.p_value)})
         if cmp.test.dropped:
             parts.append(
                 _("Left out of the test (nobody at risk when others left): %(groups)s.")
@@ -437,6 +446,7 @@ def survival_at(curve: pd.DataFrame, day: float) -> float:
 def cohort_heatmap(km: frames.KaplanMeier, as_of_day: int, *, max_years: int = 10) -> dict:
     """Share of each hire cohort still employed after 1, 2, … years (blank where not yet observable)."""
     cohorts = [str(g) for g in km.summary["group"]]
+    sizes = [int(n) for n in km.summary["n"]]
     years = list(range(1, max_years + 1))
     z = []
     for key in cohorts:
@@ -457,7 +467,10 @@ def cohort_heatmap(km: frames.KaplanMeier, as_of_day: int, *, max_years: int = 1
         {
             "type": "heatmap",
             "x": x,
-            "y": cohorts,
+            # The cohort's size beside its year: 100 % of one officer is not 100 % of forty.
+            "y": [
+                _("%(year)s (%(n)s)") % {"year": key, "n": n} for key, n in zip(cohorts, sizes, strict=True)
+            ],
             "z": z,
             "zmin": 0,
             "zmax": 1,
@@ -476,8 +489,8 @@ def cohort_heatmap(km: frames.KaplanMeier, as_of_day: int, *, max_years: int = 1
     if not cohorts or all(v is None for row in z for v in row):
         layout = no_data(layout, _("Not enough data: no hire cohort has been observed for a full year yet"))
         data = []
-    columns = [_("Hire cohort"), *x]
-    rows = [[key, *row] for key, row in zip(cohorts, z, strict=True)]
+    columns = [_("Hire cohort"), _("Officers"), *x]
+    rows = [[key, n, *row] for key, n, row in zip(cohorts, sizes, z, strict=True)]
     return {"figure": {"data": data, "layout": layout}, "table": {"columns": columns, "rows": rows}}
 
 

@@ -24,7 +24,7 @@ from cms.selectors import scope_unit
 
 CACHE_SECONDS = 60 * 60
 SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
-CACHE_VERSION = 2  # bump when the cached dict's shape changes
+CACHE_VERSION = 3  # bump when the cached dict's shape changes
 CHART_IDS = (
     "headcount",
     "funnel",
@@ -83,6 +83,7 @@ def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = C
     )
     charts_ = compute(data, filters, training)
     for cid, chart in charts_.items():
+        chart["empty"] = not chart["figure"]["data"]  # the page draws the reason in a shorter box
         # Serialise once, at compute time: a cached page load then only pastes the ready-made script tags.
         chart["figure_html"] = json_script(chart.pop("figure"), f"figure-{cid}")
     result = {"computed_at": timezone.now().isoformat(), "charts": charts_, "cached": False}
@@ -156,13 +157,13 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
         else per_unit[per_unit["group"] == (data.root.code if data.root else "")]
     )
     out["funnel"] = {
-        **charts.turnover_funnel(
-            shown, unit_labels, window=_("12 months to %(date)s") % {"date": filters.as_of.isoformat()}
-        ),
+        **charts.turnover_funnel(shown, unit_labels),
         "title": _("Turnover rate by unit"),
         "note": _(
-            "Points outside the funnel differ from the pooled rate by more than chance; small units scatter widely."
-        ),
+            "Leavers in the 12 months to %(date)s over the average headcount. Points outside the funnel differ "
+            "from the pooled rate by more than chance; small units scatter widely."
+        )
+        % {"date": filters.as_of.isoformat()},
     }
 
     tenures = frames.tenures(sp, by="category", as_of=filters.as_of)

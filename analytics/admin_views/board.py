@@ -72,7 +72,9 @@ def board_index(request):
     require(request, selectors.can_view_hr_analytics)
     boards = selectors.boards_visible_to(request.user).select_related("unit", "programme")
     return TemplateResponse(
-        request, "analytics/board/index.html", {"boards": boards, "header_title": _("Selection boards")}
+        request,
+        "analytics/board/index.html",
+        {"boards": boards, "header_title": _("Selection boards"), "header_icon": "user"},
     )
 
 
@@ -85,7 +87,9 @@ def board_create(request):
         board.save()
         return redirect("analytics:board_detail", pk=board.pk)
     return TemplateResponse(
-        request, "analytics/board/form.html", {"form": form, "header_title": _("New selection board")}
+        request,
+        "analytics/board/form.html",
+        {"form": form, "header_title": _("New selection board"), "header_icon": "user"},
     )
 
 
@@ -97,7 +101,9 @@ def board_edit(request, pk):
         form.save()
         return redirect("analytics:board_detail", pk=board.pk)
     return TemplateResponse(
-        request, "analytics/board/form.html", {"form": form, "board": board, "header_title": board.title}
+        request,
+        "analytics/board/form.html",
+        {"form": form, "board": board, "header_title": board.title, "header_icon": "user"},
     )
 
 
@@ -130,10 +136,19 @@ def board_detail(request, pk):
                 "rows": incomplete,
             }
         )
+    rows = context["rows"]
+    # A part nobody has (e.g. no assessed training session yet) blocks every ranking: the page says so.
+    common = set.intersection(*(set(r["missing"]) for r in rows)) if rows else set()
+    missing_for_all = (
+        [label for label, reason in rows[0]["missing"] if (label, reason) in common] if rows else []
+    )
     context.update(
         {
             "board": board,
             "parts": parts,
+            "missing_for_all": missing_for_all,
+            "page_title": board.title,
+            "header_icon": "user",
             "decision_form": DecisionForm(board=board),
             "header_title": board.title,
         }

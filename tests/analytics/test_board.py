@@ -230,6 +230,9 @@ def test_incomplete_candidates_are_marked_ranked_apart_and_the_method_is_explain
     assert "尚无集训考核成绩" in html and "按 0 分计" in html
     assert 'id="ranking-method"' in html and "加权平均" in html
     assert "：：" not in html
+    # Nobody has a training assessment: the page names that part and how to rank without it.
+    assert response.context["missing_for_all"] == ["集中培训考核"]
+    assert "权重设为 0" in html
 
 
 def test_export_names_the_missing_parts(client, board, candidates, hr_east):

@@ -37,7 +37,7 @@ def test_turnover_funnel_flags_units_outside_limits():
     per_unit = pd.DataFrame(
         {"group": ["A", "B", "C"], "avg_headcount": [100.0, 100.0, 4.0], "separations": [40, 2, 1]}
     )
-    out = charts.turnover_funnel(per_unit, {"A": "甲", "B": "乙", "C": "丙"}, window="12m")
+    out = charts.turnover_funnel(per_unit, {"A": "甲", "B": "乙", "C": "丙"})
     valid(out["figure"])
     verdicts = {r[0]: r[-1] for r in out["table"]["rows"]}
     assert verdicts["甲"] in ("Above limits", "高于控制限")
@@ -55,7 +55,9 @@ def test_km_and_cohorts():
     cohorts = frames.retention(BASIC, by="cohort", as_of=D(2025, 12, 31))
     out = charts.cohort_heatmap(cohorts, int(frames.day_of(D(2025, 12, 31))), max_years=3)
     valid(out["figure"])
-    rows = {r[0]: r[1:] for r in out["table"]["rows"]}
+    rows = {r[0]: r[2:] for r in out["table"]["rows"]}
+    assert out["table"]["rows"][0][1] == 1  # the 2023 cohort is one officer, and says so
+    assert out["figure"]["data"][0]["y"][0].startswith("2023") and "1" in out["figure"]["data"][0]["y"][0][4:]
     assert rows["2023"][0] == 0.0  # officer 4 left within his first year
     assert rows["2024"][0] == pytest.approx(1 / 3, abs=1e-4)
     assert rows["2024"][1] is None  # a 2024 hire cannot be two years in by 2025-12-31
@@ -158,3 +160,12 @@ def test_cohort_heatmap_is_darkest_at_full_retention():
     r, g, b = (int(top[i : i + 2], 16) for i in (1, 3, 5))
     assert b > r + 40 and b > g + 40  # a clear blue, not grey
     assert trace["hoverongaps"] is False
+
+
+def test_one_unit_is_no_funnel_comparison_and_p_values_read_plainly():
+    out = charts.turnover_funnel(
+        pd.DataFrame({"group": ["A"], "avg_headcount": [20.0], "separations": [2]}), {"A": "甲"}
+    )
+    assert out["figure"]["data"] == [] and out["figure"]["layout"]["annotations"]
+    assert out["table"]["rows"][0][0] == "甲"
+    assert charts.format_p(8.08e-10) == "< 0.001" and charts.format_p(0.0612) == "= 0.061"
