@@ -91,9 +91,13 @@ from .base import (
     ParseResult,
     decode_text,
     find_duplicate_stems,
+    format_percent,
+    nearest_grade,
     normalise,
+    off_grid,
     stem_key,
     validate_question,
+    weights_of,
 )
 from .docx import template as docx_template
 from .table import xlsx_template
@@ -256,8 +260,11 @@ _PARSERS = {
 }
 
 
-def parse(data: bytes, fmt: str = "auto", *, filename: str = "") -> ParseResult:
-    """Read a question file. Problems are collected in the result (nothing raised), each naming its line or row."""
+def parse(data: bytes, fmt: str = "auto", *, filename: str = "", snap_weights: bool = False) -> ParseResult:
+    """Read a question file. Problems are collected in the result (nothing raised), each naming its line or row.
+
+    A weight that is not one of Moodle's grades (MOODLE_GRADES, e.g. 33% instead of 33.33333%) is reported as a
+    warning; with `snap_weights` it is moved to the nearest grade (Moodle's "nearest grade" import option)."""
     if len(data) > MAX_IMPORT_BYTES:
         return ParseResult(
             errors=[
@@ -274,6 +281,7 @@ def parse(data: bytes, fmt: str = "auto", *, filename: str = "") -> ParseResult:
     if fmt not in _PARSERS:
         return ParseResult(errors=[FormatError(_("Unknown format “%(format)s”.") % {"format": fmt})])
     result = _PARSERS[fmt](data)
+    _check_weights(result, snap_weights)
     for i, j in find_duplicate_stems(result.questions):
         origin = result.origins[i]
         where = origin.get("line") or origin.get("row")
@@ -286,6 +294,46 @@ def parse(data: bytes, fmt: str = "auto", *, filename: str = "") -> ParseResult:
         ) % {"n": where or i + 1}
         result.warnings.append(result.error_at(j, message))
     return result
+
+
+def _check_weights(result: ParseResult, snap: bool) -> None:
+    kept, origins = [], []
+    for i, q in enumerate(result.questions):
+        odd = [item for item in weights_of(q) if off_grid(item.get("fraction") or 0)]
+        if not odd:
+            kept.append(q)
+            origins.append(result.origins[i])
+            continue
+        shown = "、".join(f"{format_percent(item['fraction'])}%" for item in odd)
+        if snap:
+            for item in odd:
+                item["fraction"] = nearest_grade(item["fraction"])
+            moved = "、".join(f"{format_percent(item['fraction'])}%" for item in odd)
+            result.warnings.append(
+                result.error_at(
+                    i,
+                    _("Weights %(weights)s are not Moodle grades; moved to the nearest: %(moved)s.")
+                    % {"weights": shown, "moved": moved},
+                )
+            )
+            problems = validate_question(q)
+            if problems:
+                result.errors.extend(result.error_at(i, p) for p in problems)
+                continue
+        else:
+            result.warnings.append(
+                result.error_at(
+                    i,
+                    _(
+                        "Weights %(weights)s are not among Moodle's grades (Moodle refuses such a file); kept as "
+                        "they are. Import with --snap-weights to move them to the nearest grade."
+                    )
+                    % {"weights": shown},
+                )
+            )
+        kept.append(q)
+        origins.append(result.origins[i])
+    result.questions, result.origins = kept, origins
 
 
 def dump(questions: list[dict], fmt: str, *, bank_code: str = "", warnings: list | None = None) -> bytes:

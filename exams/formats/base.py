@@ -519,6 +519,36 @@ def _validate_choices(q: dict) -> list[str]:
     return problems
 
 
+# --------------------------------------------------------------------------- Moodle's grades
+
+# The weights Moodle's question editor offers (question_bank::fraction_options_full), as fractions; an import with
+# matchgrades=error refuses any other, matchgrades=nearest moves it to the nearest of these.
+MOODLE_GRADES = (
+    1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2,
+    0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0,
+)  # fmt: skip
+
+
+def nearest_grade(value: float) -> float:
+    """The Moodle grade nearest to a weight (the sign kept: negative weights are penalties)."""
+    best = min(MOODLE_GRADES, key=lambda g: abs(g - abs(value)))
+    return -best if value < 0 else best
+
+
+def weights_of(q: dict) -> list[dict]:
+    """Every weighted item of a question (options, accepted answers, Cloze parts' answers and options)."""
+    items = list(q.get("choices") or []) + list(q.get("answers") or [])
+    for alternatives in q.get("blanks") or []:
+        items += alternatives
+    for part in q.get("parts") or []:
+        items += list(part.get("choices") or []) + list(part.get("answers") or [])
+    return items
+
+
+def off_grid(value: float) -> bool:
+    return abs(nearest_grade(value) - value) > 1e-6
+
+
 # --------------------------------------------------------------------------- decoding
 
 

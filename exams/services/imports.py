@@ -32,14 +32,19 @@ class ImportPlan:
 
 
 def plan_import(
-    *, bank: QuestionBank | None, data: bytes, fmt: str = "auto", filename: str = ""
+    *,
+    bank: QuestionBank | None,
+    data: bytes,
+    fmt: str = "auto",
+    filename: str = "",
+    snap_weights: bool = False,
 ) -> ImportPlan:
     if fmt == "auto":
         try:
             fmt = detect_format(filename, data)
         except FormatError as exc:
             return ImportPlan("auto", [], [exc], [], [])
-    result = parse(data, fmt, filename=filename)
+    result = parse(data, fmt, filename=filename, snap_weights=snap_weights)
     existing = set()
     if bank is not None and bank.pk:
         existing = {

@@ -31,8 +31,13 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help=_("Check the file and report; write nothing.")
         )
         parser.add_argument("--draft", action="store_true", help=_("Import as drafts instead of publishing."))
+        parser.add_argument(
+            "--snap-weights",
+            action="store_true",
+            help=_("Move weights that are not Moodle grades (e.g. 33%%) to the nearest grade (33.33333%%)."),
+        )
 
-    def handle(self, *args, path, bank, format, dry_run, draft, **options):
+    def handle(self, *args, path, bank, format, dry_run, draft, snap_weights=False, **options):
         file = Path(path)
         if not file.is_file():
             raise CommandError(_("File not found: %(path)s") % {"path": path})
@@ -42,7 +47,9 @@ class Command(BaseCommand):
             )
         data = file.read_bytes()
         bank_obj = QuestionBank.objects.filter(code=bank).first()
-        plan = services.plan_import(bank=bank_obj, data=data, fmt=format, filename=file.name)
+        plan = services.plan_import(
+            bank=bank_obj, data=data, fmt=format, filename=file.name, snap_weights=snap_weights
+        )
         for warning in plan.warnings:
             self.stderr.write(_("Warning: %(w)s") % {"w": warning})
         for dup in plan.duplicates:
