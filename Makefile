@@ -28,9 +28,9 @@ install: $(VENV)/.installed
 # Runtime + test, lint and browser-test tools.
 install-dev: $(VENV)/.installed-dev
 
+# The database cache table is created by a migration (cms 0005), so no separate createcachetable here.
 migrate: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py setup_schedules
 
 demo: migrate

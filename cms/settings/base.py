@@ -114,9 +114,15 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (web + qcluster) share the file: wait for locks instead of failing.
+    # Several processes (web + qcluster) share the file: wait for locks instead of failing. In WAL mode
+    # synchronous=NORMAL syncs at checkpoints, not at every commit (a crash loses nothing; a power cut may lose the
+    # last commits): a first `migrate` of ~200 migrations takes seconds instead of a minute of fsyncs.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

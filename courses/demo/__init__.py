@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import GroupPagePermission
 from wagtail.rich_text import RichText
 
@@ -73,7 +74,7 @@ def _publish(parent, page):
 def build_pages(stdout) -> list[CoursePage]:
     home = HomePage.objects.first()
     if home is None:
-        stdout.write("courses: no home page, so no curriculum.\n")
+        stdout.write(_("No home page, so no curriculum."))
         return []
     index = CurriculumIndexPage.objects.child_of(home).filter(slug=INDEX_SLUG).first()
     if index is None:
@@ -121,7 +122,10 @@ def build_pages(stdout) -> list[CoursePage]:
             )
             created_lessons += 1
     _grant_editing(index)
-    stdout.write(f"courses: curriculum with {len(courses)} courses ({created_lessons} new lessons).\n")
+    stdout.write(
+        _("Curriculum: %(courses)s courses, %(lessons)s new lessons.")
+        % {"courses": len(courses), "lessons": created_lessons}
+    )
     return courses
 
 
@@ -206,7 +210,9 @@ def seed_progress(courses: list[CoursePage], trainees: list[Officer], rng: rando
                     .first()
                 )
                 services.evaluate_enrolment(enrolment=enrolment, now=finished_at)
-    stdout.write(f"courses: {new} new enrolments for {len(trainees)} trainees.\n")
+    stdout.write(
+        _("Enrolments: %(new)s new for %(trainees)s trainees.") % {"new": new, "trainees": len(trainees)}
+    )
 
 
 SESSIONS = [
@@ -314,7 +320,10 @@ def seed_sessions(trainees: list[Officer], rng: random.Random, stdout) -> None:
             services.record_attendance(day=days[-1], statuses={}, by=None, scores=scores)
             session.status = spec["status"]
             session.save(update_fields=["status"])
-        stdout.write(f"courses: training session {session.title} ({session.get_status_display()}).\n")
+        stdout.write(
+            _("Training session %(title)s (%(status)s).")
+            % {"title": session.title, "status": session.get_status_display()}
+        )
 
 
 def seed(*, stdout, rng: random.Random) -> None:

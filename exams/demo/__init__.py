@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.models import Officer, Unit
 from cms.schedules import apply_schedules
@@ -52,17 +53,23 @@ def questions() -> list[dict]:
 def _import_bank(bank: QuestionBank, stdout) -> None:
     data = _bank_bytes()
     if data is None:
-        stdout.write(f"exams: {BANK_FILE.name} is not available; the {BANK_CODE} bank has no questions.\n")
+        stdout.write(
+            _("Question bank %(code)s: %(file)s is not available, so it has no questions.")
+            % {"code": BANK_CODE, "file": BANK_FILE.name}
+        )
         return
     plan = services.plan_import(bank=bank, data=data, fmt="json", filename=BANK_FILE.name)
     if not plan.ok:
         for error in plan.errors:
-            stdout.write(f"exams: {BANK_FILE.name}: {error}\n")
+            stdout.write(f"{BANK_FILE.name}: {error}")
         return
     services.import_questions(
         bank=bank, questions=plan.questions, by=None, source=f"exams/demo/{BANK_FILE.name}"
     )
-    stdout.write(f"exams: imported {len(plan.questions)} must-know questions into {BANK_CODE}.\n")
+    stdout.write(
+        _("Question bank %(code)s: %(n)s must-know questions imported.")
+        % {"code": BANK_CODE, "n": len(plan.questions)}
+    )
 
 
 def seed(*, stdout, rng) -> None:
@@ -85,7 +92,10 @@ def seed(*, stdout, rng) -> None:
     if not bank.questions.exists():
         _import_bank(bank, stdout)
     else:
-        stdout.write(f"exams: bank {BANK_CODE} already holds {bank.questions.count()} questions.\n")
+        stdout.write(
+            _("Question bank %(code)s already holds %(n)s questions.")
+            % {"code": BANK_CODE, "n": bank.questions.count()}
+        )
     apply_schedules()
 
     published = Question.objects.filter(bank=bank, status=Question.Status.PUBLISHED)
@@ -94,7 +104,7 @@ def seed(*, stdout, rng) -> None:
         for t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.TRUE_FALSE)
     }
     if sum(counts.values()) == 0:
-        stdout.write("exams: no published questions, so no demo exam.\n")
+        stdout.write(_("No published questions, so no demo exam."))
         return
     now = timezone.now()
     exam = Exam.objects.filter(title=EXAM_TITLE).first()
@@ -152,7 +162,7 @@ def seed(*, stdout, rng) -> None:
     if city is not None:
         Exam.objects.filter(pk__in=[exam.pk, mock.pk], unit__isnull=True).update(unit=city)
     made = _historic_attempts(exam, rng=rng, now=now)
-    stdout.write(f"exams: exam “{exam.title}” ready; {made} historic attempts added.\n")
+    stdout.write(_("Exam “%(title)s” ready; %(n)s past attempts added.") % {"title": exam.title, "n": made})
 
 
 def _historic_attempts(exam: Exam, *, rng, now) -> int:

@@ -7,6 +7,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cms.models import Officer, StaffCategory, Unit
 from courses.models import CoursePage, TrainingSession
@@ -118,7 +119,7 @@ def _programme(city: Unit) -> Programme:
 def seed(*, stdout, rng) -> None:
     city = Unit.objects.filter(kind=Unit.Kind.CITY).order_by("path").first()
     if city is None:
-        stdout.write("mentorship demo: no city, skipped")
+        stdout.write(_("Mentoring: no city, skipped."))
         return
     with transaction.atomic():
         cfg = MentorshipSettings.load()
@@ -126,12 +127,15 @@ def seed(*, stdout, rng) -> None:
         cfg.save()
         programme = _programme(city)
         if Apprenticeship.objects.filter(programme=programme).exists():
-            stdout.write("mentorship demo: already seeded")
+            stdout.write(_("Mentoring: already loaded."))
             return
         _seed_apprenticeships(programme, rng)
     stdout.write(
-        f"mentorship demo: programme with {programme.stages.count()} stages, "
-        f"{Apprenticeship.objects.filter(programme=programme).count()} apprenticeships"
+        _("Mentoring: programme with %(stages)s stages, %(apprenticeships)s apprenticeships.")
+        % {
+            "stages": programme.stages.count(),
+            "apprenticeships": Apprenticeship.objects.filter(programme=programme).count(),
+        }
     )
 
 
