@@ -154,3 +154,29 @@ def test_record_pages_and_denials(client, trainee, other_trainee, hr_east):
 def test_learner_pages_need_login(client, url):
     response = client.get(url)
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_finished_course_offers_reading_again_not_continuing(client, trainee, course, lessons):
+    enrolment = services.enrol(officer=trainee, course=course, by=None)
+    Enrolment.objects.filter(pk=enrolment.pk).update(
+        status=Enrolment.Status.COMPLETED, completed_at=timezone.now()
+    )
+    client.force_login(trainee.user)
+    html = client.get(course.url).content.decode()
+    assert 'id="resume"' not in html and "继续学习" not in html
+    assert 'id="read-again"' in html and "重新阅读" in html
+
+
+def test_check_in_explains_when_there_is_no_training_day_today(client, trainee):
+    client.force_login(trainee.user)
+    html = client.get("/learn/check-in/").content.decode()
+    assert 'id="checkin-none"' in html and "今天没有您报名的集训日" in html
+    assert 'name="code"' not in html
+
+
+def test_the_record_tables_carry_labels_for_the_phone_cards(client, trainee, course, lessons):
+    services.enrol(officer=trainee, course=course, by=None)
+    client.force_login(trainee.user)
+    html = client.get("/learn/record/").content.decode()
+    assert 'class="simple cards"' in html
+    assert f'<td data-label="课程">{course.title}</td>' in html

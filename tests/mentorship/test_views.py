@@ -196,3 +196,22 @@ def test_my_training_shows_the_mentor(client, apprenticeship):
     client.force_login(apprenticeship.officer.user)
     page = client.get(reverse("my_training")).content.decode()
     assert "王师傅" in page
+
+
+def test_sign_off_says_it_is_final_and_asks_before_it_goes(client, mentor, submission):
+    client.force_login(mentor.user)
+    page = client.get(reverse("mentorship:dashboard")).content.decode()
+    form = page.split(f'action="{reverse("mentorship:decide", args=[submission.pk])}"', 1)[1].split(
+        "</form>", 1
+    )[0]
+    note = form.index("签字确认即为最终决定")
+    button = form.index('value="approved"')
+    assert note < button  # said before the button, not under it
+    assert 'data-confirm="确认为“' in form and "签字即为最终决定" in form
+
+
+def test_my_training_lists_the_mentors_tasks_as_next_steps(client, apprenticeship, task):
+    client.force_login(apprenticeship.officer.user)
+    card = client.get(reverse("my_training")).content.decode().split('id="next-steps"', 1)[1]
+    card = card.split("</section>", 1)[0]
+    assert "导师布置的任务" in card and reverse("mentorship:me") in card

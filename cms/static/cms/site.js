@@ -1,8 +1,15 @@
 // Site-wide behaviour without inline handlers (the Content-Security-Policy forbids them): print buttons
-// (data-print) and selects that submit their form when changed (data-autosubmit).
+// (data-print), buttons that ask before a final step (data-confirm), selects that submit their form when changed
+// (data-autosubmit), and the tab bar's off-screen cue.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
+    /* a final step (e.g. 签字确认) asks first: data-confirm="the question" */
+    var final = event.target.closest && event.target.closest("[data-confirm]");
+    if (final && !window.confirm(final.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      return;
+    }
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) {
       event.preventDefault();
