@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 
+from exams.admin_views.question_cloze import cloze_clean, cloze_initial_stem, cloze_panel
 from exams.formats import validate_question
 from exams.models import Question, QuestionType
 
@@ -140,6 +141,9 @@ class QuestionForm(WagtailAdminModelForm):
             feedback = content.get("feedback") or {}
             self.initial["true_false_feedback_true"] = feedback.get("true") or ""
             self.initial["true_false_feedback_false"] = feedback.get("false") or ""
+        elif self.instance.type == QuestionType.CLOZE and not self.is_bound:
+            self.initial["stem"] = cloze_initial_stem(self.instance) or self.instance.stem
+            self.initial["content"] = {}  # the parts are written into the stem
         elif self.instance.type == QuestionType.SHORT_ANSWER and _has_one_blank(content):
             self._initial_short_answer(content)
         elif self.instance.type == QuestionType.NUMERICAL:
@@ -248,6 +252,11 @@ class QuestionForm(WagtailAdminModelForm):
             from_options = self._content_from_options(cleaned)
             if from_options is not None:
                 content = from_options
+        elif qtype == QuestionType.CLOZE:
+            content = cloze_clean(self, cleaned)
+            if self.has_error("stem"):  # the embedded answers could not be read: that one error says why
+                cleaned["content"] = content
+                return cleaned
         elif qtype == QuestionType.TRUE_FALSE and cleaned.get("true_false_answer"):
             content = {
                 "answer": cleaned["true_false_answer"] == "true",
@@ -439,6 +448,7 @@ QUESTION_PANELS = [
     short_answer_panel(),
     numerical_panel(),
     matching_panel(),
+    cloze_panel(),
     MultiFieldPanel(
         [FieldPanel("content")],
         heading=_("Answer data as JSON (advanced)"),

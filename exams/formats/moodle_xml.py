@@ -522,7 +522,7 @@ def _cloze(q: dict) -> str:
         return re.sub(r"([}#~/\\\"])", r"\\\1", text)
 
     def alternative(fraction: float, text: str, feedback: str | None) -> str:
-        weight = "=" if fraction >= 1 else f"%{format_percent(fraction)}%"
+        weight = "=" if fraction >= 1 else "" if fraction == 0 else f"%{format_percent(fraction)}%"
         return weight + text + (f"#{esc(feedback)}" if feedback else "")
 
     def replace(_m):
@@ -549,6 +549,26 @@ def _cloze(q: dict) -> str:
         return "{" + f"{part.get('weight', 1)}:{name}:" + "~".join(alts) + "}"
 
     return slot_re.sub(replace, q["stem"])
+
+
+def cloze_text(question: dict) -> str:
+    """A Cloze question's stem with its parts written back in Moodle's embedded syntax ({1:SHORTANSWER:=…}), as
+    an author edits it."""
+    return _cloze(normalise(question))
+
+
+def parse_cloze_text(text: str, *, html_parts: bool = False) -> dict:
+    """The stem ("____" for each part) and parts of a text in Moodle's Cloze syntax; raises FormatError.
+    Always a `cloze` question (the editor's type), even when every part is a plain short answer."""
+    out = _parse_cloze(text, None, html_parts=html_parts)
+    if out["type"] != "cloze":
+        parts = [
+            {"kind": "short_answer", "weight": 1, "case_sensitive": False, "answers": a}
+            for a in out["blanks"]
+        ]
+        out = {"type": "cloze", "stem": out["stem"], "parts": parts}
+    out.pop("points", None)
+    return out
 
 
 def _with_pluginfile_links(q: dict) -> tuple[str, list[dict]]:

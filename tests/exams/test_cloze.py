@@ -96,3 +96,38 @@ def test_attempt_page_shows_cloze_inputs_but_no_answer_key(client, trainee):
     assert 'name="cloze-q' in body and "应急管理部门" in body  # the options are shown
     for secret in ("抢救", "救援", "对~", '"fraction"', "第八十三条", "也对"):
         assert secret not in body, secret
+
+
+@pytest.mark.django_db
+def test_admin_edits_a_cloze_in_moodle_syntax(client, training_admin_east, district_east):
+    bank = make_bank("CLOZEADM", [_cloze()])
+    bank.unit = district_east
+    bank.save(update_fields=["unit"])
+    question = bank.questions.get()
+    client.force_login(training_admin_east)
+    edit_url = reverse("exams_question:edit", args=[question.pk])
+    page = client.get(edit_url).content.decode()
+    assert "{2:SHORTANSWER:=抢救#对~=救援#也对~*#不对}" in page  # the parts are written into the stem
+    stem = "事故发生后{2:SHORTANSWER:=抢救}，于{1:NUMERICAL:=1:0}小时内报告，报告{1:MULTICHOICE:=应急管理部门~卫生部门}。"
+    payload = {
+        "bank": bank.pk,
+        "type": "cloze",
+        "title": "事故报告",
+        "stem": stem,
+        "stem_format": "plain",
+        "content": "",
+        "explanation": "见第八十三条",
+        "legal_basis": "",
+        "difficulty": 3,
+        "points": "4",
+        "tags": "",
+        "status": "published",
+    }
+    resp = client.post(edit_url, payload)
+    assert resp.status_code == 302, resp.context["form"].errors if resp.context else resp
+    question.refresh_from_db()
+    assert question.stem == "事故发生后____，于____小时内报告，报告____。"
+    assert [p["kind"] for p in question.content["parts"]] == ["short_answer", "numerical", "single_choice"]
+    assert question.points == 4
+    bad = client.post(edit_url, {**payload, "stem": "没有空的题干"})
+    assert bad.status_code == 200 and list(bad.context["form"].errors) == ["stem"]
