@@ -1,5 +1,6 @@
 """Mentor dashboard, apprentice view and their one-step actions: thin views over selectors and services."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms import uploads
+from cms import thumbnails, uploads
 from cms.http import safe_next
 from cms.selectors import officer_of
 from mentorship import selectors, services
@@ -90,6 +91,16 @@ def apprenticeship_detail(request, pk):
 EVIDENCE_DRAFT = "mentorship.evidence_draft"
 
 
+def _upload_limits() -> dict[str, int]:
+    """The caps cms.uploads enforces, for the browser's own check before it sends anything (the server checks
+    again: uploads are untrusted)."""
+    return {
+        "max_files": settings.UPLOAD_MAX_FILES,
+        "max_file_bytes": settings.UPLOAD_MAX_FILE_BYTES,
+        "max_total_bytes": settings.UPLOAD_MAX_TOTAL_BYTES,
+    }
+
+
 @login_required
 def me(request):
     apprenticeship = _own(request.user)
@@ -102,6 +113,7 @@ def me(request):
             "report_form": ReportForm(),
             # What the trainee typed before a refusal (e.g. a file of the wrong type), so nothing is typed twice.
             "evidence_draft": request.session.pop(EVIDENCE_DRAFT, None),
+            "upload_limits": _upload_limits(),
             "mentor": selectors.active_pairing(apprenticeship),
             "mentor_evaluated_stage_ids": {
                 e.stage_id for e in context["evaluations"] if e.direction == Evaluation.Direction.OF_MENTOR
@@ -133,21 +145,20 @@ def submit_evidence(request, milestone_pk):
             messages.success(request, _("Evidence submitted. Your mentor will review it."))
             return redirect("mentorship:me")
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            error = _error_text(exc)
     else:
-        messages.error(
-            request,
-            _("Please correct: %(errors)s")
-            % {
-                "errors": "；".join(
-                    f"{form.fields[f].label}: {' '.join(e)}"
-                    for f, e in form.errors.items()
-                    if f in form.fields
-                )
-            },
-        )
+        error = _("Please correct: %(errors)s") % {
+            "errors": "；".join(
+                f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items() if f in form.fields
+            )
+        }
+    messages.error(request, error)
+    # The form opens again with what was typed and the reason beside it; a browser never refills a file input, so
+    # the note says to choose the files again.
     request.session[EVIDENCE_DRAFT] = {
         "milestone": milestone.pk,
+        "error": error,
+        "had_files": bool(request.FILES.getlist("files")),
         **{k: request.POST.get(k, "")[:5000] for k in ("text", "happened_on", "place")},
     }
     return redirect("mentorship:me")
@@ -281,4 +292,11 @@ def attachment(request, pk):
     )
     if not selectors.apprenticeships_visible_to(request.user).filter(pk=apprenticeship_id).exists():
         raise Http404
+    if request.GET.get("size") == "thumb" and att.is_image:
+        # Mentors review on phones: the list shows a small picture, the full photo opens from it.
+        return uploads.serve_private(
+            thumbnails.thumbnail_of(att.file),
+            content_type=thumbnails.THUMBNAIL_TYPE,
+            original_name=att.original_name,
+        )
     return uploads.serve_private(att.file, content_type=att.content_type, original_name=att.original_name)
