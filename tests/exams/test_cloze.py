@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from exams import grading, paper
+from exams import grading, paper, services
 from exams.formats import dump, parse
 from exams.models import Attempt
 from tests.exams.conftest import make_bank, make_exam
@@ -131,3 +131,24 @@ def test_admin_edits_a_cloze_in_moodle_syntax(client, training_admin_east, distr
     assert question.points == 4
     bad = client.post(edit_url, {**payload, "stem": "没有空的题干"})
     assert bad.status_code == 200 and list(bad.context["form"].errors) == ["stem"]
+
+
+@pytest.mark.django_db
+def test_cloze_answer_autosaves_as_the_page_sends_it_and_is_graded_on_submit(client, trainee):
+    bank = make_bank("CLOZESAVE", [_cloze()])
+    exam = make_exam(bank)
+    client.force_login(trainee.user)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    page_value = json.dumps(["救援", "3", 1], ensure_ascii=False)  # what exams/cloze.js puts in the hidden field
+    resp = client.post(
+        reverse("exams:attempt_save", args=[attempt.pk]),
+        json.dumps({"position": 1, "seq": 1, "answer": page_value}),
+        content_type="application/json",
+    )
+    assert resp.json()["ok"] and json.loads(resp.json()["answer"]) == ["救援", "3", 1]
+    response = attempt.responses.get()
+    assert response.answer == ["救援", "3", 1]
+    done = services.submit_attempt(attempt=attempt, by=trainee.user)
+    response.refresh_from_db()
+    # short answer (weight 2) and choice (1) right, number (1) wrong: 3 of 4 weights of the question's 4 points
+    assert response.auto_score == 3 and done.score == 3
