@@ -154,24 +154,25 @@ def _at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
 
 
 def seed_progress(courses: list[CoursePage], trainees: list[Officer], rng: random.Random, stdout) -> None:
-    """Enrol each trainee in the courses of their category; newly created enrolments get plausible progress."""
+    """Enrol each trainee in the courses of their category; newly created enrolments get plausible progress.
+
+    Rows are collected first and written in two bulk inserts (≈500 enrolments, ≈3000 lesson progress rows); only
+    the enrolments whose lessons are all done go through the service that completes them (hours, signal)."""
     today = timezone.localdate()
     lessons_of = {c.pk: list(LessonPage.objects.child_of(c).live().order_by("path")) for c in courses}
-    new = 0
+    existing = set(
+        Enrolment.objects.filter(officer__in=trainees, course__in=courses).values_list(
+            "officer_id", "course_id"
+        )
+    )
+    enrolments, progress, finished = [], [], []
     for officer in trainees:
         hired = officer.first_hire_date or today
         for n, course in enumerate(courses):
             if course.target_categories and officer.staff_category not in course.target_categories:
                 continue
-            due = hired + datetime.timedelta(days=45 + 15 * n)
-            enrolment, created = Enrolment.objects.get_or_create(
-                officer=officer,
-                course=course,
-                defaults={"source": Enrolment.Source.UNIT, "due_date": due, "enrolled_at": _at(hired, 9)},
-            )
-            if not created:
+            if (officer.pk, course.pk) in existing:
                 continue
-            new += 1
             lessons = lessons_of[course.pk]
             days_in = max((today - hired).days, 0)
             # Longer-serving trainees are further on; demo_trainee (hired in September) is part-way.
@@ -180,38 +181,49 @@ def seed_progress(courses: list[CoursePage], trainees: list[Officer], rng: rando
             done = round(share * len(lessons))
             if officer.user.username == "demo_trainee":
                 done = {0: len(lessons), 1: 2, 2: 1}.get(n, 0)
+            enrolment = Enrolment(
+                officer=officer,
+                course=course,
+                source=Enrolment.Source.UNIT,
+                due_date=hired + datetime.timedelta(days=45 + 15 * n),
+                enrolled_at=_at(hired, 9),
+                status=Enrolment.Status.IN_PROGRESS if done else Enrolment.Status.ENROLLED,
+            )
+            enrolments.append(enrolment)
+            last_completed = None
             for k, lesson in enumerate(lessons[: done + (1 if done < len(lessons) else 0)]):
                 when = _at(min(today, hired + datetime.timedelta(days=3 + 4 * n + k)), 20, rng.randrange(60))
-                finished = k < done
+                is_done = k < done
                 seconds = int(
                     lesson.estimated_minutes
                     * 60
-                    * (rng.uniform(0.85, 1.3) if finished else rng.uniform(0.1, 0.5))
+                    * (rng.uniform(0.85, 1.3) if is_done else rng.uniform(0.1, 0.5))
                 )
-                LessonProgress.objects.create(
-                    officer=officer,
-                    lesson=lesson,
-                    course=course,
-                    started_at=when,
-                    completed_at=when + datetime.timedelta(seconds=seconds) if finished else None,
-                    seconds_spent=seconds,
-                    reached_end=finished,
-                    last_position=1.0 if finished else 0.4,
-                    last_heartbeat_at=when + datetime.timedelta(seconds=seconds),
+                completed_at = when + datetime.timedelta(seconds=seconds) if is_done else None
+                if completed_at and (last_completed is None or completed_at > last_completed):
+                    last_completed = completed_at
+                progress.append(
+                    LessonProgress(
+                        officer=officer,
+                        lesson=lesson,
+                        course=course,
+                        started_at=when,
+                        completed_at=completed_at,
+                        seconds_spent=seconds,
+                        reached_end=is_done,
+                        last_position=1.0 if is_done else 0.4,
+                        last_heartbeat_at=when + datetime.timedelta(seconds=seconds),
+                    )
                 )
-            if done:
-                Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.IN_PROGRESS)
             if done == len(lessons) and lessons:
-                enrolment.refresh_from_db()
-                finished_at = (
-                    LessonProgress.objects.filter(officer=officer, course=course)
-                    .order_by("-completed_at")
-                    .values_list("completed_at", flat=True)
-                    .first()
-                )
-                services.evaluate_enrolment(enrolment=enrolment, now=finished_at)
+                finished.append((enrolment, last_completed))
+    Enrolment.objects.bulk_create(enrolments, batch_size=500)
+    LessonProgress.objects.bulk_create(progress, batch_size=500)
+    for enrolment, finished_at in finished:
+        services.evaluate_enrolment(enrolment=enrolment, now=finished_at)
     stdout.write(
-        _("Enrolments: %(new)s new for %(trainees)s trainees.") % {"new": new, "trainees": len(trainees)}
+        _("Enrolments: %(new)s new for %(trainees)s trainees.")
+        % {"new": len(enrolments), "trainees": len(trainees)}
     )
 
 
