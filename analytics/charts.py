@@ -185,6 +185,14 @@ def funnel_limits(mean_rate: float, headcounts: np.ndarray, z: float) -> tuple[n
     return np.clip(mean_rate - half, 0, None), mean_rate + half
 
 
+def label_positions(x: np.ndarray) -> list[str]:
+    order = np.argsort(x, kind="stable")
+    positions = [""] * len(x)
+    for i, idx in enumerate(order):
+        positions[idx] = "top center" if i % 2 == 0 else "bottom center"
+    return positions
+
+
 def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str]) -> dict:
     """Turnover rate by unit against its average headcount, with 95 % and 99.8 % funnel limits around the
     pooled rate so that small units are not over-read. per_unit: group, avg_headcount, separations."""
@@ -200,7 +208,8 @@ def turnover_funnel(per_unit: pd.DataFrame, labels: Mapping[str, str]) -> dict:
             "x": [round(float(v), 2) for v in df["avg_headcount"]],
             "y": [float(v) for v in df["rate"]],
             "text": names,
-            "textposition": "top center",
+            # Neighbours along the x axis take turns above and below their point, so names do not overprint.
+            "textposition": label_positions(df["avg_headcount"].to_numpy(dtype=float)),
             "cliponaxis": False,
             "marker": {"size": 10, "color": PALETTE[0]},
             "hovertemplate": _("%{text}<br>Average headcount %{x}<br>Turnover rate %{y:.1%}<extra></extra>"),
