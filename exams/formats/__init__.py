@@ -7,11 +7,15 @@ API
 ---
     from exams.formats import parse, dump, detect_format, FORMATS, ParseResult, FormatError
 
-    FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")  # read and written
+    FORMATS = ("xlsx", "csv", "gift", "moodle-xml", "aiken", "json")   # read and written
+    IMPORT_FORMATS = FORMATS + ("docx",)           # Word documents are read only
+    docx_template() -> bytes                       # the Word template (题型 headings, numbered stems, A–H, 答案/解析/难度)  # read and written
 IMPORT_FORMATS = (*FORMATS, "docx")  # Word documents are read only
     detect_format(filename, data) -> str           # by extension, then by sniffing the bytes; raises FormatError
-    parse(data, fmt="auto", *, filename="") -> ParseResult
-    dump(questions, fmt, *, bank_code="") -> bytes # raises FormatError naming a question the format cannot hold
+    parse(data, fmt="auto", *, filename="", snap_weights=False) -> ParseResult
+    dump(questions, fmt, *, bank_code="", warnings=None) -> bytes
+                                                   # raises FormatError naming a question the format cannot hold;
+                                                   # GIFT with a `warnings` list leaves it out and names it there
     xlsx_template() -> bytes                       # the blank template: header row + instruction row
     find_duplicate_stems(questions) -> [(i, j)]    # j repeats i's stem (whitespace, punctuation, width, case ignored)
     stem_key(stem, stem_format="plain") -> str     # the normalised form find_duplicate_stems compares
@@ -56,6 +60,14 @@ DESIGN.md's JSON schema plus extension keys. parse() returns, and dump()/normali
                    that carries feedback only.
     matching:      pairs [{left, right}]; an empty left is an extra wrong answer.
     essay:         grader_info (str | None) — the reference answer for the marker.
+    cloze:         parts [{kind, weight, …}] — Moodle's embedded answers, one "____" in the stem per part, in
+                   order: kind short_answer (answers, case_sensitive), numerical (answers), single_choice or
+                   multiple_choice (choices); weight is Moodle's {n:…} mark. Graded per part, weighted.
+  optional:
+    case_sensitive (short_answer): True when answers are compared with their letter case (Moodle's usecase).
+    files          [{name, content (base64), ref}] — files the stem points at: "@@PLUGINFILE@@/name", or `ref`
+                   when set (the media URL an exported question's texts use). exams.services stores them as
+                   Wagtail images/documents and rewrites the links.
 An input `general_feedback` is folded into `explanation` when that is empty.
 
 What each format holds
@@ -75,6 +87,7 @@ What each format holds
                 several blanks as a Cloze (multianswer) question with SHORTANSWER sub-questions. An untitled
                 question is named after its stem, and a name equal to that reads back as no title.
     aiken       stem, options and the one right option; raises for anything else.
+    docx        read only: see exams/formats/docx.py.
 Round trip: parse(dump([q], F), F).questions == [expressible(q, F)] (LOST_FIELDS lists what F drops).
 """
 
