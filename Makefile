@@ -8,7 +8,7 @@ PORT ?= 8000
 # manage.py defaults to cms.settings.dev; the test targets pin cms.settings.test whatever the environment says.
 TEST_ENV := DJANGO_SETTINGS_MODULE=cms.settings.test
 
-.PHONY: install install-dev migrate demo run test test-postgres test-browser lint messages clean
+.PHONY: install install-dev migrate demo run test test-postgres test-browser deploy-check lint messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,13 +44,18 @@ run: demo
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 test: install-dev
-	$(TEST_ENV) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m "not browser and not deploy" $(PYTEST_ARGS)
 
 test-postgres: install-dev
-	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anjian} $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anjian} $(PY) -m pytest -m "not browser and not deploy" $(PYTEST_ARGS)
 
 test-browser: install-dev
 	$(TEST_ENV) $(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# The deployment as shipped (deploy/): nginx + two gunicorns + two qclusters on PostgreSQL and Redis, on this machine,
+# then the smoke and fault tests through nginx (tests/deploy, marker `deploy`). Installs nginx with apt if missing.
+deploy-check: install-dev
+	deploy/check.sh $(PYTEST_ARGS)
 
 lint: install-dev
 	$(PY) -m ruff check .

@@ -131,6 +131,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DB_PREPARED_STATEMENTS=0 behind a connection pooler that cannot keep prepared statements.
     if os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0":
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    # A persistent connection is checked before a request reuses it, so after a database restart the workers
+    # reconnect on their next request instead of failing until they are restarted.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -141,10 +144,20 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "anjian",
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # Redis down: every cache read is a miss and every write is dropped, with a logged warning
+                # (DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS), instead of a 500; pages compute what they would have read.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 1,
+                "SOCKET_TIMEOUT": 1,
+            },
         }
     }
-    # A city sitting an exam at once: read sessions from Redis, keep the database as the record.
+    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # A city sitting an exam at once: read sessions from Redis, keep the database as the record (so with Redis
+    # down a session is read from the database: sign-in and autosave keep working).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
@@ -222,6 +235,9 @@ STATICFILES_FINDERS = [
 # Outside MEDIA_ROOT on purpose: no URL maps to it and only permission-checked views read it (the proxy must never
 # serve it; check cms.E101 refuses a folder inside MEDIA_ROOT or STATIC_ROOT).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+# Behind nginx (deploy/nginx/anjian.conf) private files are sent by nginx from an internal location after the
+# application's permission check (X-Accel-Redirect: /_private/<name>); off, the application streams them itself.
+PRIVATE_MEDIA_ACCEL = env_bool("PRIVATE_MEDIA_ACCEL", False)
 UPLOAD_MAX_FILE_BYTES = int(os.environ.get("UPLOAD_MAX_FILE_MB", "10")) * 1024 * 1024
 UPLOAD_MAX_FILES = int(os.environ.get("UPLOAD_MAX_FILES", "10"))  # per submission
 UPLOAD_MAX_TOTAL_BYTES = int(os.environ.get("UPLOAD_MAX_TOTAL_MB", "30")) * 1024 * 1024  # per submission
