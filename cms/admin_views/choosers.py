@@ -92,8 +92,24 @@ class ScopedChooserViewSet(ChooserViewSet):
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(scope=self.scope, **kwargs)
 
+    # Wagtail's own properties, plus the search form (the base viewset offers search only for indexed models).
+    @property
+    def choose_view(self):
+        return self.construct_view(
+            self.choose_view_class,
+            icon=self.icon,
+            page_title=self.page_title,
+            search_tab_label=self.search_tab_label,
+            creation_tab_label=self.creation_tab_label,
+            filter_form_class=self.search_form_class,
+        )
+
+    @property
+    def choose_results_view(self):
+        return self.construct_view(self.choose_results_view_class, filter_form_class=self.search_form_class)
+
     @cached_property
-    def filter_form_class(self):
+    def search_form_class(self):
         return type("SearchForm", (ScopedSearchForm,), {"search_fields": self.search_fields})
 
     def multiple_widget(self, **kwargs):

@@ -31,13 +31,17 @@ def _html(response) -> str:
 
 
 def test_officer_chooser_lists_and_searches_only_the_subtree(
-    client, training_admin_east, trainee, other_trainee
+    client, training_admin_east, trainee, other_trainee, street_east, make_officer
 ):
+    colleague = make_officer(street_east, username="colleague_east", name="赵六")
     client.force_login(training_admin_east)
     listing = _html(client.get(reverse("officer_chooser:choose"), {"multiple": 1}))
-    assert trainee.name in listing and other_trainee.name not in listing
+    assert trainee.name in listing and colleague.name in listing and other_trainee.name not in listing
+    assert 'name="q"' in listing  # a search box
+    found = _html(client.get(reverse("officer_chooser:choose_results"), {"q": "赵"}))
+    assert colleague.name in found and trainee.name not in found
     found = _html(client.get(reverse("officer_chooser:choose_results"), {"q": other_trainee.name}))
-    assert other_trainee.name not in found
+    assert reverse("officer_chooser:chosen", args=[other_trainee.pk]) not in found
     found = _html(client.get(reverse("officer_chooser:choose_results"), {"q": trainee.employee_no}))
     assert trainee.name in found
 
