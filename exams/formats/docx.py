@@ -110,10 +110,50 @@ def _norm(text: str) -> str:
     return "".join(out).strip()
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
 class _Doc:
     def __init__(self, document):
         self.document = document
         self.images = 0
+        self.formats = self._numbering_formats()
+
+    def _numbering_formats(self) -> dict:
+        """{(numId, ilvl): numFmt} of Word's automatic numbering (decimal, upperLetter, …)."""
+        try:
+            numbering = self.document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return {}
+        abstract = {}
+        for node in numbering.iter(f"{_W}abstractNum"):
+            levels = {}
+            for lvl in node.iter(f"{_W}lvl"):
+                fmt = lvl.find(f"{_W}numFmt")
+                levels[lvl.get(f"{_W}ilvl")] = fmt.get(f"{_W}val") if fmt is not None else None
+            abstract[node.get(f"{_W}abstractNumId")] = levels
+        out = {}
+        for num in numbering.iter(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            levels = abstract.get(ref.get(f"{_W}val")) if ref is not None else None
+            for ilvl, fmt in (levels or {}).items():
+                out[(num.get(f"{_W}numId"), ilvl)] = fmt
+        return out
+
+    def auto_number(self, p) -> str | None:
+        """ "question" or "option" when Word numbers the paragraph itself (the number is not in its text)."""
+        ppr = p._p.pPr
+        num = ppr.numPr if ppr is not None else None
+        if num is None and p.style is not None:  # numbering that comes with the paragraph's style
+            style_ppr = p.style.element.pPr
+            num = style_ppr.numPr if style_ppr is not None else None
+        if num is None or num.numId is None:
+            return None
+        ilvl = str(num.ilvl.val) if num.ilvl is not None else "0"
+        fmt = self.formats.get((str(num.numId.val), ilvl))
+        if fmt in ("upperLetter", "lowerLetter"):
+            return "option"
+        return "question" if fmt not in (None, "bullet", "none") else None
 
     def paragraph(self, p) -> tuple[str, list[tuple[str, bytes]]]:
         """The paragraph's text and its pictures [(name, bytes)]."""
@@ -166,6 +206,11 @@ def parse(data: bytes) -> ParseResult:
             text, pictures = reader.paragraph(p)
             if not text and not pictures:
                 continue
+            auto = reader.auto_number(p)
+            if auto == "question" and not _HEADING.match(text) and not _FIELD.match(text):
+                text = f"0. {text}"  # Word writes the number itself: read it as a numbered question
+            elif auto == "option" and current is not None and not _OPTION.match(text):
+                text = f"{LETTERS[min(len(current['options']), len(LETTERS) - 1)]}. {text}"
             heading = _HEADING.match(text)
             if heading:
                 finish()

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 from PIL import Image
 
 from exams.formats import docx as word
@@ -17,6 +18,13 @@ from exams.formats import docx_template, parse
 from exams.models import ImportJob, Question, QuestionBank
 
 SAMPLE = pathlib.Path(__file__).parent / "data" / "word" / "anquan_30.txt"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions match the English msgids; the UI default (zh-hans) would give the Chinese translations."""
+    with translation.override("en"):
+        yield
 
 
 def png(colour=(200, 30, 30), size=(40, 30)) -> bytes:
@@ -205,3 +213,22 @@ def test_a_trainee_cannot_reach_the_word_template_or_the_upload(client, trainee)
     for url in (reverse("exams_import"), reverse("exams_import_template_docx")):
         resp = client.get(url)
         assert resp.status_code == 302 and resp.url.startswith("/admin/login/")
+
+
+def test_questions_numbered_by_words_automatic_numbering_are_read():
+    document = docx.Document()
+    document.add_paragraph("一、单选题")
+    document.add_paragraph("生产经营单位的主要负责人是本单位安全生产的（ ）。", style="List Number")
+    for line in ("A．第一责任人", "B．直接责任人", "答案：A"):
+        document.add_paragraph(line)
+    document.add_paragraph("二、判断题")
+    document.add_paragraph("从业人员有权拒绝违章指挥和强令冒险作业。", style="List Number")
+    document.add_paragraph("答案：对")
+    out = io.BytesIO()
+    document.save(out)
+    result = parse(out.getvalue(), "docx")
+    assert result.ok, [str(e) for e in result.errors]
+    assert [(q["type"], q["stem"][:6]) for q in result.questions] == [
+        ("single_choice", "生产经营单位"),
+        ("true_false", "从业人员有权"),
+    ]

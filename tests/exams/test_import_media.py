@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from PIL import Image
 
 from exams import services
@@ -15,6 +16,13 @@ from exams.models import Question, QuestionBank, QuestionMedia
 from exams.templatetags.exams_tags import sanitise_html
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The assertions match the English msgids; the UI default (zh-hans) would give the Chinese translations."""
+    with translation.override("en"):
+        yield
 
 
 def jpeg_with_exif() -> bytes:
