@@ -1,7 +1,7 @@
 """Navigation for the learner shell, by role: the tabs, which one is active, and the focus mode of a running exam."""
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cms.extensions import NAV_ITEMS
 from cms.selectors import sees_subtree
@@ -36,6 +36,11 @@ def navigation(request):
         max(owners, key=lambda i: len(i["url"]))["active"] = True
     if user.is_superuser or sees_subtree(user):
         items.append(
-            {"url": reverse("wagtailadmin_home"), "label": _("Admin"), "url_name": "", "active": False}
+            {
+                "url": reverse("wagtailadmin_home"),
+                "label": pgettext_lazy("learner shell", "Admin"),
+                "url_name": "",
+                "active": False,
+            }
         )
     return {"nav_items": items}

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 from wagtail.models import Page
 
@@ -99,7 +100,7 @@ class Officer(models.Model):
     """One person in the system (安监员 / 人员), linked to a Django user account."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("officer status", "Active")
         LEFT = "left", _("Left")
 
     user = models.OneToOneField(

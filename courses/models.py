@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -238,7 +239,7 @@ def lesson_config(lesson: LessonPage, request, context) -> dict:
         "checkRequired": bool(context.get("check_required")),
         "text": {
             "completed": str(_("Completed")),
-            "inProgress": str(_("In progress")),
+            "inProgress": str(pgettext("lesson", "In progress")),
             "right": str(_("Right!")),
             "wrong": str(_("Not quite.")),
             "rightAnswer": str(_("Right answer:")),

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mentorship.models import APPRENTICE_RUBRIC, MENTOR_RUBRIC, Decision, Evaluation, Milestone
 
@@ -76,7 +77,9 @@ class ReviewForm(forms.Form):
     )
     comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     accepted = forms.TypedChoiceField(
-        label=_("Result"), coerce=lambda v: v == "1", choices=[("1", _("Accept")), ("0", _("Redo"))]
+        label=_("Result"),
+        coerce=lambda v: v == "1",
+        choices=[("1", _("Accept")), ("0", pgettext_lazy("task", "Redo"))],
     )
 
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Fails when an app's zh_Hans catalogue is out of step with its code: a translatable string in the code that the
 catalogue lacks, an entry the code no longer has, an untranslated or fuzzy entry, a compiled .mo that differs from
-its .po. With --clashes it also fails when one English msgid (in the same context) is translated two ways in two
-catalogues (the first app would win at run time; issue #12 removes the clashes main still has).
+its .po. It also fails when one English msgid (in the same context) is translated two ways in two catalogues (at run
+time the first app in INSTALLED_APPS would win everywhere, so a lesson said 作答中 and its navigation 上一页), and
+when a project catalogue translates a msgid of Wagtail's own catalogues differently (ours come first, so the admin's
+page explorer said 题型 for "Type"): where the meaning differs, give our msgid a context (pgettext, {% trans … context
+… %}); where it is the same, use one translation.
 
 Each app is extracted again with Django's makemessages in a scratch copy, so the working tree is never touched.
-usage: scripts/check_catalogues.py [--clashes] [app …]   (exit 1 and one line per problem when something is out of step)
+usage: scripts/check_catalogues.py [--no-clashes] [app …]   (exit 1 and one line per problem when something is out
+of step; --no-clashes checks each catalogue alone)
 """
 
 from __future__ import annotations
@@ -52,9 +56,48 @@ def extracted(app: str) -> set[tuple]:
         return {_key(e) for e in polib.pofile(str(copy / PO)) if not e.obsolete}
 
 
-def main(apps: list[str], *, clashes: bool = False) -> int:
+def wagtail_translations() -> dict[tuple, set[str]]:
+    """(context, msgid) → the zh_Hans translations in Wagtail's own catalogues (every Wagtail app)."""
+    import wagtail
+
+    found: dict[tuple, set[str]] = {}
+    for path in Path(wagtail.__file__).parent.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"):
+        for e in polib.pofile(str(path)):
+            if not e.obsolete and e.translated():
+                found.setdefault((e.msgctxt or "", e.msgid), set()).add(_translation(e))
+    return found
+
+
+def _translation(entry) -> str:
+    return entry.msgstr or str(sorted(entry.msgstr_plural.items()))
+
+
+def translation_clashes(app: str, entries, *, seen: dict, wagtail: dict) -> list[str]:
+    """The clashes of one app's entries with the catalogues checked before it (`seen`, updated) and with Wagtail's."""
+    problems = []
+    for e in entries:
+        if not e.translated():
+            continue
+        translation = _translation(e)
+        where = f"{e.msgid!r}{' (context ' + e.msgctxt + ')' if e.msgctxt else ''}"
+        other = seen.setdefault(_key(e), (app, translation))
+        if other[1] != translation:
+            problems.append(
+                f"{app} and {other[0]} translate {where} differently: {translation!r} / {other[1]!r}"
+            )
+        theirs = wagtail.get((e.msgctxt or "", e.msgid))
+        if theirs and translation not in theirs and not e.msgid_plural:
+            problems.append(
+                f"{app} overrides Wagtail's translation of {where}: {translation!r} / Wagtail "
+                f"{' or '.join(repr(t) for t in sorted(theirs))}"
+            )
+    return problems
+
+
+def main(apps: list[str], *, clashes: bool = True) -> int:
     problems: list[str] = []
     seen: dict[tuple, tuple[str, str]] = {}
+    wagtail = wagtail_translations() if clashes else {}
     for app in apps:
         po_path = ROOT / app / PO
         catalogue = polib.pofile(str(po_path))
@@ -81,17 +124,8 @@ def main(apps: list[str], *, clashes: bool = False) -> int:
             if e.translated() and compiled.get(_key(e)) != (e.msgstr, dict(e.msgstr_plural)):
                 problems.append(f"{app}: django.mo is not compiled from django.po (first: {e.msgid!r})")
                 break
-        for e in entries:
-            if not clashes or not e.translated():
-                continue
-            translation = e.msgstr or str(sorted(e.msgstr_plural.items()))
-            other = seen.setdefault(_key(e), (app, translation))
-            if other[1] != translation:
-                problems.append(
-                    f"{app} and {other[0]} translate {e.msgid!r}"
-                    f"{' (context ' + e.msgctxt + ')' if e.msgctxt else ''} differently: "
-                    f"{translation!r} / {other[1]!r}"
-                )
+        if clashes:
+            problems += translation_clashes(app, entries, seen=seen, wagtail=wagtail)
     for line in problems:
         print(line)
     print(f"catalogues: {len(apps)} checked, {len(problems)} problem(s)")
@@ -100,6 +134,5 @@ def main(apps: list[str], *, clashes: bool = False) -> int:
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    want_clashes = "--clashes" in args
-    names = [a for a in args if a != "--clashes"]
-    sys.exit(main(names or APPS, clashes=want_clashes))
+    names = [a for a in args if not a.startswith("--")]
+    sys.exit(main(names or APPS, clashes="--no-clashes" not in args))

@@ -45,3 +45,48 @@ def _msgids(text):
             ctx = re.search(r'^msgctxt (".*")', entry, re.M)
             if msgid:
                 yield f"{json.loads(ctx.group(1))}\x04{msgid}" if ctx else msgid
+
+
+def _checker():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_catalogues", ROOT / "scripts/check_catalogues.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _entries(*items):
+    import polib
+
+    return [polib.POEntry(msgctxt=ctx, msgid=msgid, msgstr=msgstr) for ctx, msgid, msgstr in items]
+
+
+def test_the_catalogue_check_fails_on_one_msgid_translated_two_ways_and_on_overriding_wagtail():
+    check = _checker()
+    seen, wagtail = {}, {("", "Type"): {"类型"}}
+    assert (
+        check.translation_clashes("courses", _entries((None, "In progress", "学习中")), seen=seen, wagtail={})
+        == []
+    )
+    found = check.translation_clashes(
+        "exams",
+        _entries((None, "In progress", "作答中"), (None, "Type", "题型"), ("question", "Type", "题型")),
+        seen=seen,
+        wagtail=wagtail,
+    )
+    assert len(found) == 2
+    assert "exams and courses translate 'In progress' differently" in found[0]
+    assert "exams overrides Wagtail's translation of 'Type'" in found[1]  # the context keeps 题型 apart
+
+
+def test_no_msgid_is_translated_two_ways_and_no_wagtail_string_is_overridden():
+    """The first app in INSTALLED_APPS wins a msgid everywhere: one English word, one Chinese word per context."""
+    import polib
+
+    check = _checker()
+    seen, wagtail, problems = {}, check.wagtail_translations(), []
+    for po in CATALOGUES:
+        entries = [e for e in polib.pofile(str(po)) if not e.obsolete]
+        problems += check.translation_clashes(po.parts[-5], entries, seen=seen, wagtail=wagtail)
+    assert not problems, "\n".join(problems)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import ContentTypeFilter, DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -38,7 +39,7 @@ def _action_choices():
 
 
 class AuditEventFilterSet(WagtailFilterSet):
-    action = django_filters.ChoiceFilter(label=_("Action"), choices=_action_choices)
+    action = django_filters.ChoiceFilter(label=pgettext_lazy("audit", "Action"), choices=_action_choices)
     actor = django_filters.ModelChoiceFilter(
         label=_("Actor"),
         queryset=lambda request: User.objects.filter(
@@ -157,7 +158,9 @@ class AuditEventIndexView(UnitPathsMixin, ScopedIndexView):
                 sort_key="timestamp",
             ),
             Column("actor_repr", label=_("Actor"), sort_key="actor_repr"),
-            Column("action", label=_("Action"), accessor="action_label", sort_key="action"),
+            Column(
+                "action", label=pgettext_lazy("audit", "Action"), accessor="action_label", sort_key="action"
+            ),
             Column("content_type", label=_("Object type"), accessor=_content_type_label),
             Column(
                 "object_repr",
@@ -295,7 +298,7 @@ class AuditEventViewSet(ScopedModelViewSet):
     ]
     export_headings = {
         "action": _("Action code"),
-        "action_label": _("Action"),
+        "action_label": pgettext_lazy("audit", "Action"),
         "content_type": _("Object type"),
         "unit": _("Unit concerned"),
     }

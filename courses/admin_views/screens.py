@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from cms import admin_tools
 from cms.admin_tools import require, spreadsheet_response
@@ -303,7 +303,7 @@ def progress_report(request):
             [
                 _("Unit"),
                 _("Unit code"),
-                _("Officers"),
+                pgettext("count", "Officers"),
                 _("Enrolments"),
                 _("Completed"),
                 _("Completion %"),
@@ -353,7 +353,7 @@ def hours_report(request):
                 _("Unit"),
                 _("Staff category"),
                 _("Hours earned"),
-                _("Required"),
+                pgettext("hours", "Required"),
                 _("Met"),
             ],
             rows,
