@@ -59,7 +59,7 @@ def fill(attempts: int, questions: int) -> int:
             " flagged, auto_score, needs_marking, marker_comment)"
             " SELECT at.id, row_number() OVER (PARTITION BY at.id ORDER BY qu.id), qu.id, qu.current_version_id,"
             " '[0, 1, 2, 3]'::jsonb, 1, to_jsonb((random() * 3)::int), 1, false,"
-            " CASE WHEN random() < (at.number % 10) / 10.0 THEN 1 ELSE 0 END, false, ''"
+            " CASE WHEN random() < (at.number %% 10) / 10.0 THEN 1 ELSE 0 END, false, ''"
             f" FROM {a} at CROSS JOIN {q} qu WHERE at.exam_id = %s AND qu.bank_id = %s",
             [exam.pk, bank.pk],
         )
@@ -74,7 +74,7 @@ def measure(exam_id: int) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username="bench_admin"))
     url = reverse("exams_item_statistics", args=[exam_id])
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
