@@ -6,6 +6,8 @@ has no editor (several blanks, other types), and the panels that lay it out."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.models import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -20,12 +22,23 @@ ANSWER_ROWS = 6  # accepted answers of a fill-in-the-blank question, numbers of 
 PAIR_ROWS = 10  # matching pairs
 
 
+def _interpolate(message: str, values: dict) -> str:
+    return gettext(message) % values
+
+
+# A label with a number in it, translated when the form is shown (a label is built once, at import, when no
+# language is active: formatting a lazy string there would freeze it in English).
+numbered = lazy(_interpolate, str)
+
+
 def _option_fields():
     fields = {}
     for letter in OPTION_LETTERS:
         key = letter.lower()
         fields[f"option_{key}_text"] = forms.CharField(
-            label=_("Option %(letter)s") % {"letter": letter}, required=False, max_length=2000
+            label=numbered(gettext_noop("Option %(letter)s"), {"letter": letter}),
+            required=False,
+            max_length=2000,
         )
         fields[f"option_{key}_correct"] = forms.BooleanField(label=_("Correct"), required=False)
         fields[f"option_{key}_weight"] = forms.DecimalField(
@@ -51,7 +64,7 @@ def _short_answer_fields():
     fields = {}
     for n in range(1, ANSWER_ROWS + 1):
         fields[f"answer_{n}_text"] = forms.CharField(
-            label=_("Accepted answer %(n)s") % {"n": n}, required=False, max_length=500
+            label=numbered(gettext_noop("Accepted answer %(n)s"), {"n": n}), required=False, max_length=500
         )
         fields[f"answer_{n}_weight"] = _weight_field()
         fields[f"answer_{n}_feedback"] = forms.CharField(
@@ -64,7 +77,9 @@ def _short_answer_fields():
 def _numerical_fields():
     fields = {}
     for n in range(1, ANSWER_ROWS + 1):
-        fields[f"number_{n}_value"] = forms.FloatField(label=_("Number %(n)s") % {"n": n}, required=False)
+        fields[f"number_{n}_value"] = forms.FloatField(
+            label=numbered(gettext_noop("Number %(n)s"), {"n": n}), required=False
+        )
         fields[f"number_{n}_tolerance"] = forms.FloatField(
             label=_("Tolerance (±)"), required=False, min_value=0
         )
@@ -79,7 +94,7 @@ def _matching_fields():
     fields = {}
     for n in range(1, PAIR_ROWS + 1):
         fields[f"pair_{n}_left"] = forms.CharField(
-            label=_("Item %(n)s") % {"n": n}, required=False, max_length=500
+            label=numbered(gettext_noop("Item %(n)s"), {"n": n}), required=False, max_length=500
         )
         fields[f"pair_{n}_right"] = forms.CharField(label=_("Matches"), required=False, max_length=500)
     return fields

@@ -126,3 +126,10 @@ def test_new_question_of_each_edited_type_from_rows(client, training_admin_east,
     assert resp.status_code == 302, resp.context["form"].errors
     made = Question.objects.get(stem="新题：较大事故死亡人数下限？")
     assert made.content["answers"][0]["value"] == 10.0
+
+
+def test_row_labels_are_in_chinese(client, training_admin_east, bank):  # noqa: F811
+    client.force_login(training_admin_east)
+    page = client.get(reverse("exams_question:add")).content.decode()
+    assert "Accepted answer" not in page and "Option A" not in page and "Item 1" not in page
+    assert "参考答案 1" in page and "选项A" in page.replace(" ", "") and "题项 1" in page

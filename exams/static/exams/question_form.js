@@ -7,11 +7,18 @@
   function panelOf(node) {
     return node.closest("section") || node;
   }
+  var jsonBox = document.querySelector("textarea[name='content']");
+  function jsonInUse() {
+    var text = jsonBox ? jsonBox.value.trim() : "";
+    return text !== "" && text !== "{}";
+  }
   function show() {
     var chosen = "question-editor--" + type.value;
+    var hasEditor = Boolean(type.value) && document.querySelector(".question-editor." + chosen) !== null;
     document.querySelectorAll(".question-editor").forEach(function (editor) {
       var json = editor.classList.contains("question-editor--json");
-      panelOf(editor).hidden = !(json || editor.classList.contains(chosen));
+      // The JSON box only where no editor fits: a type without one, or a stored answer the rows cannot hold.
+      panelOf(editor).hidden = json ? hasEditor && !jsonInUse() : !editor.classList.contains(chosen);
     });
   }
   type.addEventListener("change", show);
