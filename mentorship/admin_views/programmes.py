@@ -4,8 +4,12 @@ its stages) without changing them."""
 import django_filters
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import BooleanColumn
 
 from cms.admin_views.scoping import UnitOwnedViewSet
+from cms.admin_widgets import JSONCheckboxes
+from cms.models import StaffCategory
 from cms.selectors import owned_rows_editable_by, owned_rows_readable_by
 from courses.models import TrainingSession
 from exams.models import Exam
@@ -21,10 +25,23 @@ class ProgrammeViewSet(UnitOwnedViewSet):
     icon = "list-ol"
     menu_label = gettext_lazy("Programmes")
     owner_field = "unit"
-    list_display = ["name", "unit", "version", "is_active"]
+    list_display = [
+        "name",
+        "unit",
+        "version",
+        BooleanColumn("is_active", label=Programme._meta.get_field("is_active").verbose_name),
+    ]
     list_filter = ["is_active"]
     search_fields = ["name"]
-    form_fields = ["unit", "name", "version", "staff_categories", "description", "is_active"]
+    panels = [
+        FieldPanel("unit"),
+        FieldPanel("name"),
+        FieldPanel("version"),
+        # Tick boxes, not a JSON list of codes; the field stays a JSON list.
+        FieldPanel("staff_categories", widget=JSONCheckboxes(choices=StaffCategory.choices)),
+        FieldPanel("description"),
+        FieldPanel("is_active"),
+    ]
 
 
 class StageFilterSet(WagtailFilterSet):

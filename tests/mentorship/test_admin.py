@@ -75,3 +75,27 @@ def test_city_programme_is_read_only_below_city_scope(client, programme, trainin
     assert client.get(edit_url).status_code == 404 and client.get(stage_url).status_code == 404
     client.force_login(make_staff("tadmin_city", "training_admin", city))
     assert client.get(edit_url).status_code == 200 and client.get(stage_url).status_code == 200
+
+
+def test_programme_form_ticks_staff_categories_and_list_shows_icons(client, superuser, city):
+    from mentorship.models import Programme
+
+    client.force_login(superuser)
+    page = client.get(reverse("programmes:add")).content.decode()
+    assert 'type="checkbox" name="staff_categories" value="full_time"' in page
+    resp = client.post(
+        reverse("programmes:add"),
+        {
+            "unit": city.pk,
+            "name": "新培养方案",
+            "version": "1",
+            "staff_categories": ["full_time", "auxiliary"],
+            "description": "",
+            "is_active": "on",
+        },
+    )
+    assert resp.status_code == 302, resp.context["form"].errors
+    assert sorted(Programme.objects.get(name="新培养方案").staff_categories) == ["auxiliary", "full_time"]
+    listing = client.get(reverse("programmes:index")).content.decode()
+    body = listing.split('<table class="listing', 1)[1].split("</table>", 1)[0]
+    assert "True" not in body and "#icon-check" in body
