@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from taggit.managers import TaggableManager
@@ -697,7 +698,7 @@ class ImportJob(models.Model):
     )
     filename = models.CharField(_("File name"), max_length=200)
     data = models.BinaryField(_("File"))
-    format = models.CharField(_("Format"), max_length=20)
+    format = models.CharField(pgettext_lazy("question file", "Format"), max_length=20)
     publish = models.BooleanField(_("Publish imported questions"), default=True)
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     total = models.PositiveIntegerField(_("Questions"), default=0)

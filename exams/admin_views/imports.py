@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 from django_q import tasks as django_q_tasks
 
@@ -26,7 +26,7 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("xlsx/csv template, Word (.docx) template, GIFT, Moodle XML, Aiken or JSON."),
     )
     format = forms.ChoiceField(
-        label=gettext_lazy("Format"),
+        label=pgettext_lazy("question file", "Format"),
         choices=[
             ("auto", gettext_lazy("Detect automatically")),
             ("xlsx", "xlsx"),
