@@ -113,6 +113,9 @@ def django_admin_redirect(request):
     return redirect("/admin/")
 
 
+NEXT_STEP_ORDER = {"resume": 0, "danger": 1, "warn": 2}
+
+
 @login_required
 def my_training(request):
     officer = officer_of(request.user)
@@ -134,8 +137,12 @@ def my_training(request):
         "specialties": list(officer.specialties.all()),
         "sections": sections,
         # 下一步 first: what each app says the officer should do now (continue reading, overdue courses, open
-        # exams, the mentor's tasks), in the apps' order.
-        "next_steps": [step for s in sections for step in s.get("next_steps", ())],
+        # exams, the mentor's tasks): the way back into the reading first (tone "resume"), then what is overdue
+        # ("danger"), then what is pressing ("warn"), then the rest, each group in the apps' order.
+        "next_steps": sorted(
+            (step for s in sections for step in s.get("next_steps", ())),
+            key=lambda step: NEXT_STEP_ORDER.get(step.get("tone", ""), 3),
+        ),
         "unread_count": unread,
     }
     return render(request, "cms/my_training.html", context)

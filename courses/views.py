@@ -63,6 +63,7 @@ def _next_steps(officer, enrolments) -> list[dict]:
         steps.append(
             {
                 "label": _("Continue learning"),
+                "tone": "resume",
                 "page": progress.lesson,
                 "anchor": progress.last_anchor,
                 "title": progress.lesson.title,
@@ -71,7 +72,12 @@ def _next_steps(officer, enrolments) -> list[dict]:
         )
     elif unfinished:
         steps.append(
-            {"label": _("Start learning"), "page": unfinished[0].course, "title": unfinished[0].course.title}
+            {
+                "label": _("Start learning"),
+                "tone": "resume",
+                "page": unfinished[0].course,
+                "title": unfinished[0].course.title,
+            }
         )
     for e in unfinished:
         if e.overdue or e.due_soon:

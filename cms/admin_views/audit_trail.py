@@ -198,6 +198,11 @@ class AuditEventInspectView(UnitPathsMixin, ScopedInspectView):
     def get_object(self, queryset=None):
         return get_object_or_404(self.scoped_queryset().select_related("unit", "content_type"), pk=self.pk)
 
+    def get_field_label(self, field_name, field):
+        if field_name == "action":  # as the list's column says (the model's plain "Action" is Wagtail's 行为)
+            return pgettext_lazy("audit", "Action")
+        return super().get_field_label(field_name, field)
+
     def get_timestamp_display_value(self):
         return local_naive(self.object.timestamp).strftime("%Y-%m-%d %H:%M:%S")
 

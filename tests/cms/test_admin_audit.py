@@ -219,6 +219,7 @@ def test_inspect_reads_like_the_listing_local_time_label_and_chinese_field_names
     html = client.get(reverse("audit_events:inspect", args=[event.pk])).content.decode()
     assert "2025-03-02 02:30:00" in html and "2025-03-01 18:30" not in html  # Asia/Shanghai, as in the list
     assert "修改人员信息" in html and "cms.officer_update" not in html  # the label, not the code
+    assert "操作" in html and "行为" not in html  # the field is named as in the list
     changed = html.split('id="changes-heading"', 1)[1].split("</table>", 1)[0]
     assert "手机号" in changed and "phone" not in changed and "13800000000" in changed
 

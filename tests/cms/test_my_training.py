@@ -146,6 +146,9 @@ def test_next_steps_come_first_continue_reading_overdue_and_open_exams(
     card = html.split('id="next-steps"', 1)[1].split("</section>", 1)[0]
     assert html.index('id="next-steps"') < html.index('id="profile"')
     assert "继续学习" in card and "第一课 方针" in card and lesson.url in card
+    assert (
+        card.index("继续学习") < card.index("已逾期") < card.index("考试作答中")
+    )  # resume, overdue, pressing
     assert "已逾期" in card and "截止 2020-01-01" in card
     assert "考试作答中" in card and f"/exams/attempt/{attempt.pk}/" in card
     exam_services.submit_attempt(attempt=attempt, by=trainee.user)
