@@ -7,4 +7,5 @@ WAGTAIL_STRINGS = (
     gettext_noop("New: %(model_name)s"),
     gettext_noop("No %(model_name)s match your query."),
     gettext_noop("Exploring"),
+    gettext_noop("Search all pages…"),
 )

@@ -37,6 +37,7 @@ def test_remaining_wagtail_english_is_translated(client, superuser, training_adm
     client.force_login(superuser)
     explorer = client.get(reverse("wagtailadmin_explore", args=[HomePage.objects.get().pk])).content.decode()
     assert "Exploring" not in explorer
+    assert "Search all pages" not in client.get("/admin/").content.decode()
     client.force_login(training_admin_east)
     listing = client.get(reverse("exams_exam:index"), {"q": "没有这样的考试"}).content.decode()
     assert "match your query" not in listing
