@@ -175,8 +175,9 @@ def _to_png(data: bytes, name: str) -> bytes:
 _TEXT_KEYS = ("stem", "explanation")
 
 
-def _store_files(question: Question, files: list[dict], by) -> None:
-    """Store a question's embedded files as Wagtail images/documents and point its stem and explanation at them."""
+def _store_files(question: Question, files: list[dict], by, written: list) -> None:
+    """Store a question's embedded files as Wagtail images/documents and point its stem and explanation at them.
+    Every stored file is appended to `written`, so a failed import can remove them again."""
     if not files:
         return
     image_model, document_model = get_image_model(), get_document_model()
@@ -189,10 +190,12 @@ def _store_files(question: Question, files: list[dict], by) -> None:
         if checked.kind == "image":
             stored = image_model(title=title, file=content, uploaded_by_user=by)
             stored.save()
+            written.append(stored.file)
             media = QuestionMedia.objects.create(question=question, name=checked.name[:200], image=stored)
         else:
             stored = document_model(title=title, file=content, uploaded_by_user=by)
             stored.save()
+            written.append(stored.file)
             media = QuestionMedia.objects.create(question=question, name=checked.name[:200], document=stored)
         replacements[f.get("ref") or PLUGINFILE + f["name"]] = media.url
     changed = []
@@ -233,28 +236,38 @@ def import_questions(
     """Create questions (and their first versions when publishing) from exams.formats dicts, all or nothing."""
     created = []
     categories: dict = {}
-    with transaction.atomic():
-        for i, data in enumerate(questions, start=1):
-            fields, content, tags = _question_fields(bank, data, categories)
-            question = Question.objects.create(
-                **fields,
-                content=content,
-                status=Question.Status.PUBLISHED if publish else Question.Status.DRAFT,
-            )
-            if tags:
-                question.tags.set(tags)
-            _store_files(question, data.get("files") or [], by)
-            question_sync_version(question=question, by=by)
-            created.append(question)
-            if progress is not None and (i % 50 == 0 or i == len(questions)):
-                progress(i)
-        audit.record(
-            actor=by,
-            action="exams.question_import",
-            obj=bank,
-            after={"count": len(created), "source": source, "published": publish},
-        )
+    written: list = []  # files stored on disk; the transaction cannot take them back
+    try:
+        with transaction.atomic():
+            _import_all(bank, questions, by, publish, progress, source, created, categories, written)
+    except BaseException:
+        for file in written:
+            file.storage.delete(file.name)
+        raise
     return created
+
+
+def _import_all(bank, questions, by, publish, progress, source, created, categories, written) -> None:
+    for i, data in enumerate(questions, start=1):
+        fields, content, tags = _question_fields(bank, data, categories)
+        question = Question.objects.create(
+            **fields,
+            content=content,
+            status=Question.Status.PUBLISHED if publish else Question.Status.DRAFT,
+        )
+        if tags:
+            question.tags.set(tags)
+        _store_files(question, data.get("files") or [], by, written)
+        question_sync_version(question=question, by=by)
+        created.append(question)
+        if progress is not None and (i % 50 == 0 or i == len(questions)):
+            progress(i)
+    audit.record(
+        actor=by,
+        action="exams.question_import",
+        obj=bank,
+        after={"count": len(created), "source": source, "published": publish, "files": len(written)},
+    )
 
 
 def export_questions(*, bank: QuestionBank, files: bool = True) -> list[dict]:

@@ -113,3 +113,18 @@ def test_stems_show_pictures_and_links_only_from_this_server(settings):
     assert "evil" not in html and "javascript" not in html and "onerror" not in html
     assert '<a href="/documents/3/a.mp3" target="_blank" rel="noopener">听</a>' in html
     assert "外链" in html  # the text of a foreign link stays, without the link
+
+
+def test_a_failed_import_removes_the_files_it_had_stored(media_root, monkeypatch):
+    bank = QuestionBank.objects.create(code="RB", name="x")
+    plan = services.plan_import(bank=bank, data=quiz(jpeg_with_exif()), fmt="moodle-xml")
+
+    def boom(**kwargs):
+        raise RuntimeError("version table unavailable")
+
+    monkeypatch.setattr("exams.services.questions.question_sync_version", boom)
+    with pytest.raises(RuntimeError):
+        services.import_questions(bank=bank, questions=plan.questions, by=None)
+    assert not QuestionMedia.objects.exists() and not Question.objects.exists()
+    stored = [p for p in (media_root / "media").rglob("*") if p.is_file()]
+    assert stored == []
