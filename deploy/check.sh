@@ -47,6 +47,12 @@ for port in "${WEB_PORTS[@]}"; do
     --pid "$RUN/gunicorn-$port.pid" cms.wsgi >"$RUN/gunicorn-$port.log" 2>&1 &
   PIDS+=($!)
 done
+# A third instance, outside nginx, whose Redis is down (a port nothing listens on): the Redis-down fault test.
+REDIS_DOWN_PORT=${DEPLOY_REDIS_DOWN_PORT:-18009}
+GUNICORN_BIND=127.0.0.1:$REDIS_DOWN_PORT GUNICORN_NAME=anjian-web-redis-down REDIS_URL=redis://127.0.0.1:1/8 \
+  .venv/bin/gunicorn -c deploy/gunicorn.conf.py --pid "$RUN/gunicorn-redis-down.pid" cms.wsgi \
+  >"$RUN/gunicorn-redis-down.log" 2>&1 &
+PIDS+=($!)
 for n in 1 2; do
   $PY manage.py qcluster >"$RUN/qcluster-$n.log" 2>&1 &
   PIDS+=($!)
@@ -65,4 +71,6 @@ done
 
 export DEPLOY_BASE_URL="http://127.0.0.1:$NGINX_PORT" DEPLOY_RUN_DIR="$RUN"
 export DEPLOY_WEB_PORTS="${WEB_PORTS[*]}" REQUIRE_DEPLOY=1
+export DEPLOY_REDIS_DOWN_URL="http://127.0.0.1:$REDIS_DOWN_PORT"
+for _ in $(seq 30); do curl -fsS -o /dev/null "$DEPLOY_REDIS_DOWN_URL/accounts/login/" && break; sleep 1; done
 $PY -m pytest -m deploy -p no:cacheprovider -q tests/deploy -s "$@"

@@ -118,3 +118,27 @@ def test_kill_9_a_gunicorn_worker_during_an_autosave_storm_loses_no_acknowledged
     # the arbiter replaced the worker: the web tier is whole again
     time.sleep(2)
     assert len(_worker_pids()) == 2 * len(os.environ["DEPLOY_WEB_PORTS"].split())
+
+
+def test_redis_down_pages_and_autosave_keep_working_without_500(base_url):
+    """An instance whose REDIS_URL points at nothing: sessions come from the database, the cache is a miss."""
+    down = os.environ["DEPLOY_REDIS_DOWN_URL"]
+    one = examinees(1)["examinees"][0]
+    anonymous, http = Http(down), Http(down, one["session"])
+    attempt = one["attempt"]
+    assert anonymous.request("GET", "/accounts/login/")[0] == 200
+    assert http.request("GET", "/me/")[0] == 200
+    assert http.request("GET", f"/exams/attempt/{attempt}/")[0] == 200
+    statuses = []
+    for seq in range(1, 6):
+        body = json.dumps({"position": 1, "seq": seq, "answer": seq % 3}).encode()
+        statuses.append(
+            http.request(
+                "POST", f"/exams/attempt/{attempt}/save/", body, {"Content-Type": "application/json"}
+            )[0]
+        )
+    state = json.loads(http.request("GET", f"/exams/attempt/{attempt}/state/?saved=1")[2])
+    print(
+        f"\nRedis down: login page, /me/, the exam page and 5 saves answered {statuses}; stored seq {state['saved']['1']['seq']}"
+    )
+    assert statuses == [200] * 5 and state["saved"]["1"]["seq"] == 5
