@@ -7,6 +7,7 @@ import datetime
 import secrets
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -127,7 +128,7 @@ class CoursePage(Page):
             widget=JSONCheckboxes(choices=StaffCategory.choices),
             help_text=_("Tick none for a course meant for every staff category."),
         ),
-        FieldPanel("prerequisites"),
+        FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),  # a handful of courses: tick boxes
     ]
     search_fields = Page.search_fields + [
         index.SearchField("summary"),
