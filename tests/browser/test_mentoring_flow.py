@@ -70,6 +70,14 @@ def test_evidence_photo_sign_off_advances_stage(phone, login, live_server, tmp_p
     mentor_page.goto(f"{live_server.url}/mentoring/")
     assert mentor_page.locator("#pending img").count() == 1  # the photo is shown to the mentor
     mentor_page.fill("#pending textarea[name=comment]", "能够独立完成")
+    asked = []
+    # 签字确认 asks first and says it is final: dismissing the question signs nothing; accepting it signs off.
+    mentor_page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    mentor_page.click("#pending button[value=approved]")
+    mentor_page.wait_for_timeout(300)
+    assert asked and asked[0].endswith("This is final.")  # this context has no zh-CN locale: English
+    assert mentor_page.locator("#pending button[value=approved]").count() == 1  # still waiting: nothing sent
+    mentor_page.once("dialog", lambda dialog: dialog.accept())
     mentor_page.click("#pending button[value=approved]")
     mentor_page.wait_for_load_state("networkidle")
 
