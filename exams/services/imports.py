@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from exams.formats import FormatError, detect_format, parse, stem_key
+from exams.formats.base import html_to_text
 from exams.models import (
     ImportJob,
     Question,
@@ -75,6 +76,11 @@ def plan_import(
 PREVIEW_SAMPLE = 30  # questions shown on the preview page
 
 
+def _preview_text(q: dict) -> str:
+    """The stem as the preview lists it: an HTML stem (Moodle, a Word bank with pictures) as its text."""
+    return html_to_text(q["stem"]) if q.get("stem_format") == "html" else q["stem"]
+
+
 def check_import_job(job_id: int) -> None:
     """The dry run of an uploaded question file, in the worker (the upload request only stores the bytes): the
     preview's counts, problems and a sample go into `job.result`. Re-running a checked job does nothing."""
@@ -89,7 +95,7 @@ def check_import_job(job_id: int) -> None:
             "warnings": [str(w) for w in plan.warnings],
             "duplicates": [str(d) for d in plan.duplicates],
             "sample": [
-                {"type": q["type"], "stem": q["stem"][:200], "category": q.get("category")}
+                {"type": q["type"], "stem": _preview_text(q)[:200], "category": q.get("category")}
                 for q in plan.questions[:PREVIEW_SAMPLE]
             ],
         }
