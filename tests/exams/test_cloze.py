@@ -139,7 +139,8 @@ def test_cloze_answer_autosaves_as_the_page_sends_it_and_is_graded_on_submit(cli
     exam = make_exam(bank)
     client.force_login(trainee.user)
     attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
-    page_value = json.dumps(["救援", "3", 1], ensure_ascii=False)  # what exams/cloze.js puts in the hidden field
+    # what exams/cloze.js puts in the hidden field
+    page_value = json.dumps(["救援", "3", 1], ensure_ascii=False)
     resp = client.post(
         reverse("exams:attempt_save", args=[attempt.pk]),
         json.dumps({"position": 1, "seq": 1, "answer": page_value}),
