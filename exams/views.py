@@ -403,6 +403,19 @@ def _form_answer(item: dict, post) -> object:
             for left in item["lefts"]
             if post.get(f"{key}_{left['key']}") not in (None, "")
         }
+    if qtype == "cloze":
+        # Without JavaScript the hidden field keeps the answer as loaded; the parts' own inputs
+        # (exams_tags.cloze_stem: "cloze-q<n>-<i>") carry what the examinee changed.
+        answer = []
+        for part in item.get("parts") or []:
+            name = f"cloze-{key}-{part['i']}"
+            if part["kind"] == "multiple_choice":
+                answer.append(post.getlist(name))
+            elif part["kind"] == "single_choice":
+                answer.append(post.get(name) or None)
+            else:
+                answer.append(post.get(name, ""))
+        return answer
     return post.get(key)
 
 

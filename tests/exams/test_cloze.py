@@ -153,3 +153,17 @@ def test_cloze_answer_autosaves_as_the_page_sends_it_and_is_graded_on_submit(cli
     response.refresh_from_db()
     # short answer (weight 2) and choice (1) right, number (1) wrong: 3 of 4 weights of the question's 4 points
     assert response.auto_score == 3 and done.score == 3
+
+
+def test_cloze_without_javascript_saves_the_parts_the_examinee_changed(client, trainee):
+    bank = make_bank("CLOZEFORM", [_cloze()])
+    exam = make_exam(bank)
+    client.force_login(trainee.user)
+    attempt = services.start_attempt(exam=exam, officer=trainee, by=trainee.user)
+    # the no-JavaScript form: the hidden field still holds the answer as loaded (nothing), the parts hold the input
+    resp = client.post(
+        reverse("exams:attempt_form_save", args=[attempt.pk]),
+        {"q1": "", "cloze-q1-0": "抢救", "cloze-q1-1": "1", "cloze-q1-2": "1"},
+    )
+    assert resp.status_code == 302
+    assert attempt.responses.get().answer == ["抢救", "1", 1]
