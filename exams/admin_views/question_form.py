@@ -364,7 +364,7 @@ def _option_rows():
     return [
         FieldRowPanel(
             [
-                FieldPanel(f"option_{letter}_text", classname="question-wide"),
+                FieldPanel(f"option_{letter}_text", classname="col3"),
                 FieldPanel(f"option_{letter}_correct"),
                 FieldPanel(f"option_{letter}_weight"),
                 FieldPanel(f"option_{letter}_feedback"),
@@ -378,7 +378,7 @@ def short_answer_panel():
     rows = [
         FieldRowPanel(
             [
-                FieldPanel(f"answer_{n}_text", classname="question-wide"),
+                FieldPanel(f"answer_{n}_text", classname="col3"),
                 FieldPanel(f"answer_{n}_weight"),
                 FieldPanel(f"answer_{n}_feedback"),
             ]
@@ -423,8 +423,8 @@ def matching_panel():
     rows = [
         FieldRowPanel(
             [
-                FieldPanel(f"pair_{n}_left", classname="question-wide"),
-                FieldPanel(f"pair_{n}_right", classname="question-wide"),
+                FieldPanel(f"pair_{n}_left", classname="col3"),
+                FieldPanel(f"pair_{n}_right", classname="col3"),
             ]
         )
         for n in range(1, PAIR_ROWS + 1)
