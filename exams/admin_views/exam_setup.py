@@ -65,6 +65,7 @@ exam_panels = ObjectList(
             [
                 FieldRowPanel([FieldPanel("time_limit_minutes"), FieldPanel("attempts_allowed")]),
                 FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+                FieldPanel("start_stagger_seconds"),
                 FieldRowPanel([FieldPanel("shuffle_questions"), FieldPanel("shuffle_options")]),
                 FieldRowPanel([FieldPanel("pass_percent"), FieldPanel("grading_method")]),
                 FieldPanel("multiple_choice_rule"),

@@ -173,6 +173,7 @@ def test_create_exam_with_rules_in_admin(client, training_admin_east, bank, stre
         "attempts_allowed": "2",
         "opens_at": "",
         "closes_at": "",
+        "start_stagger_seconds": "60",
         "shuffle_questions": "on",
         "shuffle_options": "on",
         "pass_percent": "80",
@@ -205,6 +206,7 @@ def test_create_exam_with_rules_in_admin(client, training_admin_east, bank, stre
     assert resp.status_code == 302, resp.context["form"].errors if resp.context else resp.content[:500]
     exam = Exam.objects.get(title="新考试")
     assert exam.rules.get().count == 5 and exam.audience_categories == ["full_time"]
+    assert exam.start_stagger_seconds == 60  # the staggered start is set on the form
     assert list(exam.audience_units.all()) == [street_east] and list(exam.banks.all()) == [bank]
 
 

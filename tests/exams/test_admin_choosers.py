@@ -75,6 +75,7 @@ def _exam_post(bank, unit, **overrides):
         "banks": [bank.pk],
         "time_limit_minutes": "45",
         "attempts_allowed": "1",
+        "start_stagger_seconds": "0",
         "pass_percent": "60",
         "grading_method": "highest",
         "multiple_choice_rule": "partial",

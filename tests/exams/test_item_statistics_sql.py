@@ -144,3 +144,13 @@ def test_item_statistics_count_only_attempts_in_scope(
     client.force_login(training_admin_east)
     body = client.get(reverse("exams_item_statistics", args=[exam.pk])).content.decode()
     assert "<td>3</td>" in body and "<td>8</td>" not in body
+
+
+def test_true_false_options_are_named_in_words_not_python_values(client, training_admin_east, trainee, bank):
+    tf = Question.objects.get(bank=bank, type="true_false")
+    exam = make_exam(bank, rules=[{"count": 1, "question_type": "true_false"}])
+    graded_attempts(exam, trainee, [[(tf, 1, True)], [(tf, 0, False)], [(tf, 1, True)]])
+    client.force_login(training_admin_east)
+    body = client.get(reverse("exams_item_statistics", args=[exam.pk])).content.decode()
+    cell = body.split('id="item-stats"')[1]
+    assert "正确" in cell and "错误" in cell and "True" not in cell and "False" not in cell
