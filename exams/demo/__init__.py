@@ -189,7 +189,7 @@ def _historic_attempts(exam: Exam, *, rng, now) -> int:
                 attempt = services.start_attempt(
                     exam=exam, officer=officer, by=officer.user, now=at, seed=rng.getrandbits(62)
                 )
-                _answer(attempt, rng=rng, ability=min(0.99, ability + 0.08 * t), at=at)
+                answer_paper(attempt, rng=rng, ability=min(0.99, ability + 0.08 * t), at=at)
                 services.submit_attempt(
                     attempt=attempt, by=officer.user, now=at + datetime.timedelta(minutes=rng.randint(25, 55))
                 )
@@ -197,7 +197,8 @@ def _historic_attempts(exam: Exam, *, rng, now) -> int:
     return made
 
 
-def _answer(attempt: Attempt, *, rng, ability: float, at) -> None:
+def answer_paper(attempt: Attempt, *, rng, ability: float, at) -> None:
+    """Answer an attempt's objective questions as an examinee of the given ability would (demo data)."""
     for r in attempt.responses.select_related("version").order_by("position"):
         data = r.version.data
         right = rng.random() < ability

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import translation
 from wagtail.models import ReferenceIndex
 
+from analytics import selectors
 from analytics.models import AppointmentDecision
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -42,5 +43,9 @@ def test_demo_board_records_one_decision_once(seeded_output):
     decision = AppointmentDecision.objects.get()
     assert decision.outcome == AppointmentDecision.Outcome.APPOINT and decision.post is not None
     assert decision.decided_by.username == "demo_hr" and decision.rationale
+    # the appointed officer's record is complete on the board (nobody is appointed on missing data)
+    ranking = selectors.board_ranking(decision.board, decision.decided_by)
+    [appointed] = [row for row in ranking["rows"] if row["officer"] == decision.officer]
+    assert appointed["complete"] and appointed["rank"] == 1 and appointed["missing"] == []
     call_command("seed_demo", stdout=io.StringIO())
     assert AppointmentDecision.objects.count() == 1
