@@ -112,7 +112,7 @@ class Officer(models.Model):
         blank=True,
     )
     employee_no = models.CharField(_("Employee number"), max_length=40, unique=True)
-    name = models.CharField(_("Name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "Name"), max_length=50, db_index=True)
     gender = models.CharField(
         _("Gender"), max_length=1, blank=True, choices=[("M", _("Male")), ("F", _("Female"))]
     )

@@ -1,66 +1,43 @@
 #!/usr/bin/env python3
-"""Fill empty msgstr entries of a .po file from a JSON {msgid: msgstr} file; report what is still missing.
+"""Fill the empty or fuzzy msgstr entries of a .po file from a JSON {msgid: msgstr} file; report what is still
+missing. A message with a context is keyed "context\\u0004msgid" (gettext's own separator). Plural entries take
+the one Chinese form. Translations already given are never overwritten.
 
 usage: scripts/po_fill.py PO_FILE TRANSLATIONS.json
 """
 
 import json
-import re
 import sys
 
-
-def unquote(s: str) -> str:
-    return json.loads(s)
+import polib
 
 
 def main(po_path: str, json_path: str) -> int:
     translations = json.load(open(json_path, encoding="utf-8"))
-    text = open(po_path, encoding="utf-8").read()
-    blocks = text.split("\n\n")
+    po = polib.pofile(po_path, wrapwidth=0)
     missing = []
-    out = []
-    for block in blocks:
-        m = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
-        s = re.search(r'^msgstr ((?:".*"\n?)+)', block, re.M)
-        plural = re.search(r'^msgstr\[0\] ((?:".*"\n?)+)', block, re.M)
-        if m and plural and "msgid_plural" in block:
-            msgid = "".join(unquote(x) for x in re.findall(r'".*"', m.group(1)))
-            current = "".join(unquote(x) for x in re.findall(r'".*"', plural.group(1)))
-            if not current or "#, fuzzy" in block:
-                if msgid in translations:
-                    block = (
-                        block[: plural.start()]
-                        + "msgstr[0] "
-                        + json.dumps(translations[msgid], ensure_ascii=False)
-                        + ("\n" if plural.group(1).endswith("\n") else "")
-                        + block[plural.end() :]
-                    )
-                    block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
-                else:
-                    missing.append(msgid)
-        elif m and s and "msgid_plural" not in block:
-            msgid = "".join(unquote(x) for x in re.findall(r'".*"', m.group(1)))
-            msgstr = "".join(unquote(x) for x in re.findall(r'".*"', s.group(1)))
-            if msgid and (not msgstr or "#, fuzzy" in block):
-                if msgid in translations:
-                    block = (
-                        block[: s.start()]
-                        + "msgstr "
-                        + json.dumps(translations[msgid], ensure_ascii=False)
-                        + ("\n" if s.group(1).endswith("\n") else "")
-                        + block[s.end() :]
-                    )
-                    block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
-                else:
-                    missing.append(msgid)
-        out.append(block)
-    text = "\n\n".join(out)
-    # Chinese has one plural form: fix the generic header makemessages writes and drop the second forms.
-    text = re.sub(r'"Plural-Forms: [^"]*"', lambda m: r'"Plural-Forms: nplurals=1; plural=0;\n"', text)
-    text = re.sub(r'\nmsgstr\[1\] ".*"', "", text)
-    open(po_path, "w", encoding="utf-8").write(text)
-    for msgid in missing:
-        print("MISSING:", msgid)
+    for entry in po:
+        if entry.obsolete:
+            continue
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        fuzzy = "fuzzy" in entry.flags
+        current = entry.msgstr_plural.get(0, "") if entry.msgid_plural else entry.msgstr
+        if current and not fuzzy:
+            continue
+        if key not in translations:
+            missing.append(key.replace("\x04", " | "))
+            continue
+        if entry.msgid_plural:
+            entry.msgstr_plural = {0: translations[key]}  # Chinese has one plural form
+        else:
+            entry.msgstr = translations[key]
+        if fuzzy:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+    po.save()
+    for key in missing:
+        print("MISSING:", key)
     return 1 if missing else 0
 
 

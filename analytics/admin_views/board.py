@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from analytics import selectors, services
 from analytics.models import COMPONENT_LABELS, AppointmentDecision, SelectionBoard
@@ -189,7 +189,7 @@ def board_export(request, pk):
     weights = [_("Weights") + "："] + [f"{label} {weight:g}" for label, weight in data["weights"]]
     header = [
         _("Rank"),
-        _("Name"),
+        pgettext("person", "Name"),
         _("Employee number"),
         _("Unit"),
         _("Composite score"),

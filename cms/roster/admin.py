@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView, View
 from openpyxl.styles import Font
@@ -83,7 +83,7 @@ class RosterBaseMixin(RosterPermissionMixin, WagtailAdminTemplateMixin):
 
 ACTION_LABELS = {"create": _("New"), "update": _("Update"), "unchanged": _("Unchanged")}
 FIELD_LABELS = {
-    "name": _("Name"),
+    "name": pgettext_lazy("person", "Name"),
     "unit": _("Unit"),
     "staff_category": _("Staff category"),
     "status": _("Status"),

@@ -235,7 +235,7 @@ def attendance_sheet(request, session_id):
     days, rows = selectors.attendance_grid(session)
     if request.GET.get("format") == "xlsx":
         headers = (
-            [_("Name"), _("Employee number"), _("Unit")]
+            [pgettext("person", "Name"), _("Employee number"), _("Unit")]
             + [f"{d.date:%m-%d}" for d in days]
             + [_("Days attended"), _("Study hours"), _("Assessment score")]
         )
@@ -348,7 +348,7 @@ def hours_report(request):
         return spreadsheet_response(
             f"study-hours-{year}.xlsx",
             [
-                _("Name"),
+                pgettext("person", "Name"),
                 _("Employee number"),
                 _("Unit"),
                 _("Staff category"),

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cms.demo import DEMO_LOGINS, DEMO_PASSWORD
 from cms.models import Officer, UserScope
@@ -64,7 +65,14 @@ class Command(BaseCommand):
             o.user_id: o for o in Officer.objects.filter(user__in=users.values()).select_related("unit")
         }
         base = base_url.rstrip("/")
-        header = [_("Role"), _("Name"), _("Username"), _("Password"), _("Unit"), _("Start page")]
+        header = [
+            _("Role"),
+            pgettext("person", "Name"),
+            _("Username"),
+            _("Password"),
+            _("Unit"),
+            _("Start page"),
+        ]
         rows = []
         for username in DEMO_LOGINS:
             user = users[username]
