@@ -700,6 +700,7 @@ class ImportJob(models.Model):
     data = models.BinaryField(_("File"))
     format = models.CharField(pgettext_lazy("question file", "Format"), max_length=20)
     publish = models.BooleanField(_("Publish imported questions"), default=True)
+    snap_weights = models.BooleanField(_("Move weights to the nearest Moodle grade"), default=False)
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     total = models.PositiveIntegerField(_("Questions"), default=0)
     done = models.PositiveIntegerField(_("Imported"), default=0)

@@ -41,6 +41,14 @@ class ImportForm(forms.Form):
     publish = forms.BooleanField(
         label=gettext_lazy("Publish imported questions"), required=False, initial=True
     )
+    snap_weights = forms.BooleanField(
+        label=gettext_lazy("Move weights to the nearest Moodle grade"),
+        required=False,
+        help_text=gettext_lazy(
+            "For GIFT and Moodle XML files whose answer weights are not among Moodle's grades (e.g. 33%): "
+            "they are moved to the nearest grade (33.33333%), as Moodle's own import option does."
+        ),
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -80,6 +88,7 @@ def import_upload(request):
             data=upload.read(),
             format=form.cleaned_data["format"],
             publish=form.cleaned_data["publish"],
+            snap_weights=form.cleaned_data["snap_weights"],
             created_by=request.user,
             status=ImportJob.Status.QUEUED,
             result={"phase": "check"},

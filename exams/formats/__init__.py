@@ -339,7 +339,8 @@ def _check_weights(result: ParseResult, snap: bool) -> None:
                     i,
                     _(
                         "Weights %(weights)s are not among Moodle's grades (Moodle refuses such a file); kept as "
-                        "they are. Import with --snap-weights to move them to the nearest grade."
+                        "they are. Import with “Move weights to the nearest Moodle grade” (--snap-weights) to move them "
+                        "to the nearest grade."
                     )
                     % {"weights": shown},
                 )

@@ -88,7 +88,13 @@ def check_import_job(job_id: int) -> None:
     if job.status != ImportJob.Status.QUEUED or job.result.get("phase") != "check":
         return
     try:
-        plan = plan_import(bank=job.bank, data=bytes(job.data), fmt=job.format, filename=job.filename)
+        plan = plan_import(
+            bank=job.bank,
+            data=bytes(job.data),
+            fmt=job.format,
+            filename=job.filename,
+            snap_weights=job.snap_weights,
+        )
         result = {
             "phase": "checked",
             "errors": [str(e) for e in plan.errors],
@@ -125,7 +131,7 @@ def run_import_job(job_id: int) -> None:
         job.status = ImportJob.Status.RUNNING
         job.save(update_fields=["status"])
     try:
-        result = parse(bytes(job.data), fmt=job.format, filename=job.filename)
+        result = parse(bytes(job.data), fmt=job.format, filename=job.filename, snap_weights=job.snap_weights)
         if result.errors:
             raise FormatError("; ".join(str(e) for e in result.errors[:20]))
 

@@ -113,3 +113,36 @@ def test_demo_bank_round_trips_through_the_commands_in_moodle_xml(tmp_path, caps
         call_command("export_questions", "--bank", code, "--format", "json")
         exports.append(json.loads(capsys.readouterr().out)["questions"])
     assert exports[0] == exports[1] and len(exports[0]) == 209
+
+
+@pytest.mark.django_db
+def test_the_admin_upload_can_snap_weights_to_moodles_grades(client, training_admin_east, district_east):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from exams.models import ImportJob, Question, QuestionBank
+
+    bank = QuestionBank.objects.create(code="SNAP", name="东城区题库", unit=district_east)
+    text = "哪些是危险作业？{~%33%动火 ~%33%吊装 ~%34%爆破 ~%-100%散步}".encode()
+    client.force_login(training_admin_east)
+    for snap, expected in (
+        (False, [0.33, 0.33, 0.34, -1.0]),
+        (True, [0.3333333, 0.3333333, 0.3333333, -1.0]),
+    ):
+        Question.objects.filter(bank=bank).delete()
+        data = {
+            "bank": bank.pk,
+            "format": "gift",
+            "publish": "on",
+            "file": SimpleUploadedFile("q.gift", text),
+        }
+        if snap:
+            data["snap_weights"] = "on"
+        page = client.post(reverse("exams_import"), data, follow=True).content.decode()
+        job = ImportJob.objects.latest("pk")
+        assert job.snap_weights is snap and "confirm-import" in page
+        # the preview names the weights off Moodle's grade list, and where snapping moves them
+        assert ("33.33333%" in " ".join(job.result["warnings"])) is snap
+        client.post(reverse("exams_import_confirm", args=[job.pk]))
+        stored = Question.objects.get(bank=bank).content["choices"]
+        assert [c["fraction"] for c in stored] == expected
