@@ -7,7 +7,9 @@ here, and they are served only through a permission-checked view with headers th
 
 from __future__ import annotations
 
+import errno
 import io
+import logging
 import os
 import re
 import uuid
@@ -32,6 +34,8 @@ from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -77,6 +81,18 @@ class PrivateStorage(FileSystemStorage):
 
     def url(self, name):
         raise ValueError("Private files have no URL; serve them with cms.uploads.serve_private.")
+
+    def _save(self, name, content):
+        # A write that fails part way (disk full, I/O error) leaves a truncated file under the name it was given:
+        # remove it, so nothing half-written stays in the private root.
+        try:
+            return super()._save(name, content)
+        except OSError:
+            try:
+                os.remove(self.path(name))
+            except OSError:
+                pass
+            raise
 
 
 private_storage = PrivateStorage()
@@ -309,9 +325,26 @@ def new_name(prefix: str, extension: str) -> str:
     return f"{prefix}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
-def store(checked: CheckedUpload, *, prefix: str) -> str:
-    """Write a checked upload to the private storage; returns the name to keep in the FileField."""
-    return private_storage.save(new_name(prefix, checked.extension), ContentFile(checked.content))
+def store(checked: CheckedUpload, *, prefix: str, field: str = "files") -> str:
+    """Write a checked upload to the private storage; returns the name to keep in the FileField.
+
+    A storage failure (disk full, I/O error) is a ValidationError on `field` with code `storage_full` or
+    `storage_failed`, so the caller's transaction and discard_on_error undo the rest of the submission."""
+    try:
+        return private_storage.save(new_name(prefix, checked.extension), ContentFile(checked.content))
+    except OSError as exc:
+        logger.error("Private storage write failed for %s: %s", prefix, exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            message = _(
+                "The server is out of storage space, so your files were not saved. Try again later or tell your administrator."
+            )
+            code = "storage_full"
+        else:
+            message = _(
+                "The server could not save your files, so nothing was saved. Try again later or tell your administrator."
+            )
+            code = "storage_failed"
+        raise ValidationError({field: ValidationError(message, code=code)}) from exc
 
 
 @contextmanager
