@@ -216,6 +216,19 @@ def parse(data: bytes) -> ParseResult:
             result.errors.append(exc)
             continue
         question["category"] = category
+        unused = [name for name in _files(element, line) if f"{_PLUGINFILE}{name}" not in question["stem"]]
+        if unused:  # options and feedback keep plain text only, so a picture there has nowhere to go
+            result.warnings.append(
+                FormatError(
+                    _(
+                        "Embedded file(s) %(names)s are used outside the question text (in an option or "
+                        "feedback, which keep plain text only) and were not imported."
+                    )
+                    % {"names": "、".join(unused)},
+                    line=line,
+                    question=_text_of(element.find("name")),
+                )
+            )
         result.add(normalise(question), line=line)
     return result
 

@@ -128,3 +128,17 @@ def test_a_failed_import_removes_the_files_it_had_stored(media_root, monkeypatch
     assert not QuestionMedia.objects.exists() and not Question.objects.exists()
     stored = [p for p in (media_root / "media").rglob("*") if p.is_file()]
     assert stored == []
+
+
+def test_a_picture_in_an_option_is_named_in_a_warning_not_dropped_silently():
+    b64 = base64.b64encode(jpeg_with_exif()).decode()
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<quiz><question type="multichoice"><name><text>标志</text></name>
+<questiontext format="html"><text>哪个是禁止烟火标志？</text></questiontext>
+<answer fraction="100" format="html"><text><![CDATA[<img src="@@PLUGINFILE@@/sign.jpg">]]></text>
+<file name="sign.jpg" path="/" encoding="base64">{b64}</file></answer>
+<answer fraction="0"><text>当心触电</text></answer>
+<single>true</single></question></quiz>"""
+    result = parse(xml.encode(), "moodle-xml")
+    assert any("sign.jpg" in w.message and "not imported" in w.message for w in result.warnings)
+    assert all(not q.get("files") for q in result.questions)
