@@ -8,7 +8,7 @@ PORT ?= 8000
 # manage.py defaults to cms.settings.dev; the test targets pin cms.settings.test whatever the environment says.
 TEST_ENV := DJANGO_SETTINGS_MODULE=cms.settings.test
 
-.PHONY: install install-dev migrate demo run test test-postgres test-browser deploy-check lint messages clean
+.PHONY: install install-dev migrate demo run test test-postgres test-browser deploy-check backup restore lint messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,15 @@ test-browser: install-dev
 # then the smoke and fault tests through nginx (tests/deploy, marker `deploy`). Installs nginx with apt if missing.
 deploy-check: install-dev
 	deploy/check.sh $(PYTEST_ARGS)
+
+# PostgreSQL only. backup: pg_dump + the private and public files into backups/<UTC time>/ with a manifest.
+# restore BACKUP=backups/<time>: into a fresh RESTORE_DATABASE_URL and empty RESTORE_PRIVATE_MEDIA_ROOT and
+# RESTORE_MEDIA_ROOT, then checks row counts, the audit log, the files, `check` and a signed-in page (deploy/*.sh).
+backup: install
+	deploy/backup.sh
+
+restore: install
+	deploy/restore.sh "$(BACKUP)"
 
 lint: install-dev
 	$(PY) -m ruff check .
