@@ -16,10 +16,12 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="${BACKUP_ROOT:-backups}/$stamp"
 mkdir -p "$out"
 $PY deploy/backup_db.py dump "$out"
-{ read -r media; read -r private; } < <($PY deploy/backup_db.py roots)
+roots=$($PY deploy/backup_db.py roots)
+media=$(sed -n 1p <<<"$roots") private=$(sed -n 2p <<<"$roots")
 for pair in "private:$private" "media:$media"; do
   name=${pair%%:*} dir=${pair#*:}
-  if [ -d "$dir" ]; then tar -C "$dir" -czf "$out/$name.tar.gz" .; else tar -czf "$out/$name.tar.gz" -T /dev/null; fi
+  # GNU tar exits 1 when a file changed while it was read (an upload arriving): the archive is still good.
+  if [ -d "$dir" ]; then tar -C "$dir" --warning=no-file-changed -czf "$out/$name.tar.gz" . || [ $? -eq 1 ]; else tar -czf "$out/$name.tar.gz" -T /dev/null; fi
 done
 seconds=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $started }")
 $PY - "$out" "$stamp" "$seconds" <<'PY'
