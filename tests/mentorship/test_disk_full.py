@@ -40,14 +40,12 @@ class _DiskFullAfter:
         return getattr(os, name)
 
     def fdopen(self, fd, mode):
-        real = os.fdopen(fd, mode)
         if self.ok > 0:
             self.ok -= 1
-            return real
-        if self.err != errno.ENOSPC:
-            real.close()
+            return os.fdopen(fd, mode)
+        if self.err != errno.ENOSPC:  # the storage closes the descriptor itself
             raise OSError(self.err, os.strerror(self.err))
-        return _HalfWritten(real)
+        return _HalfWritten(os.fdopen(fd, mode))
 
 
 def _files_under(root):
