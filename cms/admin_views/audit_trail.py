@@ -83,6 +83,9 @@ EXTRA_FIELD_LABELS = {
     "officer_status": _("Officer status"),
     "certificate_no": _("Certificate number"),
     "valid_until": _("Valid until"),
+    "stage": _("Stage ID"),
+    "stage_name": _("Stage"),
+    "next": _("Next stage ID"),
 }
 
 

@@ -239,3 +239,17 @@ def test_a_mock_attempt_is_labelled_as_such(client, superuser, trainee):
     assert "· 模拟" in html
     html = client.get(reverse("audit_events:inspect", args=[events[str(real.pk)].pk])).content.decode()
     assert "· 模拟" not in html
+
+
+def test_a_stage_advance_names_its_recorded_fields_in_chinese(client, superuser, trainee):
+    audit.record(
+        actor=None,
+        action="mentorship.stage_advance",
+        obj=trainee,
+        after={"stage": 3, "stage_name": "跟岗实践", "next": 4},
+    )
+    event = AuditEvent.objects.latest("pk")
+    client.force_login(superuser)
+    body = client.get(reverse("audit_events:inspect", args=[event.pk])).content.decode()
+    assert "阶段编号" in body and "下一阶段编号" in body and "跟岗实践" in body
+    assert ">stage<" not in body and ">next<" not in body and "stage_name" not in body.split("<details")[0]
