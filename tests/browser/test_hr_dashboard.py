@@ -52,6 +52,10 @@ def test_hr_changes_a_filter_and_charts_redraw(desk, login, live_server, street_
     login(desk, "hr_east", "Passw0rd!2026")
     desk.goto(f"{live_server.url}/hr/?period=year&start=2021-01-01&as_of=2024-06-30")
     desk.wait_for_selector("#chart-headcount .hr-plot[data-drawn=true] .main-svg")
+    # charts on screen draw first, the rest right after: wait for all of them (a loaded CI machine is slow)
+    desk.wait_for_function(
+        "n => document.querySelectorAll('.hr-plot[data-drawn=true]').length >= n", arg=len(CHART_IDS)
+    )
     assert desk.locator(".hr-plot[data-drawn=true]").count() == len(CHART_IDS)
     first_stamp = desk.locator("#hr-computed").inner_text()
     bars_before = desk.locator("#chart-headcount .hr-plot .bars .point").count()
