@@ -29,19 +29,22 @@ def test_trainee_answers_a_cloze_on_a_phone(role_groups, phone, login, live_serv
     login(phone, trainee.user.username, "Passw0rd!2026")
     phone.goto(f"{live_server.url}/exams/{exam.pk}/")
     phone.click("#start-exam")
-    phone.wait_for_selector("section.question.current")
+    phone.wait_for_selector("body.js section.question.current")  # after attempt.js has run
     section = phone.locator("section.question.current")
     section.locator("input.cloze-part[data-kind=text]").nth(0).fill("救援")
     phone.wait_for_selector("#save-status.ok")
     section.locator("input.cloze-part[data-kind=text]").nth(1).fill("3")
     section.locator("select.cloze-part").select_option("1")
-    phone.wait_for_timeout(300)
-    phone.wait_for_selector("#save-status.ok")
+    # "已保存" may still be the first save's: wait (up to 10 s) for the stored row itself
     attempt = Attempt.objects.get(officer=trainee)
+    for _ in range(50):
+        if attempt.responses.get().answer == ["救援", "3", 1]:
+            break
+        phone.wait_for_timeout(200)
     assert attempt.responses.get().answer == ["救援", "3", 1]
 
     phone.reload()
-    phone.wait_for_selector("section.question.current")
+    phone.wait_for_selector("body.js section.question.current")  # after attempt.js has run
     assert phone.locator("input.cloze-part[data-kind=text]").nth(0).input_value() == "救援"
     assert phone.locator("select.cloze-part").input_value() == "1"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -51,7 +51,7 @@ def test_trainee_takes_exam_on_a_phone(role_groups, phone, login, live_server, t
     login(phone, trainee.user.username, "Passw0rd!2026")
     phone.goto(f"{live_server.url}/exams/{exam.pk}/")
     phone.click("#start-exam")
-    phone.wait_for_selector("section.question.current")
+    phone.wait_for_selector("body.js section.question.current")  # after attempt.js has run
     attempt = Attempt.objects.get(officer=trainee)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert phone.locator("section.question:visible").count() == 1  # one question per screen
@@ -63,7 +63,7 @@ def test_trainee_takes_exam_on_a_phone(role_groups, phone, login, live_server, t
     assert Response.objects.filter(attempt=attempt, answer__isnull=False).count() == 2
 
     phone.reload()
-    phone.wait_for_selector("section.question.current")
+    phone.wait_for_selector("body.js section.question.current")  # after attempt.js has run
     phone.click(f"#q-map a[data-goto='{first_position}']")
     kept = phone.locator(f"#q{first_position} input:checked, #q{first_position} input[type=text]")
     assert kept.count() >= 1
