@@ -4,23 +4,17 @@ their own exam."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from cms.admin_tools import render
+from cms.admin_tools import render, require
 from exams import selectors, services
 from exams.admin_views.answers import answer_context, error_status, staff_response
 from exams.models import Attempt
 
 
-def _require_marker(request):
-    if not selectors.can_mark(request.user):
-        raise PermissionDenied
-
-
 def marking_queue(request):
-    _require_marker(request)
+    require(request, selectors.can_mark)
     queue = list(selectors.marking_queue(request.user)[:200])
     return render(
         request,
@@ -31,7 +25,7 @@ def marking_queue(request):
 
 
 def mark_response(request, response_id):
-    _require_marker(request)
+    require(request, selectors.can_mark)
     response = staff_response(request, response_id, exclude={"attempt__status": Attempt.Status.IN_PROGRESS})
     error = None
     status = 200

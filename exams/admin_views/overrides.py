@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.admin_tools import render
+from cms.admin_tools import render, require
 from exams import selectors, services
 from exams.admin_views.answers import answer_context, error_status, staff_response
 
 
-def _require_override(request):
-    if not selectors.can_override_scores(request.user):
-        raise PermissionDenied
-
-
 def score_override_request(request, response_id):
-    _require_override(request)
+    require(request, selectors.can_override_scores)
     response = staff_response(request, response_id, exclude={"attempt__officer__user": request.user})
     error = None
     status = 200
@@ -53,7 +47,7 @@ def score_override_request(request, response_id):
 
 
 def score_override_queue(request):
-    _require_override(request)
+    require(request, selectors.can_override_scores)
     pending = list(selectors.pending_score_overrides(request.user)[:200])
     return render(
         request,
@@ -65,7 +59,7 @@ def score_override_queue(request):
 
 @require_POST
 def score_override_decide(request, override_id):
-    _require_override(request)
+    require(request, selectors.can_override_scores)
     override = get_object_or_404(selectors.pending_score_overrides(request.user), pk=override_id)
     approve = request.POST.get("outcome") == "approve"
     try:
