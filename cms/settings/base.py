@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "exams",
     "courses",
     "mentorship",
+    "appraisal",
     "analytics",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

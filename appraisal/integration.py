@@ -1,0 +1,26 @@
+"""What appraisal contributes to the shared shell, registered through cms.extensions from AppraisalConfig.ready():
+audit labels (more registrations join here as the app grows)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cms import extensions
+
+AUDIT_ACTIONS = {
+    "appraisal.case_create": _("Recorded case file"),
+    "appraisal.case_update": _("Edited case file"),
+    "appraisal.case_import": _("Imported case files"),
+    "appraisal.round_open": _("Opened review round"),
+    "appraisal.round_draw": _("Drew case files for review"),
+    "appraisal.round_close": _("Closed review round"),
+    "appraisal.review_submit": _("Submitted case review"),
+    "appraisal.review_correct": _("Corrected case review"),
+    "appraisal.follow_up": _("Set follow-up study"),
+    "appraisal.appraisal_decide": _("Recorded enforcement appraisal"),
+    "appraisal.leader_evaluation": _("Recorded leader evaluation"),
+    "appraisal.inspection": _("Recorded cross-enforcement inspection"),
+    "appraisal.library_propose": _("Proposed case for the library"),
+}
+
+
+def register() -> None:
+    extensions.audit_actions(AUDIT_ACTIONS)
