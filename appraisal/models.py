@@ -118,7 +118,7 @@ class Rubric(ClusterableModel):
         CASE_REVIEW = "case_review", _("Case-file review")
         LEADER = "leader", _("Leader evaluation")
 
-    name = models.CharField(_("Name"), max_length=100)
+    name = models.CharField(_("Rubric name"), max_length=100)
     purpose = models.CharField(
         _("Used for"), max_length=12, choices=Purpose.choices, default=Purpose.CASE_REVIEW
     )
@@ -154,7 +154,7 @@ class RubricItem(models.Model):
     rubric = ParentalKey(Rubric, verbose_name=_("Rubric"), on_delete=models.CASCADE, related_name="items")
     sort_order = models.PositiveSmallIntegerField(_("Order"), default=0)
     code = models.SlugField(_("Code"), max_length=40)
-    name = models.CharField(_("Name"), max_length=100)
+    name = models.CharField(_("Rubric item"), max_length=100)
     weight = models.DecimalField(
         _("Weight"),
         max_digits=5,
@@ -192,7 +192,7 @@ class ReviewRound(models.Model):
         OPEN = "open", pgettext_lazy("review round", "Under review")
         CLOSED = "closed", pgettext_lazy("review round", "Closed")
 
-    name = models.CharField(_("Name"), max_length=150)
+    name = models.CharField(_("Round name"), max_length=150)
     unit = models.ForeignKey(Unit, verbose_name=_("Unit subtree"), on_delete=models.PROTECT, related_name="+")
     period_start = models.DateField(_("Closed from"))
     period_end = models.DateField(_("Closed until"))
@@ -318,7 +318,7 @@ class CaseReview(FinalRecord):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("Submitted by"), on_delete=models.PROTECT, related_name="+"
     )
-    submitted_at = models.DateTimeField(_("Submitted at"), default=timezone.now)
+    submitted_at = models.DateTimeField(pgettext_lazy("review", "Submitted at"), default=timezone.now)
 
     objects = FinalRecordQuerySet.as_manager()
 
@@ -412,7 +412,7 @@ class AppraisalCycle(models.Model):
         OPEN = "open", pgettext_lazy("appraisal cycle", "Open")
         CLOSED = "closed", pgettext_lazy("appraisal cycle", "Closed")
 
-    name = models.CharField(_("Name"), max_length=150)
+    name = models.CharField(_("Cycle name"), max_length=150)
     unit = models.ForeignKey(Unit, verbose_name=_("Unit subtree"), on_delete=models.PROTECT, related_name="+")
     period_start = models.DateField(_("Period start"))
     period_end = models.DateField(_("Period end"))
@@ -468,7 +468,7 @@ class LeaderEvaluation(FinalRecord):
     )
     scores = models.JSONField(_("Item scores"), default=dict)  # {rubric item id: score}
     total = models.DecimalField(_("Score"), max_digits=5, decimal_places=2)
-    comment = models.TextField(_("Comment"), blank=True)
+    comment = models.TextField(pgettext_lazy("evaluation", "Comment"), blank=True)
     corrects = models.OneToOneField(
         "self",
         verbose_name=_("Corrects"),
