@@ -6,6 +6,8 @@ What an app can contribute:
 - learner navigation items (`nav_item`);
 - a section of the "我的培训" page (`my_training_section`): callable(request, officer) → dict with "template" and
   its context, or None;
+- a section of the personal record 一人一档 (`record_section`): callable(request, officer) → dict with "template" and
+  its context, or None; the request's user may already see the officer (the record view checked);
 - the lookup of an officer's current mentor (`mentor_lookup`): callable(officer) → Officer | None;
 - demo data (`demo_seed`): a module path whose `seed(stdout=, rng=)` `manage.py seed_demo` runs after the people;
 - periodic task schedules (`schedules`): the specs of `<app>/schedules.py`, applied by `manage.py setup_schedules`
@@ -71,6 +73,7 @@ def _is_officer(user) -> bool:
 
 NAV_ITEMS: list[NavItem] = [NavItem("my_training", _("My training"), _is_officer)]
 MY_TRAINING_SECTIONS: list[Callable] = []
+RECORD_SECTIONS: list[Callable] = []
 MENTOR_LOOKUPS: list[Callable] = []
 DEMO_SEEDS: list[DemoSeed] = []
 SCHEDULES: list[ScheduleSpec] = []
@@ -91,6 +94,11 @@ def nav_item(url_name: str, label, predicate: Callable = _is_officer) -> None:
 def my_training_section(fn: Callable) -> None:
     if fn not in MY_TRAINING_SECTIONS:
         MY_TRAINING_SECTIONS.append(fn)
+
+
+def record_section(fn: Callable) -> None:
+    if fn not in RECORD_SECTIONS:
+        RECORD_SECTIONS.append(fn)
 
 
 def mentor_lookup(fn: Callable) -> None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
@@ -373,8 +373,19 @@ class StudyClock(models.Model):
 # --- centralized training ----------------------------------------------------------------------------------------------
 
 
+class SessionKind(models.TextChoices):
+    """What a session is: centralized training, a demonstration to watch, cross-enforcement, or something else.
+    Every kind credits attended days as study hours in the same way."""
+
+    TRAINING = "training", _("Centralized training")  # 集训
+    DEMONSTRATION = "demonstration", _("Enforcement demonstration")  # 示范观摩
+    CROSS_ENFORCEMENT = "cross_enforcement", _("Cross-enforcement")  # 交叉执法
+    OTHER = "other", pgettext_lazy("session kind", "Other")
+
+
 class TrainingSession(ClusterableModel):
-    """A centralized training class (集训班) organised by a unit for officers of its subtree."""
+    """A centralized training class (集训班) organised by a unit for officers of its subtree; its kind says whether
+    it is training, a demonstration (示范观摩) or cross-enforcement (交叉执法)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -384,6 +395,9 @@ class TrainingSession(ClusterableModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     title = models.CharField(_("Title"), max_length=200)
+    kind = models.CharField(
+        _("Session kind"), max_length=20, choices=SessionKind.choices, default=SessionKind.TRAINING
+    )
     organizer = models.ForeignKey(
         Unit, verbose_name=_("Organizer unit"), on_delete=models.PROTECT, related_name="training_sessions"
     )
@@ -411,6 +425,7 @@ class TrainingSession(ClusterableModel):
 
     panels = [
         FieldPanel("title"),
+        FieldPanel("kind"),
         FieldPanel("organizer"),
         FieldPanel("status"),
         FieldPanel("location"),

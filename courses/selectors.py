@@ -28,6 +28,7 @@ from courses.models import (
     LessonPage,
     LessonProgress,
     Registration,
+    SessionKind,
     StudyHoursEntry,
     TrainingDay,
     TrainingSession,
@@ -407,6 +408,21 @@ def record_officer(user, officer_id: int | None = None) -> Officer:
 
 def officer_record(officer: Officer) -> dict:
     ledger = list(StudyHoursEntry.objects.filter(officer=officer).order_by("-earned_on", "-id"))
+    # A session day's line names the session's kind (集训, 示范观摩, 交叉执法 …): all credit hours the same way.
+    session_ids = {
+        h.context_id
+        for h in ledger
+        if h.source_kind == StudyHoursEntry.SourceKind.SESSION_DAY and h.context_id is not None
+    }
+    kinds = (
+        dict(TrainingSession.objects.filter(pk__in=session_ids).values_list("pk", "kind"))
+        if session_ids
+        else {}
+    )
+    kind_labels = dict(SessionKind.choices)
+    for h in ledger:
+        kind = kinds.get(h.context_id) if h.source_kind == StudyHoursEntry.SourceKind.SESSION_DAY else None
+        h.session_kind = kind_labels.get(kind, "") if kind else ""
     regs = list(
         Registration.objects.filter(officer=officer)
         .exclude(status=Registration.Status.CANCELLED)

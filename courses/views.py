@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cms import extensions
 from cms.selectors import officer_of
 from courses import selectors, services
 from courses.models import (
@@ -398,6 +399,8 @@ def record(request, officer_id=None):
         return redirect("courses:my_record")
     context = selectors.officer_record(officer)
     context["is_self"] = officer.user_id == request.user.pk
+    # Sections other apps add to the record (e.g. enforcement appraisal and cross-enforcement inspections).
+    context["sections"] = [s for s in (fn(request, officer) for fn in extensions.RECORD_SECTIONS) if s]
     if context["is_self"]:
         # One's own qualification appears only once the exam's review policy releases the result.
         context["qualifications"] = qualifications_of(officer)

@@ -74,13 +74,14 @@ class TrainingSessionViewSet(ScopedModelViewSet):
     name = "courses_session"
     list_display = [
         "title",
+        "kind",
         "organizer",
         "status",
         "capacity",
         "registration_closes",
         LinksColumn("links", label=""),
     ]
-    list_filter = ["status"]
+    list_filter = ["kind", "status"]
     search_fields = ["title", "location"]
     inspect_view_enabled = True
 
