@@ -63,6 +63,13 @@ def fill(attempts: int, questions: int) -> int:
             f" FROM {a} at CROSS JOIN {q} qu WHERE at.exam_id = %s AND qu.bank_id = %s",
             [exam.pk, bank.pk],
         )
+        # A graded attempt's score is the sum of its responses' scores (exams.services.marking._finalize).
+        cur.execute(
+            f"UPDATE {a} SET score = s.total, percent = s.total * 100.0 / {a}.max_score FROM ("
+            f"SELECT attempt_id, SUM(COALESCE(manual_score, auto_score, 0)) AS total FROM {r}"
+            f" GROUP BY attempt_id) s WHERE s.attempt_id = {a}.id AND {a}.exam_id = %s",
+            [exam.pk],
+        )
         cur.execute("ANALYZE")
     return exam.pk
 

@@ -30,6 +30,8 @@ def graded_attempts(exam, officer, papers):
             submitted_at=now,
             status=Attempt.Status.GRADED,
             max_score=Decimal(len(p)),
+            # As exams.services.marking._finalize writes it: the sum of the responses' scores.
+            score=sum((Decimal(str(score)) for _q, score, _a in p), Decimal(0)),
         )
         for i, p in enumerate(papers, start=1)
     )
