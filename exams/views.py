@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cms.http import safe_next
 from cms.models import Officer
 from cms.selectors import officer_of
-from exams import autosave, grading, paper, selectors, services
+from exams import attempt_html, autosave, grading, paper, selectors, services
 from exams.models import (
     GRACE_SECONDS,
     Attempt,
@@ -266,13 +266,15 @@ def attempt_page(request, attempt_id):
         "current": current,
         "strings": strings,
     }
+    questions_html, map_html = attempt_html.render_questions(items, current)
     return render(
         request,
         "exams/attempt.html",
         {
             "attempt": attempt,
             "exam": attempt.exam,
-            "items": items,
+            "questions_html": questions_html,
+            "map_html": map_html,
             "current": current,
             "config": config,
             "remaining": _remaining(attempt),
