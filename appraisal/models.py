@@ -634,3 +634,6 @@ class InspectionPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+from appraisal.importers.models import CaseImport  # noqa: E402,F401  (the case-file import record, A)

@@ -1,0 +1,1 @@
+"""Bulk import of case files from a spreadsheet export of the enforcement information system (see cases.py)."""
