@@ -250,6 +250,7 @@ def attempt_page(request, attempt_id):
         "saving": _("Saving…"),
         "unsaved": _("Not saved yet"),
         "offline": _("Not saved — check your connection; we will retry."),
+        "busy": _("The server is busy: your answer is kept on this page and will be sent again shortly."),
         "closed": _("Time is up: answers are no longer accepted."),
         "stale": _("A newer answer was saved from another tab or device; it is shown now."),
         "leave": _("Some answers are not saved yet. Leave anyway?"),

@@ -106,6 +106,7 @@
       body: JSON.stringify({position: parseInt(pos, 10), seq: mySeq, answer: collect(section),
                             flagged: section.querySelector("[data-flag]").checked})
     }).then(function (r) {
+      if (BUSY.indexOf(r.status) >= 0) throw busyError(r);
       return r.json().then(function (body) { return {status: r.status, body: body}; });
     }).then(function (res) {
       inflight[pos] = false;
@@ -123,12 +124,26 @@
       }
       if (pending[pos]) save(section);
       else if (!anyPending()) setStatus(S.saved, "ok");
-    }).catch(function () {
-      inflight[pos] = false; seq[pos] = Math.max(seq[pos], mySeq); needSaved = true;
-      setStatus(S.offline, "err");
+    }).catch(function (err) {
+      inflight[pos] = false; seq[pos] = Math.max(seq[pos], mySeq);
+      // A busy server (the proxy's quick 503) never saw the answer: nothing to compare, so no ?saved=1 then.
+      if (!(err && err.busy)) needSaved = true;
+      setStatus(err && err.busy ? S.busy : S.offline, "err");
       clearTimeout(timers["retry" + pos]);
-      timers["retry" + pos] = setTimeout(function () { save(section); }, 3000);
+      timers["retry" + pos] = setTimeout(function () { save(section); }, retryDelay(err));
     });
+  }
+  // Overload answers 503 with Retry-After (deploy/nginx/anjian.conf); the answer stays on the page and is sent again
+  // after that many seconds, spread by a random extra so that a room of phones does not return all at once.
+  var BUSY = [429, 502, 503, 504];
+  function busyError(r) {
+    var err = new Error("busy"); err.busy = true;
+    err.retryAfter = parseInt(r.headers.get("Retry-After") || "", 10);
+    return err;
+  }
+  function retryDelay(err) {
+    var base = err && err.busy && err.retryAfter > 0 ? Math.min(err.retryAfter, 60) * 1000 : 3000;
+    return base + Math.floor(Math.random() * base / 2);
   }
   sections.forEach(function (section) {
     section.addEventListener("change", function () { markMap(section); save(section); });
