@@ -27,3 +27,7 @@ AUDIT_ACTIONS = {
 
 def register() -> None:
     extensions.audit_actions(AUDIT_ACTIONS)
+    # C: the personal record's section (appraisals, review results after close, cross-enforcement inspections)
+    from appraisal import record  # noqa: PLC0415
+
+    extensions.record_section(record.record_section)

@@ -57,6 +57,8 @@ urlpatterns = [
     path("exams/", include("exams.urls")),
     path("learn/", include("courses.urls")),
     path("mentoring/", include("mentorship.urls")),
+    # 交叉执法 on the officer's phone (appraisal; a string include, so cms imports nothing above it).
+    path("appraisal/inspections/", include("appraisal.inspection_views")),
     path("hr/", include("analytics.urls")),
 ]
 
