@@ -31,3 +31,12 @@ def register() -> None:
     from appraisal import record  # noqa: PLC0415
 
     extensions.record_section(record.record_section)
+    # B: the reviewer's and handler's section of 我的培训, and follow-ups finished by completing a course
+    from appraisal import review_selectors  # noqa: PLC0415
+    from appraisal.services import follow_ups  # noqa: PLC0415
+    from courses.signals import course_completed  # noqa: PLC0415
+
+    extensions.my_training_section(review_selectors.my_training_section)
+    course_completed.connect(
+        follow_ups.on_course_completed, dispatch_uid="appraisal.follow_ups.course_completed"
+    )

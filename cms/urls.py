@@ -59,6 +59,7 @@ urlpatterns = [
     path("mentoring/", include("mentorship.urls")),
     # 交叉执法 on the officer's phone (appraisal; a string include, so cms imports nothing above it).
     path("appraisal/inspections/", include("appraisal.inspection_views")),
+    path("appraisal/", include("appraisal.urls")),
     path("hr/", include("analytics.urls")),
 ]
 
