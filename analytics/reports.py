@@ -74,7 +74,26 @@ def turnover_report(
     labels = labels or {}
     keys = _ordered_keys(list(dict.fromkeys(table["group"])), group_order)
     periods = frames.period_labels(start, end, period)
-    by_key = {(r.period, r.group): r for r in table.itertuples(index=False)}
+    # Plain column lists, not itertuples (a named tuple and a Timestamp per row: 1,000 units × 132 months took
+    # seconds).
+    columns = [
+        "start_headcount",
+        "end_headcount",
+        "avg_headcount",
+        "hires",
+        "separations",
+        "voluntary_separations",
+        "turnover_rate",
+    ]
+    by_key = {
+        (p, g): values
+        for p, g, *values in zip(
+            table["period"].tolist(),
+            table["group"].tolist(),
+            *(table[c].tolist() for c in columns),
+            strict=True,
+        )
+    }
     rows = []
     for p in periods:
         for k in keys:
@@ -95,18 +114,19 @@ def turnover_report(
                     }
                 )
                 continue
+            start_headcount, end_headcount, avg_headcount, hires, separations, voluntary, rate = r
             rows.append(
                 {
                     "period": p,
                     "group": k,
                     "label": labels.get(k, k),
-                    "start_headcount": int(r.start_headcount),
-                    "end_headcount": int(r.end_headcount),
-                    "avg_headcount": float(r.avg_headcount),
-                    "hires": int(r.hires),
-                    "separations": int(r.separations),
-                    "voluntary_separations": int(r.voluntary_separations),
-                    "turnover_rate": _num(r.turnover_rate),
+                    "start_headcount": int(start_headcount),
+                    "end_headcount": int(end_headcount),
+                    "avg_headcount": float(avg_headcount),
+                    "hires": int(hires),
+                    "separations": int(separations),
+                    "voluntary_separations": int(voluntary),
+                    "turnover_rate": _num(rate),
                 }
             )
     return {"period": period, "by": by, "rows": rows}
