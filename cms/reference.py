@@ -8,11 +8,11 @@ from __future__ import annotations
 from django.apps import apps as django_apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page, Site, Task, Workflow
 
 from cms import extensions
 from cms.models import HomePage
-from cms.roles import ROLE_PERMISSIONS
+from cms.roles import ROLE_PERMISSIONS, rename_wagtail_defaults
 from cms.schedules import apply_schedules
 
 HOME_TITLE = "安监员培训与资格管理平台"
@@ -61,6 +61,7 @@ def ensure_site_name() -> None:
 
 def ensure_reference_data() -> None:
     ensure_roles()
+    rename_wagtail_defaults(Group, Workflow, Task)
     ensure_home_page()
     ensure_site_name()
     for fn in extensions.REFERENCE_DATA:

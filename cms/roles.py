@@ -56,3 +56,23 @@ def grant_permissions(apps, role_permissions: dict[str, list[str]]) -> None:
             app_label, codename = perm.split(".")
             permission = Permission.objects.get(content_type__app_label=app_label, codename=codename)
             group.permissions.add(permission)
+
+
+# Wagtail's own migrations create two groups and, from the Moderators' publish permission, a default workflow and
+# task, all named in English. They are data, not catalogue strings, so they are renamed once (cms 0006, and by
+# ensure_reference_data after a flush). Only the untouched defaults are renamed; a name an administrator chose stays.
+WAGTAIL_DEFAULT_GROUPS = {"Moderators": "审核员", "Editors": "编辑"}
+WAGTAIL_DEFAULT_WORKFLOW = {"Moderators approval": "内容审核"}
+WAGTAIL_DEFAULT_TASK = {"Moderators approval": "审核员审核"}
+
+
+def rename_wagtail_defaults(Group, Workflow, Task) -> None:
+    """Give Wagtail's default groups, workflow and task their Chinese names (historical or real models)."""
+    for models_, names in (
+        (Group, WAGTAIL_DEFAULT_GROUPS),
+        (Workflow, WAGTAIL_DEFAULT_WORKFLOW),
+        (Task, WAGTAIL_DEFAULT_TASK),
+    ):
+        for english, chinese in names.items():
+            if not models_.objects.filter(name=chinese).exists():
+                models_.objects.filter(name=english).update(name=chinese)

@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "cms.users_app.UsersConfig",  # wagtail.users, with role groups shown by their role names
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
