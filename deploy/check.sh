@@ -32,6 +32,14 @@ $PY -c "import redis, os; redis.Redis.from_url(os.environ['REDIS_URL']).flushdb(
 $PY manage.py migrate --noinput -v 0
 $PY manage.py createcachetable
 $PY manage.py collectstatic --noinput -v 0
+# The qcluster-week test runs its own clusters on a copy (a simulated clock must not reach the deployment's), and
+# the PostgreSQL-restart test restores the migrated schema into a private server: both copied before anything
+# connects, instead of migrating twice more (a migrate takes minutes on a loaded machine).
+psql "$PGHOST_URL/postgres" -qc "DROP DATABASE IF EXISTS ${DB_NAME}_week WITH (FORCE)" >/dev/null
+psql "$PGHOST_URL/postgres" -qc "CREATE DATABASE ${DB_NAME}_week TEMPLATE $DB_NAME" >/dev/null
+pg_dump -Fc -f "$RUN/migrated.dump" "$DATABASE_URL"
+export DEPLOY_WEEK_DATABASE_URL="$PGHOST_URL/${DB_NAME}_week" DEPLOY_MIGRATED_DUMP="$RUN/migrated.dump"
+export DEPLOY_FAULT_PG_PORT=${DEPLOY_FAULT_PG_PORT:-18032} DEPLOY_FAULT_WEB_PORT=${DEPLOY_FAULT_WEB_PORT:-18031}
 
 PIDS=()
 cleanup() {

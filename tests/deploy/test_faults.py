@@ -26,9 +26,10 @@ def _worker_pids() -> list[int]:
     return pids
 
 
-def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0):
+def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0, log=None):
     """Each examinee saves as the page does: the next question every ~0.5 s, a retry with a higher sequence number
-    after anything but 200/409. Returns {(attempt, position): highest acknowledged seq} and the counts."""
+    after anything but 200/409. Returns {(attempt, position): highest acknowledged seq} and the counts; `log`, if
+    given, receives (time.monotonic() when answered, status) for every save."""
     acked: dict[tuple[int, int], int] = {}
     counts = {"sent": 0, "acknowledged": 0, "refused_or_failed": 0}
     lock = threading.Lock()
@@ -55,6 +56,8 @@ def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0):
             except OSError:
                 status = 0
             with lock:
+                if log is not None:
+                    log.append((time.monotonic(), status))
                 counts["sent"] += 1
                 if status == 200:
                     counts["acknowledged"] += 1
