@@ -73,7 +73,7 @@ def _same_street(officer_unit: Unit, enterprise_unit: Unit) -> bool:
 
 
 def _check_session(session: TrainingSession, by) -> None:
-    if not sessions_organised_by(by).filter(pk=session.pk).exists():
+    if not can_organise(by) or not units_visible_to(by).filter(pk=session.organizer_id).exists():
         raise InspectionRefused("not_organiser")
     if session.kind != SessionKind.CROSS_ENFORCEMENT:
         raise ValidationError(
