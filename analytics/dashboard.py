@@ -14,7 +14,9 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.html import json_script
+from django.utils.formats import localize
+from django.utils.html import conditional_escape, json_script
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -24,7 +26,7 @@ from cms.selectors import scope_unit
 
 CACHE_SECONDS = 60 * 60
 SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
-CACHE_VERSION = 3  # bump when the cached dict's shape changes
+CACHE_VERSION = 4  # bump when the cached dict's shape changes
 CHART_IDS = (
     "headcount",
     "funnel",
@@ -86,9 +88,26 @@ def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = C
         chart["empty"] = not chart["figure"]["data"]  # the page draws the reason in a shorter box
         # Serialise once, at compute time: a cached page load then only pastes the ready-made script tags.
         chart["figure_html"] = json_script(chart.pop("figure"), f"figure-{cid}")
+        chart["table_html"] = table_html(chart["table"])
     result = {"computed_at": timezone.now().isoformat(), "charts": charts_, "cached": False}
     cache.set(key, result, timeout)
     return result
+
+
+def table_html(table: dict) -> str:
+    """A chart's data table as the page shows it (values localised and escaped as a template would), built once at
+    compute time and cached with the figure: through the template, one node per cell, the tables of a month-by-month
+    decade cost a cached /hr/ load about 0.2 s."""
+    head = "".join(f"<th>{conditional_escape(c)}</th>" for c in table["columns"])
+    body = "".join(
+        "<tr>"
+        + "".join("<td>—</td>" if v is None else f"<td>{conditional_escape(localize(v))}</td>" for v in row)
+        + "</tr>"
+        for row in table["rows"]
+    )
+    if not body:
+        body = f'<tr><td colspan="{len(table["columns"])}">{conditional_escape(_("No data for these filters."))}</td></tr>'
+    return mark_safe(f'<table class="listing"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
 def refresh_snapshots() -> int:

@@ -6,12 +6,15 @@ redirect instead of 403; the page still uses the admin's layout and the admin me
 from __future__ import annotations
 
 import datetime
+from html import escape
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import flatatt
 from django.http import Http404, QueryDict
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -23,8 +26,24 @@ from cms.models import StaffCategory
 from cms.selectors import units_visible_to
 
 
+class PlainSelect(forms.Select):
+    """A select built in Python, markup as Django's template writes it: rendered through templates, one template
+    and an attrs include per option, a province's 1,000 units cost about 0.4 s of every /hr/ load, cached or not."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = {"name": name, **self.build_attrs(self.attrs, attrs)}
+        selected = set(self.format_value(value))
+        options = "".join(
+            f'<option value="{escape(str(v))}"{" selected" if str(v) in selected else ""}>{escape(str(label))}</option>'
+            for v, label in self.choices
+        )
+        return mark_safe(f"<select{flatatt(final_attrs)}>{options}</select>")
+
+
 class FilterForm(forms.Form):
-    unit = forms.ChoiceField(label=gettext_lazy("Unit (with its subtree)"), required=False)
+    unit = forms.ChoiceField(
+        label=gettext_lazy("Unit (with its subtree)"), required=False, widget=PlainSelect
+    )
     category = forms.ChoiceField(label=gettext_lazy("Staff category"), required=False)
     period = forms.ChoiceField(
         label=gettext_lazy("Period"),
