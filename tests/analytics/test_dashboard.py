@@ -232,3 +232,26 @@ def test_training_charts_start_the_clock_at_the_landmark():
     # Day-90 landmark: 1 (mentored from day 31) and 4 (left at day 214) were still employed; 2 and 3 were not.
     rows = out["mentoring"]["table"]["rows"]
     assert sorted((r[1], r[2]) for r in rows) == [(1, 0), (1, 1)]
+
+
+def test_chart_tables_and_unit_filter_are_escaped_as_a_template_would(client, people, hr_east):
+    """The data tables (built once at compute time) and the unit filter (built in Python) escape what users typed,
+    show — for a missing value, and say so when a table is empty."""
+    from django.utils import translation
+
+    from analytics.dashboard import table_html
+    from analytics.views import PlainSelect
+
+    html = table_html({"columns": ["单位", "离职率"], "rows": [["<b>东华</b>", None], ["西城", 0.25]]})
+    assert "&lt;b&gt;东华&lt;/b&gt;" in html and "<td>—</td>" in html and "<td>0.25</td>" in html
+    with translation.override("en"):
+        assert '<td colspan="2">No data for these filters.</td>' in table_html(
+            {"columns": ["a", "b"], "rows": []}
+        )
+    select = PlainSelect(choices=[("", "全部"), ("E<1>", "东区<script>")]).render("unit", "E<1>", {"id": "u"})
+    assert '<option value="E&lt;1&gt;" selected>东区&lt;script&gt;</option>' in select
+    assert 'name="unit"' in select and 'id="u"' in select
+    client.force_login(hr_east)
+    body = client.get(reverse("analytics:dashboard")).content.decode()
+    assert '<select name="unit"' in body or 'name="unit"' in body
+    assert body.count('<table class="listing">') >= 1
