@@ -27,6 +27,11 @@ AUDIT_ACTIONS = {
 
 def register() -> None:
     extensions.audit_actions(AUDIT_ACTIONS)
+    # A: role permissions and the default rubrics (appraisal.reference)
+    from appraisal import reference  # noqa: PLC0415
+
+    extensions.role_permissions(reference.ROLE_PERMISSIONS)
+    extensions.reference_data(reference.ensure_default_rubrics)
     # C: the personal record's section (appraisals, review results after close, cross-enforcement inspections)
     from appraisal import record  # noqa: PLC0415
 

@@ -27,6 +27,7 @@ from appraisal.models import CaseFile, CaseKind
 from cms import audit
 from cms.models import Officer, Unit
 from cms.roster.errors import RosterFileError
+from cms.roster.errors import error_message as roster_error_message
 from cms.roster.files import _is_blank, _normalise_header, read_table
 from cms.roster.rows import _text, parse_date
 from cms.selectors import scope_unit
@@ -110,6 +111,9 @@ MESSAGES = {
     ),
     "not_allowed": _("This account may not import case files."),
     "no_scope": _("Your account has no unit in charge, so it cannot import any rows."),
+    "crashed": _(
+        "The file could not be checked because of an unexpected error; please try again or ask an administrator."
+    ),
 }
 
 
@@ -126,6 +130,8 @@ class RowError:
 
 def error_message(error: dict) -> str:
     """The translated text of a stored error, with its row and column."""
+    if error["code"].startswith("file:"):
+        return roster_error_message(error["code"].removeprefix("file:"), error.get("params") or {})
     template = MESSAGES.get(error["code"])
     params = {"column": error.get("column") or "", **(error.get("params") or {})}
     try:
@@ -411,9 +417,8 @@ def import_cases(
     try:
         table = read_table(file_name, data)
     except RosterFileError as exc:
-        result.errors = [
-            {"row": None, "column": "", "code": "file", "params": {}, "text": e.message} for e in exc.errors
-        ]
+        # The roster's file errors (type, size, empty, unreadable): stored as their code, translated when shown.
+        result.errors = [RowError(None, "", f"file:{e.code}", e.params).as_dict() for e in exc.errors]
         return result
     indexes, labels, header_errors = _map_header(table.header)
     if header_errors:

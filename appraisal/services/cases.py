@@ -92,10 +92,8 @@ def save_case(*, by, case: CaseFile, co_handlers) -> CaseFile:
     return case
 
 
-def add_documents(*, by, case: CaseFile, files) -> list[CaseDocument]:
-    """Attach scanned documents (PDF or images only) to a case file in the acting user's subtree."""
-    if not selectors.case_files_editable_by(by).filter(pk=case.pk).exists():
-        raise CaseRefused("out_of_scope")
+def check_documents(files) -> list[uploads.CheckedUpload]:
+    """Detect each file's type from its bytes (images re-encoded); only PDF and images are case documents."""
     checked = uploads.check_uploads(files, field="documents")
     for item in checked:
         if item.content_type not in DOCUMENT_TYPES:
@@ -105,6 +103,15 @@ def add_documents(*, by, case: CaseFile, files) -> list[CaseDocument]:
                     % {"name": item.original_name}
                 }
             )
+    return checked
+
+
+def add_documents(*, by, case: CaseFile, files=(), checked=None) -> list[CaseDocument]:
+    """Attach scanned documents (PDF or images only) to a case file in the acting user's subtree. `checked` is
+    what check_documents returned (the form checks before saving), else `files` are checked here."""
+    if not selectors.case_files_editable_by(by).filter(pk=case.pk).exists():
+        raise CaseRefused("out_of_scope")
+    checked = check_documents(files) if checked is None else checked
     documents = []
     with uploads.discard_on_error() as stored, transaction.atomic():
         for item in checked:

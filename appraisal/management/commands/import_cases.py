@@ -24,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(_("No file at %(path)s.") % {"path": path})
         result = import_cases(actor=None, file_name=file.name, data=file.read_bytes(), dry_run=dry_run)
         for error in result.errors:
-            self.stderr.write(error.get("text") or error_message(error))
+            self.stderr.write(error_message(error))
         if result.errors:
             raise CommandError(_("%(count)s error(s): nothing was imported.") % {"count": len(result.errors)})
         summary = _("%(rows)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
