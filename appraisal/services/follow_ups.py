@@ -183,7 +183,9 @@ def create_for_round_case(round_case: RoundCase, *, by, lessons_map=None) -> int
             officer=handler, knowledge_point__in=points, finding__review__assignment__round_case__round=round_
         ).values_list("knowledge_point_id", flat=True)
     )
-    due_on = (round_.closed_at or timezone.now()).date() + datetime.timedelta(days=round_.follow_up_days)
+    due_on = timezone.localdate(round_.closed_at or timezone.now()) + datetime.timedelta(
+        days=round_.follow_up_days
+    )
     created = 0
     with transaction.atomic():
         for point_id, finding in lowest.items():
