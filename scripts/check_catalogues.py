@@ -7,6 +7,10 @@ when a project catalogue translates a msgid of Wagtail's own catalogues differen
 page explorer said 题型 for "Type"): where the meaning differs, give our msgid a context (pgettext, {% trans … context
 … %}); where it is the same, use one translation.
 
+The project catalogue locale/zh_Hans (LOCALE_PATHS, read before every other catalogue) may hold only Wagtail msgids
+that no zh_Hans catalogue translates (Wagtail's, Django's, another package's or one of our apps'): it fills Wagtail's
+gaps and never overrides a translation. Every entry must be translated and compiled (django and djangojs domains).
+
 Each app is extracted again with Django's makemessages in a scratch copy, so the working tree is never touched.
 usage: scripts/check_catalogues.py [--no-clashes] [app …]   (exit 1 and one line per problem when something is out
 of step; --no-clashes checks each catalogue alone)
@@ -26,6 +30,8 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ["cms", "exams", "courses", "mentorship", "analytics"]
 PO = Path("locale/zh_Hans/LC_MESSAGES/django.po")
+PROJECT = "locale"  # the project catalogue: Wagtail's untranslated admin strings
+DOMAINS = ("django", "djangojs")
 
 
 def _key(entry) -> tuple:
@@ -56,12 +62,12 @@ def extracted(app: str) -> set[tuple]:
         return {_key(e) for e in polib.pofile(str(copy / PO)) if not e.obsolete}
 
 
-def wagtail_translations() -> dict[tuple, set[str]]:
+def wagtail_translations(domain: str = "django") -> dict[tuple, set[str]]:
     """(context, msgid) → the zh_Hans translations in Wagtail's own catalogues (every Wagtail app)."""
     import wagtail
 
     found: dict[tuple, set[str]] = {}
-    for path in Path(wagtail.__file__).parent.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"):
+    for path in Path(wagtail.__file__).parent.glob(f"**/locale/zh_Hans/LC_MESSAGES/{domain}.po"):
         for e in polib.pofile(str(path)):
             if not e.obsolete and e.translated():
                 found.setdefault((e.msgctxt or "", e.msgid), set()).add(_translation(e))
@@ -94,6 +100,95 @@ def translation_clashes(app: str, entries, *, seen: dict, wagtail: dict) -> list
     return problems
 
 
+def wagtail_msgids(domain: str) -> set[tuple]:
+    """(context, msgid) of every string Wagtail marks for translation (its English source catalogues)."""
+    import wagtail
+
+    return {
+        (e.msgctxt or "", e.msgid)
+        for path in Path(wagtail.__file__).parent.glob(f"**/locale/en/LC_MESSAGES/{domain}.po")
+        for e in polib.pofile(str(path))
+    }
+
+
+def other_translations(domain: str) -> dict[tuple, str]:
+    """(context, msgid) → where a zh_Hans catalogue other than Wagtail's and the project's translates it: Django,
+    the other installed packages and our apps (what the project catalogue would override)."""
+    import django
+    import wagtail
+
+    wagtail_dir = Path(wagtail.__file__).parent
+    roots = [Path(django.__file__).parent.parent, ROOT]
+    found: dict[tuple, str] = {}
+    for base in roots:
+        for mo in base.glob(f"*/**/locale/zh_Hans/LC_MESSAGES/{domain}.mo"):
+            if (
+                wagtail_dir in mo.parents
+                or mo.is_relative_to(ROOT / PROJECT)
+                or ".venv" in mo.parts
+                and base == ROOT
+            ):
+                continue
+            for e in polib.mofile(str(mo)):
+                if e.msgstr or e.msgstr_plural:
+                    found.setdefault((e.msgctxt or "", e.msgid), str(mo.relative_to(base)))
+    return found
+
+
+def project_catalogue_problems(
+    domain: str, entries, *, wagtail_ids: set, wagtail_done: dict, others: dict
+) -> list:
+    """An entry of the project catalogue must be a Wagtail msgid that no other zh_Hans catalogue translates."""
+    problems = []
+    for e in entries:
+        key = (e.msgctxt or "", e.msgid)
+        if key not in wagtail_ids:
+            problems.append(f"{PROJECT} ({domain}): {e.msgid!r} is not a Wagtail string")
+        elif key in wagtail_done:
+            problems.append(f"{PROJECT} ({domain}) overrides Wagtail's translation of {e.msgid!r}")
+        elif key in others:
+            problems.append(f"{PROJECT} ({domain}) overrides the translation of {e.msgid!r} in {others[key]}")
+    return problems
+
+
+def check_project_catalogue() -> list[str]:
+    problems = []
+    for domain in DOMAINS:
+        po_path = ROOT / PROJECT / "zh_Hans/LC_MESSAGES" / f"{domain}.po"
+        if not po_path.exists():
+            continue
+        entries = [e for e in polib.pofile(str(po_path)) if not e.obsolete]
+        problems += _state_problems(f"{PROJECT} ({domain})", po_path, entries)
+        problems += project_catalogue_problems(
+            domain,
+            entries,
+            wagtail_ids=wagtail_msgids(domain),
+            wagtail_done=wagtail_translations(domain),
+            others=other_translations(domain),
+        )
+    return problems
+
+
+def _state_problems(name: str, po_path: Path, entries) -> list[str]:
+    """Fuzzy or untranslated entries, and a .mo not compiled from the .po."""
+    problems = []
+    for e in entries:
+        if "fuzzy" in e.flags:
+            problems.append(f"{name}: fuzzy: {e.msgid!r}")
+        elif not e.translated():
+            problems.append(f"{name}: untranslated: {e.msgid!r}")
+    compiled = {
+        _key(e): (e.msgstr, dict(e.msgstr_plural)) for e in polib.mofile(str(po_path.with_suffix(".mo")))
+    }
+    for e in entries:
+        if e.translated() and compiled.get(_key(e)) != (e.msgstr, dict(e.msgstr_plural)):
+            problems.append(
+                f"{name}: {po_path.with_suffix('.mo').name} is not compiled from its .po (first: {e.msgid!r})"
+            )
+            break
+    return problems
+
+
 def main(apps: list[str], *, clashes: bool = True) -> int:
     problems: list[str] = []
     seen: dict[tuple, tuple[str, str]] = {}
@@ -112,20 +207,11 @@ def main(apps: list[str], *, clashes: bool = True) -> int:
             problems.append(
                 f"{app}: in the catalogue, no longer in the code: {ctx + ' | ' if ctx else ''}{msgid!r}"
             )
-        for e in entries:
-            if "fuzzy" in e.flags:
-                problems.append(f"{app}: fuzzy: {e.msgid!r}")
-            elif not e.translated():
-                problems.append(f"{app}: untranslated: {e.msgid!r}")
-        compiled = {
-            _key(e): (e.msgstr, dict(e.msgstr_plural)) for e in polib.mofile(str(po_path.with_suffix(".mo")))
-        }
-        for e in entries:
-            if e.translated() and compiled.get(_key(e)) != (e.msgstr, dict(e.msgstr_plural)):
-                problems.append(f"{app}: django.mo is not compiled from django.po (first: {e.msgid!r})")
-                break
+        problems += _state_problems(app, po_path, entries)
         if clashes:
             problems += translation_clashes(app, entries, seen=seen, wagtail=wagtail)
+    if clashes and apps == APPS:
+        problems += check_project_catalogue()
     for line in problems:
         print(line)
     print(f"catalogues: {len(apps)} checked, {len(problems)} problem(s)")

@@ -90,3 +90,32 @@ def test_no_msgid_is_translated_two_ways_and_no_wagtail_string_is_overridden():
         entries = [e for e in polib.pofile(str(po)) if not e.obsolete]
         problems += check.translation_clashes(po.parts[-5], entries, seen=seen, wagtail=wagtail)
     assert not problems, "\n".join(problems)
+
+
+def test_the_project_catalogue_only_fills_wagtails_gaps():
+    """locale/zh_Hans is read before every catalogue: an entry Wagtail (or Django, or one of our apps) already
+    translates, or one that is not a Wagtail string at all, fails the check; the shipped catalogue passes it."""
+    check = _checker()
+    found = check.project_catalogue_problems(
+        "django",
+        _entries(
+            (None, "By task", "按任务"),
+            (None, "Type", "题型"),
+            (None, "Disabled", "已停用"),
+            (None, "Hello", "你好"),
+        ),
+        wagtail_ids={("", "By task"), ("", "Type"), ("", "Disabled")},
+        wagtail_done={("", "Type"): {"类型"}},
+        others={("", "Disabled"): "django/contrib/auth/locale/zh_Hans/LC_MESSAGES/django.mo"},
+    )
+    assert len(found) == 3
+    assert "overrides Wagtail's translation of 'Type'" in found[0]
+    assert "overrides the translation of 'Disabled' in django/contrib/auth" in found[1]
+    assert "'Hello' is not a Wagtail string" in found[2]
+    assert check.check_project_catalogue() == []
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_the_project_catalogue_is_complete_and_compiled(domain):
+    po = ROOT / "locale/zh_Hans/LC_MESSAGES" / f"{domain}.po"
+    test_catalogue_complete_and_compiled(po)
