@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 
 from cms.models import Notification
 
@@ -19,8 +20,9 @@ def absolute_url(url: str) -> str:
 
 def notify(user, *, key: str, title, body="", url: str = "", email: bool = False) -> bool:
     """Create the notice for `user` once (per key). With `email=True` and an address on file, also send it by
-    e-mail (once, with the link made absolute). Returns whether the notice was new. `user` may be None (an
-    officer without an account): then nothing is sent."""
+    e-mail (once, with the link made absolute; also when an earlier run created the notice but did not e-mail
+    it). Returns whether the notice was new. `user` may be None (an officer without an account): then nothing is
+    sent."""
     if user is None:
         return False
     title = str(title)
@@ -28,7 +30,18 @@ def notify(user, *, key: str, title, body="", url: str = "", email: bool = False
     notice, created = Notification.objects.get_or_create(
         recipient=user, key=key, defaults={"title": title[:200], "body": body, "url": url[:300]}
     )
-    if created and email and user.email:
-        send_mail(title, f"{body}\n\n{absolute_url(url)}".strip(), None, [user.email], fail_silently=True)
-        Notification.objects.filter(pk=notice.pk).update(emailed=True)
+    if email and user.email and (created or not notice.emailed):
+        _email_once(notice, user.email, title, f"{body}\n\n{absolute_url(url)}".strip())
     return created
+
+
+def _email_once(notice: Notification, address: str, subject: str, text: str) -> None:
+    """E-mail a notice that has not gone out by e-mail yet, and mark it in the same transaction, with its row
+    locked. The notice is committed before its e-mail is sent, so a job killed in between (a qcluster worker;
+    the broker redelivers the task) used to leave a notice that no later run would e-mail: now the next run
+    sends it. Two runs at once send it once. A send that fails is left for the next run."""
+    with transaction.atomic():
+        if not Notification.objects.select_for_update().filter(pk=notice.pk, emailed=False).exists():
+            return
+        if send_mail(subject, text, None, [address], fail_silently=True):
+            Notification.objects.filter(pk=notice.pk).update(emailed=True)
