@@ -17,9 +17,13 @@ HERE = Path(__file__).resolve().parent
 
 def render(*, static, media, private, proxy_params, upstreams, http_port=None) -> str:
     site = (HERE / "nginx" / "anjian.conf").read_text(encoding="utf-8")
-    servers = "".join(f"    server {u} max_fails=0;\n" for u in upstreams)
+    # The upstreams replace the example servers and keep their parameters (max_fails, max_conns).
+    params = re.search(r"\n    server \S+ ([^;]*);", site).group(1)
+    servers = "".join(f"    server {u} {params};\n" for u in upstreams)
     site = re.sub(
-        r"(upstream anjian_web \{\n(?:    #.*\n)*)(?:    server .*\n)+", lambda m: m.group(1) + servers, site
+        r"(upstream anjian_web \{\n(?:    (?:#.*|zone .*)\n)*)(?:    server .*\n)+",
+        lambda m: m.group(1) + servers,
+        site,
     )
     site = site.replace("STATIC_ROOT/", f"{static}/").replace("MEDIA_ROOT/", f"{media}/")
     site = site.replace(f"PRIVATE_{media}/", f"{private}/").replace("PROXY_PARAMS", str(proxy_params))
@@ -40,7 +44,10 @@ events {{ worker_connections 2048; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {directory}/access.log;
+    # $request_time: how long nginx itself took to answer (the overload test reads it for its 503s).
+    log_format timed '$remote_addr [$time_local] "$request" $status $body_bytes_sent rt=$request_time '
+                     'urt=$upstream_response_time';
+    access_log {directory}/access.log timed;
     client_body_temp_path {directory}/client_body;
     proxy_temp_path {directory}/proxy;
     fastcgi_temp_path {directory}/fastcgi;
