@@ -1,15 +1,17 @@
 """Benchmark the exam engine on PostgreSQL with gunicorn on loopback (targets from issue 3).
 
     .venv/bin/python bench/exams_bench.py [--db postgres://postgres@127.0.0.1:5432/anjian_bench]
-        [--questions 10000] [--users 300] [--duration 30] [--saturation-seconds 30] [--rounds 6]
+        [--questions 10000] [--users 300] [--duration 30]
         [--workers 4] [--threads 4] [--skip-http] [--autosave-only]
 
 1. grading a 100-question attempt (pure exams.grading)                        target ≤ 20 ms
 2. starting an attempt that draws 100 questions from a 10,000-question bank   target median ≤ 50 ms server time,
    in process (server time, with the number of queries) and through gunicorn     bounded queries
 3. autosave with N simulated examinees each saving every 5 s (open loop)       target p95 ≤ 300 ms
-   and saturation throughput of autosave vs a bare endpoint (exams:ping) with    target ≥ 0.5 × bare
-   the same middleware, same gunicorn, same run
+
+Capacity as examinees see it (how many the box carries with the page's real traffic, through gunicorn as deployed
+and through nginx, and 1,000 starts in 60 s) is bench/exams_capacity.py; it replaced the old "autosave throughput
+× a bare endpoint" figure, which said nothing about examinees.
 
 The database named by --db is created if missing, migrated, and filled once with the bench bank (code BENCH),
 officers bench0000… and their sessions; it is never the development or test database.
@@ -423,52 +425,6 @@ def http_start(port, exam_id, cookie, csrf):
     return asyncio.run(go())
 
 
-def saturation_rows(clients, seconds, rounds):
-    """Closed-loop throughput of autosave, the bare endpoint and the bare endpoint + session user.
-
-    A shared machine's speed drifts from one minute to the next, so the three run in interleaved rounds and each
-    is reported as the median over the rounds; the ratio is the median of the per-round ratios.
-    """
-    kinds = ("save", "ping", "ping-auth")
-    for kind in kinds:  # warm every worker and code path
-        asyncio.run(closed_loop(clients, 1.0, kind))
-    rps = {k: [] for k in kinds}
-    lat = {k: [] for k in kinds}
-    errors = dict.fromkeys(kinds, 0)
-    for _ in range(rounds):
-        for kind in kinds:
-            r, latencies, err = asyncio.run(closed_loop(clients, seconds / rounds, kind))
-            rps[kind].append(r)
-            lat[kind] += latencies
-            errors[kind] += err
-    ratio = statistics.median(s / p for s, p in zip(rps["save"], rps["ping"], strict=True))
-    ratio_auth = statistics.median(s / p for s, p in zip(rps["save"], rps["ping-auth"], strict=True))
-    spread = ", ".join(f"{s / p:.2f}" for s, p in zip(rps["save"], rps["ping"], strict=True))
-    return [
-        (
-            "autosave saturation (req/s)",
-            statistics.median(rps["save"]),
-            pct(lat["save"], 95),
-            "≥ 0.5 × bare",
-            f"{len(clients)} clients, {rounds} rounds, {errors['save']} errors",
-        ),
-        (
-            "bare endpoint saturation (req/s)",
-            statistics.median(rps["ping"]),
-            pct(lat["ping"], 95),
-            "",
-            f"autosave/bare {ratio:.2f} (rounds: {spread}), {errors['ping']} errors",
-        ),
-        (
-            "bare + session user saturation (req/s)",
-            statistics.median(rps["ping-auth"]),
-            pct(lat["ping-auth"], 95),
-            "",
-            f"autosave/bare+auth {ratio_auth:.2f}, {errors['ping-auth']} errors",
-        ),
-    ]
-
-
 def in_process_rows(exam, officers):
     """1 and 2: grading and starting an attempt, in this process."""
     from exams.models import Question
@@ -501,8 +457,6 @@ def main():
     ap.add_argument("--users", type=int, default=300)
     ap.add_argument("--duration", type=float, default=30)
     ap.add_argument("--saturation-clients", type=int, default=16)
-    ap.add_argument("--saturation-seconds", type=float, default=30, help="per kind, split over the rounds")
-    ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads per worker")
     ap.add_argument("--skip-http", action="store_true")
@@ -562,7 +516,7 @@ def main():
                 )
                 examinees.append(Examinee(port, a.pk, cookie, csrf, positions, random.Random(rng.random())))
             asyncio.run(open_pages(examinees))  # as a phone does before its first answer
-            for kind in ("save", "ping"):  # a running server is warm: load every worker's code paths first
+            for kind in ("save",):  # a running server is warm: load every worker's code paths first
                 asyncio.run(closed_loop(examinees[: args.saturation_clients], 2.0, kind))
             lat, errors = asyncio.run(open_loop(examinees, args.duration))
             rows.append(
@@ -574,8 +528,6 @@ def main():
                     f"{len(lat)} saves, {errors} errors, {len(lat) / args.duration:.0f} req/s",
                 )
             )
-            clients = examinees[: args.saturation_clients]
-            rows += saturation_rows(clients, args.saturation_seconds, args.rounds)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
@@ -588,7 +540,7 @@ def main():
         print(f"{name:<44} {med:>10.2f} {p95:>10.2f}  {target:<14} {note}")
     print(
         f"\nPostgreSQL {args.db.rsplit('@', 1)[-1]}, gunicorn gthread {args.workers} workers × {args.threads} threads, "
-        f"{os.cpu_count()} CPUs. p95 column for saturation rows is latency (ms)."
+        f"{os.cpu_count()} CPUs."
     )
 
 
