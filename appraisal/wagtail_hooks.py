@@ -57,3 +57,25 @@ def register_cross_inspection_menu():
         shown=inspection_screens.can_organise,
         menu_order=346,
     )
+
+
+# B: case-review results (scorecards, weakest items, trend, xlsx export, printable report)
+from appraisal import selectors as round_selectors  # noqa: E402
+from appraisal.admin_views import results as result_screens  # noqa: E402
+
+
+@hooks.register("register_admin_urls")
+def register_appraisal_result_urls():
+    return [path("appraisal/results/", include(result_screens.urlpatterns))]
+
+
+@hooks.register("register_admin_viewset")
+def register_appraisal_result_menu():
+    return ToolViewSet(
+        "appraisal_results_tool",
+        menu_label=_("Case review results"),
+        icon="table",
+        url_name="appraisal_results",
+        shown=round_selectors.can_read_rounds,
+        menu_order=347,
+    )
