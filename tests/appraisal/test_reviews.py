@@ -166,7 +166,9 @@ def test_correction_chain_the_last_review_counts_and_both_are_audited(make_offic
     with pytest.raises(reviews.ReviewRefused) as exc:
         reviews.correct_review(by=s.leader, review=first, scores=uniform(s.round, 8), reason="再改")
     assert exc.value.code == "already_corrected"
-    again = reviews.correct_review(by=s.leader, review=corrected, scores=uniform(s.round, "6.5"), reason="复核")
+    again = reviews.correct_review(
+        by=s.leader, review=corrected, scores=uniform(s.round, "6.5"), reason="复核"
+    )
     assert again.corrects == corrected and again.submitted_by == s.leader
     rc.refresh_from_db()
     assert rc.score == Decimal("62.50")  # (65 + 60) / 2
