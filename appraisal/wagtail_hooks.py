@@ -35,28 +35,27 @@ def register_appraisal_cycle_urls():
     ]
 
 
-@hooks.register("register_admin_viewset")
-def register_appraisal_cycle_menu():
-    return ToolViewSet(
+# C's tool pages join the same group.
+add_menu_item(
+    ToolViewSet(
         "appraisal_cycles_tool",
         menu_label=_("Enforcement appraisal"),
         icon="tasks",
         url_name="appraisal_cycles",
         shown=appraisal_selectors.can_read_appraisals,
-        menu_order=345,
-    )
-
-
-@hooks.register("register_admin_viewset")
-def register_cross_inspection_menu():
-    return ToolViewSet(
+    ),
+    order=50,
+)
+add_menu_item(
+    ToolViewSet(
         "appraisal_inspections_tool",
         menu_label=_("Cross-enforcement"),
         icon="site",
         url_name="appraisal_inspection_sessions",
         shown=inspection_screens.can_organise,
-        menu_order=346,
-    )
+    ),
+    order=60,
+)
 
 
 # B: case-review results (scorecards, weakest items, trend, xlsx export, printable report)

@@ -316,7 +316,7 @@ def close_round(*, by, round_: ReviewRound, confirm_pending: bool = False) -> Re
         round_.save(update_fields=["status", "closed_at"])
         finalise = _finaliser()
         if finalise is not None:
-            finalise(round_)
+            finalise(round_, by=by)
         audit.record(
             actor=by,
             action="appraisal.round_close",
