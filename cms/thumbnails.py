@@ -45,3 +45,12 @@ def thumbnail_of(file: FieldFile) -> FieldFile:
         if saved != name:  # another request made it meanwhile: keep theirs
             storage.delete(saved)
     return FieldFile(None, file.field, name)
+
+
+def delete_stored(storage, name: str) -> None:
+    """Delete a stored private file and its thumbnail, if any (both live under the same name)."""
+    if not name:
+        return
+    for path in (name, thumbnail_name(name)):
+        if storage.exists(path):
+            storage.delete(path)

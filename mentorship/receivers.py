@@ -6,15 +6,16 @@ comes with the news: `by=` on officers_changed, `_changed_by` on a spell the cms
 import datetime
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from cms import thumbnails
 from cms.models import EmploymentSpell, LeaveReason, Officer
 from cms.signals import officers_changed
 from courses.signals import attendance_recorded, course_completed
 from exams.signals import attempt_finalized
 from mentorship import services
-from mentorship.models import Apprenticeship
+from mentorship.models import Apprenticeship, Attachment
 from mentorship.selectors import rules
 
 
@@ -108,9 +109,19 @@ def _sync_chunk(ids: list[int], *, by) -> None:
         )
 
 
+def on_attachment_deleted(sender, instance, **kwargs):
+    """A deleted attachment takes its stored file and thumbnail with it, once the deletion is committed (a rolled
+    back deletion keeps them)."""
+    storage, name = instance.file.storage, instance.file.name
+    transaction.on_commit(lambda: thumbnails.delete_stored(storage, name))
+
+
 def connect() -> None:
     course_completed.connect(on_course_completed, dispatch_uid="mentorship.on_course_completed")
     attendance_recorded.connect(on_attendance, dispatch_uid="mentorship.on_attendance")
     attempt_finalized.connect(on_attempt_finalized, dispatch_uid="mentorship.on_attempt_finalized")
     post_save.connect(on_spell_saved, sender=EmploymentSpell, dispatch_uid="mentorship.on_spell_saved")
+    post_delete.connect(
+        on_attachment_deleted, sender=Attachment, dispatch_uid="mentorship.on_attachment_deleted"
+    )
     officers_changed.connect(on_officers_changed, dispatch_uid="mentorship.on_officers_changed")

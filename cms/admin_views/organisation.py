@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms.models import WagtailAdminModelForm
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -61,7 +62,7 @@ class PostIndexView(UnitPathsMixin, ScopedIndexView):
             self._get_title_column("title"),
             unit_path_column(self, path_of=lambda p: p.unit.path),
             self._get_custom_column("openings"),
-            self._get_custom_column("is_open"),
+            BooleanColumn("is_open", label=Post._meta.get_field("is_open").verbose_name, sort_key="is_open"),
         ]
 
 
