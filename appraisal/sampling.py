@@ -152,9 +152,14 @@ class _Flow:
         self.load[officer_id] -= 1
 
     def place(self, key, visited: set[int]) -> bool:
+        taken, load, cap = self.assigned[key], self.load, self.cap
+        free = [r for r in self.options[key] if load[r] < cap and r not in taken and r not in visited]
+        if free:  # the common case: the least loaded reviewer with room, no search needed
+            self._give(key, min(free, key=lambda r: (load[r], self.rank[r])))
+            return True
         options = sorted(
-            (r for r in self.options[key] if r not in self.assigned[key] and r not in visited),
-            key=lambda r: (self.load[r], self.rank[r]),
+            (r for r in self.options[key] if r not in taken and r not in visited),
+            key=lambda r: (load[r], self.rank[r]),
         )
         for officer_id in options:
             if officer_id in visited:
@@ -196,8 +201,12 @@ def assign(
         if flow.cap > total:
             raise Infeasible(sorted(set(pending), key=str), per_file)
         still = []
+        free = sum(max(0, flow.cap - load) for load in flow.load.values())
         for key in pending:
-            if not flow.place(key, set()):
+            # With every reviewer at capacity no augmenting path exists: skip the (costly) search.
+            if free > 0 and flow.place(key, set()):
+                free -= 1
+            else:
                 still.append(key)
         pending = still
         flow.cap += 1
