@@ -297,17 +297,6 @@ def prepare_examinees(n: int, questions: int) -> list[dict]:
             print(f"  {i + 1} examinees ready ({time.monotonic() - t:.0f} s)", flush=True)
             state_file.write_text(json.dumps(known))
     state_file.write_text(json.dumps(known))
-    # The server's sequence numbers now (earlier runs moved them on): a save must carry a higher one, or it is stale.
-    from exams.models import Response
-
-    current: dict[int, dict[str, int]] = {}
-    rows = Response.objects.filter(attempt_id__in=[e["attempt"] for e in out]).values_list(
-        "attempt_id", "position", "seq"
-    )
-    for attempt_id, position, seq in rows.iterator(chunk_size=20000):
-        current.setdefault(attempt_id, {})[str(position)] = seq
-    for entry in out:
-        entry["seq"] = current.get(entry["attempt"], entry["seq"])
     return out
 
 
@@ -509,8 +498,24 @@ def generator_process(specs, port, interval, duration, t0, seed, out):
     out.close()
 
 
+def refresh_seq(specs) -> None:
+    """The server's sequence numbers now (earlier levels' saves moved them on): a save must carry a higher one, or
+    it is stale (409)."""
+    from exams.models import Response
+
+    current: dict[int, dict[str, int]] = {}
+    rows = Response.objects.filter(attempt_id__in=[e["attempt"] for e in specs]).values_list(
+        "attempt_id", "position", "seq"
+    )
+    for attempt_id, position, seq in rows.iterator(chunk_size=20000):
+        current.setdefault(attempt_id, {})[str(position)] = seq
+    for entry in specs:
+        entry["seq"] = current.get(entry["attempt"], entry["seq"])
+
+
 def run_level(deploy: Deployment, specs, n, interval, duration, procs):
     chosen = specs[:n]
+    refresh_seq(chosen)
     t0 = time.time() + 2.0
     pipes, children = [], []
     ctx = multiprocessing.get_context("fork")
