@@ -45,3 +45,8 @@ def register() -> None:
     course_completed.connect(
         follow_ups.on_course_completed, dispatch_uid="appraisal.follow_ups.course_completed"
     )
+    # D: the case library: its learner tab and the 相关案例 section under lessons
+    from appraisal import library_selectors  # noqa: PLC0415
+
+    extensions.nav_item("appraisal:library", _("Case library"))
+    extensions.lesson_section(library_selectors.lesson_section)

@@ -637,3 +637,4 @@ class InspectionPhoto(models.Model):
 
 
 from appraisal.importers.models import CaseImport  # noqa: E402,F401  (the case-file import record, A)
+from appraisal.pages import CaseLibraryPage, CasePage, CasePageTag  # noqa: E402,F401  (the case library, D)

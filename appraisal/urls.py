@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from appraisal import views
+from appraisal import library_views, views
 
 app_name = "appraisal"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("documents/<int:pk>/", views.document, name="document"),
     path("results/", views.results, name="results"),
     path("follow-ups/", views.follow_up_list, name="follow_ups"),
+    path("library/", library_views.library, name="library"),
 ]

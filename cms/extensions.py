@@ -6,6 +6,8 @@ What an app can contribute:
 - learner navigation items (`nav_item`);
 - a section of the "我的培训" page (`my_training_section`): callable(request, officer) → dict with "template" and
   its context, or None;
+- a section under a lesson (`lesson_section`): callable(request, lesson) → dict with "template" and its context,
+  or None (e.g. the case library's 相关案例); the lesson page is served to signed-in users only;
 - a section of the personal record 一人一档 (`record_section`): callable(request, officer) → dict with "template" and
   its context, or None; the request's user may already see the officer (the record view checked);
 - the lookup of an officer's current mentor (`mentor_lookup`): callable(officer) → Officer | None;
@@ -74,6 +76,7 @@ def _is_officer(user) -> bool:
 NAV_ITEMS: list[NavItem] = [NavItem("my_training", _("My training"), _is_officer)]
 MY_TRAINING_SECTIONS: list[Callable] = []
 RECORD_SECTIONS: list[Callable] = []
+LESSON_SECTIONS: list[Callable] = []
 MENTOR_LOOKUPS: list[Callable] = []
 DEMO_SEEDS: list[DemoSeed] = []
 SCHEDULES: list[ScheduleSpec] = []
@@ -99,6 +102,11 @@ def my_training_section(fn: Callable) -> None:
 def record_section(fn: Callable) -> None:
     if fn not in RECORD_SECTIONS:
         RECORD_SECTIONS.append(fn)
+
+
+def lesson_section(fn: Callable) -> None:
+    if fn not in LESSON_SECTIONS:
+        LESSON_SECTIONS.append(fn)
 
 
 def mentor_lookup(fn: Callable) -> None:

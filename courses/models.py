@@ -28,6 +28,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from cms import extensions
 from cms.admin_widgets import JSONCheckboxes, JSONLinesTextarea
 from cms.models import FinalRecord, FinalRecordQuerySet, Officer, StaffCategory, Unit
 from cms.selectors import officer_of
@@ -213,6 +214,7 @@ class LessonPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.lesson_state(self, request.user), nav_section=NAV_SECTION)
+        context["sections"] = [s for s in (fn(request, self) for fn in extensions.LESSON_SECTIONS) if s]
         if context["officer"] is not None:
             context["lesson_config"] = lesson_config(self, request, context)
         return context
