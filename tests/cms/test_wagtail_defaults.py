@@ -19,7 +19,9 @@ def test_migrations_leave_the_default_workflow_task_and_groups_in_chinese():
     names = set(Group.objects.values_list("name", flat=True))
     assert {"审核员", "编辑"} <= names and not names & {"Moderators", "Editors"}
     # the renamed task still belongs to the renamed moderators' group
-    assert list(GroupApprovalTask.objects.get(name="审核员审核").groups.values_list("name", flat=True)) == ["审核员"]
+    assert list(GroupApprovalTask.objects.get(name="审核员审核").groups.values_list("name", flat=True)) == [
+        "审核员"
+    ]
 
 
 def test_workflow_pages_show_the_chinese_names(client, superuser):
