@@ -5,11 +5,12 @@
 
 For each size N the database `<prefix>_<N // 1000>k` is built with bench/province.py if it does not exist yet, then a
 fresh process measures, through Django's test client as the product runs (DEBUG off, the cache in Redis):
-turnover by month × unit and retention by unit (the management commands, JSON), /hr/ cold (?refresh=1) and cached,
+turnover by month × unit and retention by unit (the management commands, JSON), /hr/ cold (?refresh=1) and cached
+(as HR opens it, and month by month since 2016),
 /me/ (an apprentice in post), the mentor's page (/mentoring/, a street's mentor), the officer admin list (superuser),
 an exam start (POST, a 100-question paper drawn from the whole bank) and its attempt page, the item statistics of
-the exam with 5,000 graded attempts, and a roster import of 20,000 rows into the province's streets (new people,
-so each run adds about 12,000 officers). Prints the median time of --repeat runs and the queries of one, then one
+the exam with 5,000 graded attempts, and, last, a roster import of 20,000 rows into the province's streets (new
+people, so each run adds about 12,000 officers: --rebuild starts from fresh databases). Prints the median time of --repeat runs and the queries of one, then one
 table over the sizes. Nothing here is a unit test: the machine is shared, so the times are upper bounds.
 """
 
@@ -32,8 +33,10 @@ sys.path.insert(0, str(ROOT))
 CASES = [
     ("turnover", "turnover, month × unit (command)"),
     ("retention", "retention by unit (command)"),
-    ("hr_cold", "/hr/ cold (refresh)"),
+    ("hr_cold", "/hr/ cold (?refresh=1)"),
     ("hr_cached", "/hr/ cached (Redis)"),
+    ("hr_month_cold", "/hr/ by month since 2016, cold"),
+    ("hr_month_cached", "/hr/ by month since 2016, cached"),
     ("me", "/me/"),
     ("mentor", "mentor page /mentoring/"),
     ("officers", "officer admin list"),
@@ -112,10 +115,11 @@ def measure(repeat: int) -> dict:
 
     run("turnover", lambda: command("turnover", period="month", by="unit", date_from=start_from))
     run("retention", lambda: command("retention", by="unit"))
-    query = {"period": "month", "start": start_from}
-    run("hr_cold", lambda: ok(admin.get("/hr/", {**query, "refresh": "1"})))
-    ok(admin.get("/hr/", query))
-    run("hr_cached", lambda: ok(admin.get("/hr/", query)))
+    # What HR opens (/hr/: quarters over three years), and a decade month by month.
+    for key, query in (("hr", {}), ("hr_month", {"period": "month", "start": start_from})):
+        run(f"{key}_cold", lambda q=query: ok(admin.get("/hr/", {**q, "refresh": "1"})))
+        ok(admin.get("/hr/", query))
+        run(f"{key}_cached", lambda q=query: ok(admin.get("/hr/", q)))
 
     apprentice = (
         Apprenticeship.objects.filter(status="in_progress", officer__status="active")
@@ -181,6 +185,11 @@ def main() -> None:
     parser.add_argument("--db-prefix", default="postgres://postgres@127.0.0.1:5432/anjian_h14g")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="drop the size databases first (the roster import of a run adds about 12,000 officers to each)",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the fresh process's database
     args = parser.parse_args()
     if args.measure:
@@ -197,6 +206,13 @@ def main() -> None:
     for size in args.sizes:
         url = db_url(args.db_prefix, size)
         print(f"== {size:,} officers ({url.rsplit('/', 1)[-1]})", flush=True)
+        if args.rebuild:
+            import psycopg
+
+            from bench.province import _admin_url, _db_name
+
+            with psycopg.connect(_admin_url(url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{_db_name(url)}"')
         subprocess.run(
             [sys.executable, str(ROOT / "bench" / "province.py"), "--officers", str(size), "--db", url],
             check=True,
