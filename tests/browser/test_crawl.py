@@ -206,7 +206,8 @@ EXEMPT = [
         r"\bNone(?=\s*\t)",
     ),  # the report prints a page published by no user as None
     # The account page's time-zone list: IANA zone names (Asia Shanghai: GMT+8 …) are place names.
-    ("/admin/account/", r"^[A-Z][A-Za-z]+(?: [A-Za-z0-9_+-]+)*: (?:GMT|UTC)"),
+    # (the project catalogue's "%(zone)s：%(label)s" puts a full-width colon after the name).
+    ("/admin/account/", r"^[A-Z][A-Za-z]+(?: [A-Za-z0-9_+-]+)*(?:: |：)(?:GMT|UTC)"),
 ]
 USERNAME = re.compile(r"\b(?:demo_[a-z]+|admin)\b")
 URLISH = re.compile(
@@ -348,4 +349,5 @@ def test_the_english_detector_flags_english_prose_and_passes_proper_nouns_and_ex
     assert not _english("Asia Shanghai: GMT+8 (中国标准时间)", "/admin/account/")
     assert not _english("None\t课程", "/admin/reports/aging-pages/")
     assert not _english("Etc GMT+10: GMT-10 (GMT-10:00)", "/admin/account/")
+    assert not _english("Africa Abidjan：GMT+0 (格林尼治标准时间)", "/admin/account/")
     assert _english("None", "/admin/courses_session/inspect/2/")  # an empty field must read —, not None
