@@ -78,3 +78,12 @@ def register_appraisal_result_menu():
         shown=round_selectors.can_read_rounds,
         menu_order=347,
     )
+
+
+# D: proposing a closed round's best files for the case library (linked from the round's results)
+from appraisal.admin_views import library as library_screens  # noqa: E402
+
+
+@hooks.register("register_admin_urls")
+def register_appraisal_library_urls():
+    return [path("appraisal/library/propose/", include(library_screens.urlpatterns))]

@@ -316,3 +316,34 @@ class TestRelatedCases:
         with django_assert_max_num_queries(3):
             section = library_selectors.lesson_section(None, lesson)
         assert [c.pk for c in section["cases"]] == [licence_case.pk]
+
+
+@pytest.mark.django_db
+class TestProposeScreen:
+    def test_leader_proposes_from_the_round_results(self, client, closed_setup):
+        best = closed_setup.round_cases[0]
+        client.force_login(closed_setup.leader)
+        detail = client.get(
+            reverse("appraisal_results_detail", args=[closed_setup.round.pk])
+        ).content.decode()
+        url = reverse("appraisal_library_propose", args=[closed_setup.round.pk])
+        assert url in detail
+        listing = client.get(url)
+        assert listing.status_code == 200 and best.case.number in listing.content.decode()
+        response = client.post(url, {"round_case": best.pk})
+        page = CasePage.objects.get(source=best)
+        assert response.status_code == 302 and str(page.pk) in response["Location"]
+        again = client.post(url, {"round_case": best.pk}, follow=True)
+        assert CasePage.objects.count() == 1 and again.status_code == 200
+
+    def test_non_runners_and_other_subtrees_are_refused(self, client, closed_setup):
+        url = reverse("appraisal_library_propose", args=[closed_setup.round.pk])
+        client.force_login(closed_setup.reviewers[0].user)
+        response = client.post(url, {"round_case": closed_setup.round_cases[0].pk})
+        assert response.status_code == 302 and response["Location"].startswith(
+            "/admin/login/"
+        )  # no admin access
+        other = make_staff("leader_far", "unit_leader", make_unit("D11", "西城区", kind="district"))
+        client.force_login(other)
+        assert client.get(url).status_code == 404
+        assert CasePage.objects.count() == 0
