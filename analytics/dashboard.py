@@ -21,12 +21,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from analytics import charts, frames, selectors
+from appraisal.models import AppraisalBand
 from cms.models import LeaveReason, Role
 from cms.selectors import scope_unit
 
 CACHE_SECONDS = 60 * 60
 SNAPSHOT_SECONDS = 26 * 60 * 60  # the nightly snapshot lasts until the next one has run
-CACHE_VERSION = 4  # bump when the cached dict's shape changes
+CACHE_VERSION = 5  # bump when the cached dict's shape changes
 CHART_IDS = (
     "headcount",
     "funnel",
@@ -37,6 +38,7 @@ CHART_IDS = (
     "time_to_qualification",
     "mentoring",
     "self_study",
+    "km_appraisal",
 )
 MENTORING_LANDMARK_DAYS = 90
 QUALIFICATION_LANDMARK_DAYS = 180
@@ -83,7 +85,10 @@ def dashboard(user, filters: Filters, *, refresh: bool = False, timeout: int = C
     training = (
         selectors.training_frame(data.spell_queryset.values("officer_id")) if len(data.spells) else None
     )
-    charts_ = compute(data, filters, training)
+    appraisals = (
+        selectors.appraisal_frame(data.spell_queryset.values("officer_id")) if len(data.spells) else None
+    )
+    charts_ = compute(data, filters, training, appraisals)
     for cid, chart in charts_.items():
         chart["empty"] = not chart["figure"]["data"]  # the page draws the reason in a shorter box
         # Serialise once, at compute time: a cached page load then only pastes the ready-made script tags.
@@ -106,7 +111,9 @@ def table_html(table: dict) -> str:
         for row in table["rows"]
     )
     if not body:
-        body = f'<tr><td colspan="{len(table["columns"])}">{conditional_escape(_("No data for these filters."))}</td></tr>'
+        # Outside the f-string, so makemessages finds the message.
+        empty = conditional_escape(_("No data for these filters."))
+        body = f'<tr><td colspan="{len(table["columns"])}">{empty}</td></tr>'
     return mark_safe(f'<table class="listing"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 
@@ -133,8 +140,14 @@ def refresh_snapshots() -> int:
     return len(done)
 
 
-def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | None = None) -> dict:
-    """All dashboard charts for a dataset (no cache, no user, no queries). ``training``: selectors.training_frame."""
+def compute(
+    data: selectors.Dataset,
+    filters: Filters,
+    training: pd.DataFrame | None = None,
+    appraisals: pd.DataFrame | None = None,
+) -> dict:
+    """All dashboard charts for a dataset (no cache, no user, no queries). ``training``: selectors.training_frame;
+    ``appraisals``: selectors.appraisal_frame."""
     spells = data.spells
     if filters.category:
         spells = spells[spells["staff_category"] == filters.category]
@@ -215,7 +228,36 @@ def compute(data: selectors.Dataset, filters: Filters, training: pd.DataFrame | 
         % {"start": filters.start, "end": filters.as_of},
     }
     out.update(_training_charts(sp, filters, training))
+    out["km_appraisal"] = appraisal_chart(sp, filters, appraisals)
     return out
+
+
+def appraisal_chart(sp: frames.Spells, filters: Filters, appraisals: pd.DataFrame | None) -> dict:
+    """Retention by enforcement appraisal band (执法考评 as a covariate). Landmark: the clock starts on the day each
+    officer's latest appraisal was decided, and only officers still employed then count (an officer must survive
+    to be appraised, so counting from hire would flatter the appraised). The existing minimum group size applies."""
+    if appraisals is None:
+        appraisals = pd.DataFrame(
+            {
+                "officer_id": np.zeros(0, np.int64),
+                "appraised_on": np.zeros(0, "datetime64[D]"),
+                "band": np.zeros(0, object),
+            }
+        )
+    t = frames.tenures(sp, by="none", as_of=filters.as_of).merge(appraisals, on="officer_id", how="left")
+    a = frames.landmark(
+        t.assign(landmark_date=t["appraised_on"]), landmark_col="landmark_date", as_of=filters.as_of
+    )
+    cmp = _compare(a, a["band"].astype(object).to_numpy())
+    labels = {band.value: str(band.label) for band in AppraisalBand}
+    return {
+        **charts.km_curves(cmp, labels, x_title=_("Days since the appraisal")),
+        "title": _("Retention by enforcement appraisal band"),
+        "note": _(
+            "Landmark analysis: the clock starts on the day each officer's latest enforcement appraisal (执法考评) "
+            "was decided, and only officers still employed then are counted; groups by its band."
+        ),
+    }
 
 
 def _compare(frame: pd.DataFrame, group) -> frames.Comparison:

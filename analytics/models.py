@@ -17,6 +17,7 @@ COMPONENT_LABELS = {
     "exam": _("Must-know exam score"),
     "mentor_evaluation": _("Mentor evaluations"),
     "milestones_on_time": _("Milestones signed off on time"),
+    "appraisal": _("Enforcement appraisal"),  # 执法考评: the officer's latest appraisal total (appraisal app)
 }
 
 
@@ -28,6 +29,7 @@ MISSING_REASONS = {
     "exam": _("no graded attempt at a qualifying exam yet"),
     "mentor_evaluation": _("no mentor evaluation yet"),
     "milestones_on_time": _("no milestone signed off yet"),
+    "appraisal": _("no enforcement appraisal yet"),
 }
 
 
@@ -71,6 +73,9 @@ class SelectionBoard(models.Model):
     w_exam = _weight("exam", 25)
     w_mentor_evaluation = _weight("mentor_evaluation", 20)
     w_milestones_on_time = _weight("milestones_on_time", 10)
+    # 0 by default: trainees awaiting appointment have no appraisal yet; boards choosing among officers in post
+    # give it a weight.
+    w_appraisal = _weight("appraisal", 0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Created by"),

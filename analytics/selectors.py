@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from analytics import frames, selection
 from analytics.models import COMPONENT_LABELS, MISSING_REASONS, AppointmentDecision, SelectionBoard
+from appraisal import appraisal_selectors
+from appraisal.models import Appraisal
 from cms.models import EmploymentSpell, Post, Role, StaffCategory, Unit
 from cms.selectors import has_role, officers_visible_to, units_visible_to
 from courses.models import Enrolment, Registration
@@ -236,6 +238,27 @@ def training_frame(officers) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def appraisal_frame(officers) -> pd.DataFrame:
+    """Per appraised officer (one query): the band of their latest enforcement appraisal (newest cycle, the row
+    that stands) and the day it was decided. Columns: officer_id, appraised_on, band. ``officers`` as for
+    training_frame (a queryset of officer ids, used as a subquery, or a list of ids)."""
+    ids = officers if isinstance(officers, QuerySet) else [int(i) for i in set(officers)]
+    latest = {}
+    for officer_id, decided_at, band in (
+        Appraisal.objects.filter(officer_id__in=ids)
+        .order_by("cycle__period_end", "cycle_id", "decided_at", "id")
+        .values_list("officer_id", "decided_at", "band")
+    ):
+        latest[officer_id] = (timezone.localtime(decided_at).date(), band)
+    return pd.DataFrame(
+        {
+            "officer_id": np.fromiter(latest.keys(), dtype=np.int64, count=len(latest)),
+            "appraised_on": _dates([d for d, _b in latest.values()]),
+            "band": np.array([b for _d, b in latest.values()], dtype=object),
+        }
+    )
+
+
 # --------------------------------------------------------------------------------------------------- selection board
 def boards_visible_to(user) -> QuerySet[SelectionBoard]:
     if not can_view_hr_analytics(user):
@@ -270,7 +293,8 @@ def _pct(numerator, denominator):
 
 
 def components_for(officer_ids: list[int]) -> dict[int, dict[str, float | None]]:
-    """Each candidate's six components on a 0–100 scale (None where there is no data), in a fixed number of queries."""
+    """Each candidate's seven components on a 0–100 scale (None where there is no data), in a fixed number of
+    queries. The seventh, 执法考评, is the officer's latest enforcement appraisal total (appraisal app)."""
     result = {pk: dict.fromkeys(COMPONENT_LABELS) for pk in officer_ids}
     enrol = defaultdict(lambda: [0, 0, 0, 0])  # total, completed, with due date & completed, on time
     for officer_id, completed_at, due in Enrolment.objects.filter(officer_id__in=officer_ids).values_list(
@@ -322,6 +346,8 @@ def components_for(officer_ids: list[int]) -> dict[int, dict[str, float | None]]
         milestones[officer_id][1] += due is None or timezone.localtime(submitted_at).date() <= due
     for officer_id, (n, on_time) in milestones.items():
         result[officer_id]["milestones_on_time"] = _pct(on_time, n)
+    for officer_id, total in appraisal_selectors.latest_totals(officer_ids).items():
+        result[officer_id]["appraisal"] = float(total)
     return result
 
 

@@ -37,6 +37,7 @@ class BoardForm(forms.ModelForm):
             "w_exam",
             "w_mentor_evaluation",
             "w_milestones_on_time",
+            "w_appraisal",
         ]
         widgets = {
             "hired_from": forms.DateInput(attrs={"type": "date"}),
@@ -46,6 +47,10 @@ class BoardForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units_visible_to(user)
+        self.fields["w_appraisal"].help_text = _(
+            "The officer's latest enforcement appraisal total (执法考评). Trainees awaiting appointment have none "
+            "yet: leave it at 0 for them, give it a weight when choosing among officers in post."
+        )
 
     def clean(self):
         data = super().clean()

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from appraisal import appraisal_selectors as sel
 from appraisal.models import AppraisalBand, AppraisalCycle, Rubric
@@ -59,7 +59,7 @@ class EvaluationForm(forms.Form):
     when it corrects an earlier evaluation."""
 
     comment = forms.CharField(
-        label=gettext_lazy("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("evaluation", "Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     reason = forms.CharField(
         label=gettext_lazy("Reason for correction"),

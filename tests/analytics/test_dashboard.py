@@ -83,6 +83,7 @@ class TestDashboard:
             "time_to_qualification",
             "mentoring",
             "self_study",
+            "km_appraisal",
         }
         headcount = charts["headcount"]["table"]["rows"]
         # East only: 4 hired in 2021, 2 left in 2023.
