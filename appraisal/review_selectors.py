@@ -159,26 +159,45 @@ def handled_case_ids(officer) -> set[int]:
 def my_training_section(request, officer) -> dict | None:
     """我的培训: the officer's case reviews (pending), results of closed rounds and open follow-up study, with
     下一步 items for pending reviews and open follow-ups. None when the officer has none of these."""
+    from django.db.models import Count, IntegerField, Subquery  # noqa: PLC0415
     from django.urls import reverse  # noqa: PLC0415
     from django.utils.translation import ngettext  # noqa: PLC0415
 
     from appraisal.services.follow_ups import refresh_status  # noqa: PLC0415
+    from cms.models import Officer  # noqa: PLC0415
 
-    assignments = ReviewAssignment.objects.filter(reviewer=officer, round_case__round__status__in=REVIEWABLE)
-    pending = (
-        assignments.filter(round_case__round__status=ReviewRound.Status.OPEN)
-        .exclude(Exists(CaseReview.objects.filter(assignment=OuterRef("pk"))))
-        .count()
+    assignments = ReviewAssignment.objects.filter(
+        reviewer=OuterRef("pk"), round_case__round__status__in=REVIEWABLE
     )
-    reviewed = assignments.exists()
-    results = (
-        RoundCase.objects.filter(round__status=ReviewRound.Status.CLOSED)
-        .filter(Q(case__handler=officer) | Q(case__co_handlers=officer))
-        .exists()
+    pending_qs = assignments.filter(round_case__round__status=ReviewRound.Status.OPEN).exclude(
+        Exists(CaseReview.objects.filter(assignment=OuterRef("pk")))
     )
-    if FollowUp.objects.filter(officer=officer, status=FollowUp.Status.OPEN).exists():
-        refresh_status(officer)
-    open_follow_ups = FollowUp.objects.filter(officer=officer, status=FollowUp.Status.OPEN).count()
+    open_qs = FollowUp.objects.filter(officer=OuterRef("pk"), status=FollowUp.Status.OPEN)
+    handled = RoundCase.objects.filter(round__status=ReviewRound.Status.CLOSED).filter(
+        Q(case__handler=OuterRef("pk")) | Q(case__co_handlers=OuterRef("pk"))
+    )
+    # One query for an officer with nothing here (most learners): everything as subqueries of their row.
+    row = (
+        Officer.objects.filter(pk=officer.pk)
+        .annotate(
+            pending_n=Subquery(
+                pending_qs.order_by().values("reviewer").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            reviewed=Exists(assignments),
+            results=Exists(handled),
+            open_n=Subquery(
+                open_qs.order_by().values("officer").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+        .values("pending_n", "reviewed", "results", "open_n")
+        .first()
+    )
+    pending, reviewed, results = row["pending_n"] or 0, row["reviewed"], row["results"]
+    open_follow_ups = row["open_n"] or 0
+    if open_follow_ups and refresh_status(officer):
+        open_follow_ups = FollowUp.objects.filter(officer=officer, status=FollowUp.Status.OPEN).count()
     if not (pending or reviewed or results or open_follow_ups):
         return None
     next_steps = []

@@ -87,7 +87,8 @@ def test_notifications_are_private(client, trainee, other_trainee):
 # say why here.
 # 21: the 下一步 card reads the officer's attempts at the open exams once (their status: to take, in progress, not
 # passed yet); with an unfinished course it also reads the lesson to resume (one more, see the card's test).
-MY_TRAINING_QUERIES = 21  # plus the session read (session_queries)
+# 22: appraisal's case-review section reads the officer's pending reviews, results and open follow-ups in one query.
+MY_TRAINING_QUERIES = 22  # plus the session read (session_queries)
 
 
 @pytest.mark.django_db
