@@ -121,7 +121,7 @@ class CasePage(Page):
     procedure = models.TextField(_("Procedure"), blank=True)
     documents = StreamField(
         CaseDocumentsBlock(),
-        verbose_name=_("Documents"),
+        verbose_name=_("Enforcement documents"),
         blank=True,
         help_text=_(
             "Only documents with personal details removed: names, ID numbers and phone numbers masked."

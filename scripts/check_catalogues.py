@@ -28,7 +28,7 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["cms", "exams", "courses", "mentorship", "analytics"]
+APPS = ["cms", "exams", "courses", "mentorship", "appraisal", "analytics"]
 PO = Path("locale/zh_Hans/LC_MESSAGES/django.po")
 PROJECT = "locale"  # the project catalogue: Wagtail's untranslated admin strings
 DOMAINS = ("django", "djangojs")

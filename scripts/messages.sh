@@ -2,7 +2,7 @@
 # Regenerate and compile the zh_Hans catalogue of one app (or all): scripts/messages.sh [app …]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-apps=("$@"); [ ${#apps[@]} -eq 0 ] && apps=(cms exams courses mentorship analytics)
+apps=("$@"); [ ${#apps[@]} -eq 0 ] && apps=(cms exams courses mentorship appraisal analytics)
 for app in "${apps[@]}"; do
   mkdir -p "$app/locale"
   (cd "$app" && DJANGO_SETTINGS_MODULE=cms.settings.dev PYTHONPATH=.. ../.venv/bin/django-admin makemessages \

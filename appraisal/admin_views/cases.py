@@ -57,7 +57,7 @@ class DocumentsField(forms.FileField):
 
 class CaseFileForm(WagtailAdminModelForm):
     documents = DocumentsField(
-        label=_("Add documents"),
+        label=_("Add case documents"),
         required=False,
         help_text=_("Scanned case documents: PDF or photos (JPEG, PNG, WebP). Photos are re-encoded."),
     )
