@@ -4,7 +4,10 @@ chrome for an intranet (no help link to an outside site) and its stylesheet."""
 
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from wagtail import hooks
+from wagtail.models import Site
+from wagtail.sites import views as site_views
 
 from cms import admin_views, wagtail_strings  # noqa: F401  (wagtail_strings: catalogue entries only)
 from cms.actions import ACTION_LABELS
@@ -12,6 +15,12 @@ from cms.admin_views import sign_in  # noqa: F401  (joins the people menu)
 from cms.admin_views.choosers import officer_chooser_viewset, unit_chooser_viewset
 from cms.admin_views.dashboard import add_waiting_work_panel
 from cms.roster import admin as roster_admin  # noqa: F401
+
+# Wagtail's sites listing labels its port, site name and root page columns from the field names, untranslated
+# ("Site name"); label them with the fields' own verbose names, which Wagtail's catalogue translates (站点名称…).
+for _column in site_views.IndexView.columns:
+    if _column.name in {"port", "site_name", "root_page"}:
+        _column.label = capfirst(Site._meta.get_field(_column.name).verbose_name)
 
 
 @hooks.register("register_log_actions")
