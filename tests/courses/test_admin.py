@@ -184,6 +184,7 @@ def _session_form(organizer):
         {
             "title": "新集训班",
             "organizer": organizer.pk,
+            "kind": "training",
             "status": "open",
             "location": "会议室",
             "capacity": 20,
