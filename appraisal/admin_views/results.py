@@ -34,7 +34,9 @@ def detail(request, pk):
         "weakest": outcomes.weakest_items(results),
         "trend": outcomes.trend(request.user, unit=round_.unit),
     }
-    return render(request, "appraisal/admin/results_detail.html", round_.name, context, subtitle=_("Review results"))
+    return render(
+        request, "appraisal/admin/results_detail.html", round_.name, context, subtitle=_("Review results")
+    )
 
 
 def export(request, pk):
