@@ -18,9 +18,13 @@ backlog = int(os.environ.get("GUNICORN_BACKLOG", "256"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so a slow leak never grows without bound; jitter keeps them from restarting together.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
-max_requests_jitter = 2000
+# No request-count recycling by default. With 20,000 (the old value) each worker restarted about every 90 s at
+# 2,000 examinees: a restart loads Django and Wagtail again (~2 s), the other worker carries everything meanwhile, and
+# the exam peak's p95 jumped from 0.1 s to 1.4-2 s (bench/exams_capacity.py: 1,593 examinees at 5 s with recycling,
+# 2,489 without). Memory is capped by the systemd unit instead (MemoryHigh/MemoryMax restart a leaking worker).
+# Set GUNICORN_MAX_REQUESTS to recycle anyway; keep it high (≥ 500,000) and the jitter at a tenth of it.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 # Load the application in each worker (after fork): no database connection is shared across processes.
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
