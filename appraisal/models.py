@@ -184,6 +184,16 @@ class RubricItem(models.Model):
 # Review rounds (案卷评查)
 
 
+class DrawState(models.TextChoices):
+    """Where a round's background draw stands (appraisal.services.rounds.request_draw → appraisal.tasks)."""
+
+    IDLE = "idle", _("Not drawn")
+    QUEUED = "queued", _("Waiting to draw")
+    RUNNING = "running", _("Drawing…")
+    DONE = "done", _("Drawn")
+    FAILED = "failed", _("Draw failed")
+
+
 class ReviewRound(models.Model):
     """A case-file review round over a unit subtree and a period: a reproducible random draw, cross-assigned."""
 
@@ -235,6 +245,23 @@ class ReviewRound(models.Model):
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     drawn_at = models.DateTimeField(_("Drawn at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("Closed at"), null=True, blank=True)
+    # The draw runs in a django-q task (appraisal.tasks.draw_round): its state and step are written outside the
+    # draw's own transaction so that the round page can show them while it runs. `draw_report` holds the counts
+    # so far, the result (files, assignments, load per reviewer) or the refusal's code and parameters.
+    draw_state = models.CharField(
+        _("Draw status"), max_length=8, choices=DrawState.choices, default=DrawState.IDLE
+    )
+    draw_step = models.PositiveSmallIntegerField(_("Draw step"), default=0)
+    draw_report = models.JSONField(_("Draw report"), null=True, blank=True)
+    draw_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Draw requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    draw_requested_at = models.DateTimeField(_("Draw requested at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Review round")
@@ -243,6 +270,10 @@ class ReviewRound(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def draw_in_progress(self) -> bool:
+        return self.status == self.Status.DRAFT and self.draw_state in (DrawState.QUEUED, DrawState.RUNNING)
 
 
 class RoundCase(models.Model):

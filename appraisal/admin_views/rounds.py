@@ -20,10 +20,13 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import AdminDateInput
 
 from appraisal import selectors
-from appraisal.models import CaseReview, ReviewAssignment, ReviewRound, RoundCase
+from appraisal.models import CaseReview, DrawState, ReviewAssignment, ReviewRound, RoundCase
 from appraisal.services import rounds as round_services
 from cms.admin_tools import permission_menu_item, render, require
 from cms.admin_views.scoping import UnitChoiceField, UnitPaths
+
+# While a draw runs, the round page reloads itself this often (no JavaScript needed).
+DRAW_REFRESH_SECONDS = 2
 
 
 class RoundForm(forms.Form):
@@ -166,7 +169,9 @@ def round_detail(request, pk: int):
         street["handlers"].add(rc.case.handler_id)
         rc.unit_name = paths.full_name(rc.case.unit.path)
     eligible_handlers: dict[int, set] = defaultdict(set)
-    if cases or round_.status == ReviewRound.Status.DRAFT:
+    # Not while a draw runs (the page reloads every few seconds then); again when the draw seems lost.
+    drawing = round_.draw_in_progress and not round_services.draw_seems_lost(round_)
+    if cases or (round_.status == ReviewRound.Status.DRAFT and not drawing):
         for unit_id, handler_id in round_services.eligible_files(round_).values_list("unit_id", "handler_id"):
             eligible_handlers[unit_id].add(handler_id)
     by_street = [
@@ -180,6 +185,7 @@ def round_detail(request, pk: int):
     can_run = selectors.rounds_runnable_by(request.user).filter(pk=round_.pk).exists()
     progress = round_services.progress(round_)
     pending = sum(row["pending"] for row in progress)
+    draw = _draw_context(round_, cases, progress)
     return render(
         request,
         "appraisal/admin/round_detail.html",
@@ -194,10 +200,50 @@ def round_detail(request, pk: int):
             "pending": pending,
             "submitted": sum(row["submitted"] for row in progress),
             "can_run": can_run,
+            "draw": draw,
+            "refresh_seconds": DRAW_REFRESH_SECONDS
+            if draw["state"] == "running" and not draw["lost"]
+            else None,
         },
         subtitle=_("Review round"),
         icon="tasks",
     )
+
+
+def _draw_context(round_: ReviewRound, cases, progress) -> dict:
+    """What the round page says about the draw: its step while the task runs (and whether it seems lost: then it
+    may be started again), its refusal when it failed, and once drawn the files, the reviews assigned and the load
+    per reviewer (from the rows, so third reviews added since count too)."""
+    report = round_.draw_report or {}
+    if round_.draw_in_progress:
+        step = round_.draw_step if round_.draw_state == DrawState.RUNNING else 0
+        return {
+            "state": "running",
+            "lost": round_services.draw_seems_lost(round_),
+            "lost_minutes": int(round_services.draw_lost_after().total_seconds() // 60),
+            "step": step,
+            "steps": len(round_services.DRAW_STEPS),
+            "step_label": round_services.DRAW_STEPS.get(step, _("Waiting for a background worker")),
+            "candidates": report.get("candidates"),
+            "reviewers": report.get("reviewers"),
+            "drawn": report.get("drawn"),
+        }
+    if round_.status == ReviewRound.Status.DRAFT and round_.draw_state == DrawState.FAILED:
+        return {
+            "state": "failed",
+            "error": round_services.draw_error_message(report.get("code"), report.get("params")),
+        }
+    if cases:
+        loads = [row["assigned"] for row in progress]
+        return {
+            "state": "done",
+            "files": len(cases),
+            "assignments": sum(loads),
+            "reviewers": len(loads),
+            "load_min": min(loads, default=0),
+            "load_max": max(loads, default=0),
+        }
+    return {"state": "idle"}
 
 
 def _runnable(request, pk: int) -> ReviewRound:
@@ -207,13 +253,22 @@ def _runnable(request, pk: int) -> ReviewRound:
 
 @require_POST
 def round_draw(request, pk: int):
+    """Queue the draw (a django-q task); the round page shows its progress and outcome. Where tasks run inline
+    (tests, a site without a cluster) the draw is over by the time this answers, so the message says how it ended."""
     round_ = _runnable(request, pk)
     try:
-        round_services.draw_and_assign(by=request.user, round_=round_)
+        round_services.request_draw(by=request.user, round_=round_)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
+        return redirect("appraisal_rounds:detail", pk=pk)
+    round_.refresh_from_db(fields=["draw_state", "draw_report"])
+    if round_.draw_state == DrawState.DONE:
         messages.success(request, _("The files are drawn and the reviewers assigned."))
+    elif round_.draw_state == DrawState.FAILED:
+        report = round_.draw_report or {}
+        messages.error(request, round_services.draw_error_message(report.get("code"), report.get("params")))
+    else:
+        messages.success(request, _("The draw has started; this page shows its progress."))
     return redirect("appraisal_rounds:detail", pk=pk)
 
 

@@ -7,7 +7,8 @@ Rules decided here:
 - The effective review of an assignment is the last of its correction chain (the row nobody corrects).
 - Corrections: the reviewer who submitted may correct their own review while the round is open; a round runner of
   the round's subtree (unit leader, training admin) may correct any review of the round, also after it closed (the
-  file's score is then recomputed, and follow-ups are set for new low findings). A reason is always required.
+  file's score is then recomputed, and follow-ups are set for new low findings), except a review of a file they
+  handled or co-handled. A reason is always required.
 - File score: with one review per file, that review. With two, their mean when they differ by at most the round's
   gap; otherwise the round asks for a third review (A's `rounds.assign_third`) and the file's score is the median
   of the three once the third is in (a wild third score cannot swing the result; when the third lies between the
@@ -42,7 +43,7 @@ CENT = Decimal("0.01")
 
 class ReviewRefused(PermissionDenied):
     """The acting user may not do this to the review; `code` names the rule (not_reviewer, round_not_open,
-    already_submitted, not_permitted)."""
+    already_submitted, already_corrected, not_permitted, handled_file)."""
 
     def __init__(self, code: str, message: str = ""):
         super().__init__(message or code)
@@ -183,6 +184,8 @@ def correct_review(
         is_runner = selectors.rounds_runnable_by(by).filter(pk=round_.pk).exists()
         if not (is_reviewer or is_runner):
             raise ReviewRefused("not_permitted")
+        if officer is not None and officer.pk in assignment.round_case.case.handler_ids():
+            raise ReviewRefused("handled_file")  # a runner who handled the file does not judge it
         if not is_runner and round_.status != ReviewRound.Status.OPEN:
             raise ReviewRefused("round_not_open")
         if CaseReview.objects.filter(corrects=review).exists():

@@ -3,25 +3,36 @@ assign two reviewers from other streets to each, add a third reviewer when two s
 
 Eligible files: the closed files (closed_on within the period) of the round's subtree not drawn in another round.
 Reviewers: see appraisal.selectors.eligible_reviewers (active officers of the subtree with the mentor role). The
-draw and the assignment are the pure functions of appraisal.sampling; this module reads and writes the rows.
+draw and the assignment are the pure functions of appraisal.sampling; this module reads and writes the rows. The
+round page asks for the draw (request_draw) and a django-q task runs it (run_requested_draw), recording its steps and
+outcome on the round.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
+from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_q.tasks import async_task
 
 from appraisal import sampling, selectors
-from appraisal.models import CaseFile, CaseReview, ReviewAssignment, ReviewRound, RoundCase, Rubric
+from appraisal.models import CaseFile, CaseReview, DrawState, ReviewAssignment, ReviewRound, RoundCase, Rubric
 from cms import audit
 from cms.models import Unit
+
+logger = logging.getLogger(__name__)
 
 
 class RoundRefused(PermissionDenied):
@@ -153,22 +164,98 @@ def reviewers(round_: ReviewRound) -> list[sampling.Reviewer]:
     ]
 
 
-def draw(round_: ReviewRound) -> list[RoundCase]:
-    """Store the round's draw (RoundCase rows in draw order). Only a draft round without a draw is drawn."""
+# --- the draw ----------------------------------------------------------------------------------------------------
+
+# A refusal's text by its code: raised with it, and shown on the round page (in the reader's language) from the
+# code and parameters a failed background draw stored on the round.
+_MESSAGES = {
+    "already_drawn": gettext_lazy("This round has already been drawn."),
+    "nothing_to_draw": gettext_lazy(
+        "No closed case files of this subtree were closed in the period: nothing to draw."
+    ),
+    "assignment_infeasible": gettext_lazy(
+        "Not enough reviewers from other streets for %(count)s file(s) (%(numbers)s): each needs %(needed)s "
+        "reviewer(s) with the mentor role who neither work in the file's street nor handled it."
+    ),
+    "draw_in_progress": gettext_lazy("The draw of this round is already under way."),
+    "not_permitted": gettext_lazy(
+        "The account that asked for the draw may no longer run review rounds: nothing was drawn."
+    ),
+    "out_of_scope": gettext_lazy(
+        "The account that asked for the draw may no longer run rounds of this unit: nothing was drawn."
+    ),
+    "crashed": gettext_lazy(
+        "The draw stopped on an unexpected error: nothing was drawn. Try again; if it happens again, tell the "
+        "system administrator."
+    ),
+}
+
+# The steps of a draw, as the round page shows them while the task runs.
+DRAW_STEPS = {
+    1: gettext_lazy("Reading the eligible files and the reviewers"),
+    2: gettext_lazy("Drawing the files"),
+    3: gettext_lazy("Assigning the reviewers"),
+    4: gettext_lazy("Saving the draw"),
+}
+
+Progress = Callable[[int, dict], None]
+
+
+def draw_error_message(code: str, params: dict | None = None) -> str:
+    """The translated text of a draw's refusal, from the code and parameters stored on the round."""
+    message = _MESSAGES.get(code, _MESSAGES["crashed"])
+    try:
+        return str(message) % (params or {})
+    except (KeyError, TypeError, ValueError):
+        return str(_MESSAGES["crashed"])
+
+
+def _ensure_drawable(round_: ReviewRound) -> None:
     if round_.status != ReviewRound.Status.DRAFT or round_.cases.exists():
-        raise RoundError(_("This round has already been drawn."), "already_drawn")
+        raise RoundError(_MESSAGES["already_drawn"], "already_drawn")
+
+
+def _infeasible(exc: sampling.Infeasible, numbers: dict) -> RoundError:
+    return RoundError(
+        _MESSAGES["assignment_infeasible"],
+        "assignment_infeasible",
+        {
+            "count": len(exc.keys),
+            "numbers": "、".join(numbers.get(k, str(k)) for k in exc.keys[:10]),
+            "needed": exc.needed,
+        },
+    )
+
+
+def _draw(round_: ReviewRound, files: list[sampling.Candidate]) -> list[sampling.Candidate]:
     picked = sampling.draw(
-        candidates(round_),
+        files,
         seed=round_.seed,
         per_street=round_.per_street,
         share=round_.share,
         min_per_handler=round_.min_per_handler,
     )
     if not picked:
-        raise RoundError(
-            _("No closed case files of this subtree were closed in the period: nothing to draw."),
-            "nothing_to_draw",
-        )
+        raise RoundError(_MESSAGES["nothing_to_draw"], "nothing_to_draw")
+    return picked
+
+
+def _assign_drawn(
+    round_: ReviewRound, picked: list[sampling.Candidate], pool: list[sampling.Reviewer]
+) -> dict[int, list[int]]:
+    """{case id: reviewer officer ids in review order} for freshly drawn files (keyed by case id, so the same seed
+    and the same files and reviewers give the same assignment)."""
+    slots = [sampling.Slot(key=c.case_id, street_id=c.street_id, excluded=c.excluded) for c in picked]
+    try:
+        return sampling.assign(slots, pool, per_file=round_.reviews_per_file, seed=round_.seed)
+    except sampling.Infeasible as exc:
+        raise _infeasible(exc, {c.case_id: c.number for c in picked}) from exc
+
+
+def draw(round_: ReviewRound) -> list[RoundCase]:
+    """Store the round's draw (RoundCase rows in draw order). Only a draft round without a draw is drawn."""
+    _ensure_drawable(round_)
+    picked = _draw(round_, candidates(round_))
     return RoundCase.objects.bulk_create(
         RoundCase(round=round_, case_id=c.case_id, draw_order=n) for n, c in enumerate(picked, start=1)
     )
@@ -201,18 +288,7 @@ def assign(round_: ReviewRound) -> list[ReviewAssignment]:
         )
     except sampling.Infeasible as exc:
         numbers = dict(RoundCase.objects.filter(pk__in=exc.keys).values_list("pk", "case__number"))
-        raise RoundError(
-            _(
-                "Not enough reviewers from other streets for %(count)s file(s) (%(numbers)s): each needs %(needed)s "
-                "reviewer(s) with the mentor role who neither work in the file's street nor handled it."
-            ),
-            "assignment_infeasible",
-            {
-                "count": len(exc.keys),
-                "numbers": "、".join(numbers.get(k, str(k)) for k in exc.keys[:10]),
-                "needed": exc.needed,
-            },
-        ) from exc
+        raise _infeasible(exc, numbers) from exc
     now = timezone.now()
     return ReviewAssignment.objects.bulk_create(
         ReviewAssignment(round_case_id=key, reviewer_id=officer_id, ordinal=n, assigned_at=now)
@@ -221,16 +297,68 @@ def assign(round_: ReviewRound) -> list[ReviewAssignment]:
     )
 
 
-def draw_and_assign(*, by, round_: ReviewRound) -> ReviewRound:
-    """The round page's button: draw the files, assign the reviewers, and open the round for review."""
+def _draw_result(drawn: list[RoundCase], assignments: list[ReviewAssignment], pool) -> dict:
+    loads = Counter(a.reviewer_id for a in assignments)
+    per_reviewer = [loads.get(r.officer_id, 0) for r in pool]
+    return {
+        "files": len(drawn),
+        "assignments": len(assignments),
+        "reviewers": len(pool),
+        "reviewers_assigned": len(loads),
+        "load_min": min(per_reviewer, default=0),
+        "load_max": max(per_reviewer, default=0),
+    }
+
+
+def draw_and_assign(*, by, round_: ReviewRound, progress: Progress | None = None) -> ReviewRound:
+    """Draw the files, assign the reviewers and open the round for review, all written in one transaction (the
+    body of the background draw, appraisal.tasks.draw_round; also callable directly).
+
+    The draw and the assignment (the slow part: seconds for a city round) are computed before that transaction,
+    without holding the round's lock, and `progress(step, counts)` is called at each step of DRAW_STEPS, so that a
+    caller writing it to the round outside the transaction lets the round page show it. Inside the transaction,
+    under the round's lock, the round must still be an undrawn draft (a second delivery of the task draws nothing)
+    and the files and reviewers are read again: when one changed meanwhile, the draw is computed again from what is
+    there now."""
     _require_runner(by, round_)
+    report = progress or (lambda step, counts: None)
+    round_ = ReviewRound.objects.select_related("unit").get(pk=round_.pk)
+    _ensure_drawable(round_)
+    report(1, {})
+    files, pool = candidates(round_), reviewers(round_)
+    counts = {"candidates": len(files), "reviewers": len(pool)}
+    report(2, dict(counts))
+    picked = _draw(round_, files)
+    counts["drawn"] = len(picked)
+    report(3, dict(counts))
+    chosen = _assign_drawn(round_, picked, pool)
+    report(4, dict(counts))
     with transaction.atomic():
         round_ = ReviewRound.objects.select_for_update().select_related("unit").get(pk=round_.pk)
-        drawn = draw(round_)
-        assignments = assign(round_)
+        _ensure_drawable(round_)
+        files_now, pool_now = candidates(round_), reviewers(round_)
+        if set(files_now) != set(files) or set(pool_now) != set(pool):
+            pool = pool_now
+            picked = _draw(round_, files_now)
+            chosen = _assign_drawn(round_, picked, pool)
+        drawn = RoundCase.objects.bulk_create(
+            RoundCase(round=round_, case_id=c.case_id, draw_order=n) for n, c in enumerate(picked, start=1)
+        )
+        round_case_of = {rc.case_id: rc.pk for rc in drawn}
+        now = timezone.now()
+        assignments = ReviewAssignment.objects.bulk_create(
+            ReviewAssignment(
+                round_case_id=round_case_of[c.case_id], reviewer_id=officer_id, ordinal=n, assigned_at=now
+            )
+            for c in picked
+            for n, officer_id in enumerate(chosen[c.case_id], start=1)
+        )
         round_.status = ReviewRound.Status.OPEN
-        round_.drawn_at = timezone.now()
-        round_.save(update_fields=["status", "drawn_at"])
+        round_.drawn_at = now
+        round_.draw_state = DrawState.DONE
+        round_.draw_step = len(DRAW_STEPS)
+        round_.draw_report = _draw_result(drawn, assignments, pool)
+        round_.save(update_fields=["status", "drawn_at", "draw_state", "draw_step", "draw_report"])
         audit.record(
             actor=by,
             action="appraisal.round_draw",
@@ -239,6 +367,105 @@ def draw_and_assign(*, by, round_: ReviewRound) -> ReviewRound:
             unit=round_.unit,
         )
     return round_
+
+
+# --- the draw as a background task -------------------------------------------------------------------------------
+
+
+def _queue_draw(round_id: int, user_id: int):
+    return async_task(
+        "appraisal.tasks.draw_round",
+        round_id,
+        user_id,
+        task_name=f"round-draw-{round_id}",
+        group="round_draw",
+    )
+
+
+def draw_lost_after() -> datetime.timedelta:
+    """How long the task queue takes to deliver a task again whose worker died (django-q's `retry`)."""
+    return datetime.timedelta(seconds=int(settings.Q_CLUSTER.get("retry", 720)))
+
+
+def draw_seems_lost(round_: ReviewRound) -> bool:
+    """A draw waiting or running for longer than draw_lost_after() (its worker was killed and the task given up, or
+    a Redis broker lost it) may be asked for again; a late delivery of the first would then draw nothing."""
+    requested = round_.draw_requested_at
+    return round_.draw_in_progress and (requested is None or requested < timezone.now() - draw_lost_after())
+
+
+def request_draw(
+    *, by, round_: ReviewRound, enqueue: Callable[[int, int], object] | None = None
+) -> ReviewRound:
+    """The round page's draw button: mark the round as waiting to draw and queue the draw (appraisal.tasks.
+    draw_round, with the acting user's id) once this transaction commits. A draw already under way is not queued
+    again; a failed one may be asked for again."""
+    _require_runner(by, round_)
+    with transaction.atomic():
+        round_ = ReviewRound.objects.select_for_update().get(pk=round_.pk)
+        _ensure_drawable(round_)
+        if round_.draw_in_progress and not draw_seems_lost(round_):
+            raise RoundError(_MESSAGES["draw_in_progress"], "draw_in_progress")
+        round_.draw_state = DrawState.QUEUED
+        round_.draw_step = 0
+        round_.draw_report = None
+        round_.draw_requested_by = by
+        round_.draw_requested_at = timezone.now()
+        round_.save(
+            update_fields=["draw_state", "draw_step", "draw_report", "draw_requested_by", "draw_requested_at"]
+        )
+        enqueue = enqueue or _queue_draw
+        round_id, user_id = round_.pk, by.pk
+        transaction.on_commit(lambda: enqueue(round_id, user_id))
+    return round_
+
+
+def _record_progress(round_id: int) -> Progress:
+    def report(step: int, counts: dict) -> None:
+        ReviewRound.objects.filter(pk=round_id, draw_state=DrawState.RUNNING).update(
+            draw_step=step, draw_report=counts
+        )
+
+    return report
+
+
+def _draw_failed(round_id: int, code: str, params: dict) -> str:
+    # A round drawn meanwhile (a concurrent delivery of the same task) keeps its result.
+    ReviewRound.objects.filter(pk=round_id, status=ReviewRound.Status.DRAFT).exclude(
+        draw_state=DrawState.DONE
+    ).update(draw_state=DrawState.FAILED, draw_report={"code": code, "params": audit.jsonable(params)})
+    return code
+
+
+def run_requested_draw(*, round_id: int, user_id: int | None) -> str:
+    """The body of appraisal.tasks.draw_round: run a requested draw as the user who asked for it (whose right to run
+    the round is checked again) and record its outcome on the round. Returns "done" or the refusal's code.
+
+    Idempotent: only a draft round waiting to draw (or whose draw a killed worker left running) is drawn; any other
+    round is left as it is ("already_drawn" for a drawn round, "not_requested" otherwise), and the draw refuses,
+    under the round's lock, a round that a concurrent delivery drew meanwhile."""
+    started = ReviewRound.objects.filter(
+        pk=round_id,
+        status=ReviewRound.Status.DRAFT,
+        draw_state__in=(DrawState.QUEUED, DrawState.RUNNING),
+    ).update(draw_state=DrawState.RUNNING, draw_step=0, draw_report=None)
+    round_ = ReviewRound.objects.filter(pk=round_id).first()
+    if round_ is None:
+        return "missing"
+    if not started:
+        drawn = round_.status != ReviewRound.Status.DRAFT or round_.cases.exists()
+        return "already_drawn" if drawn else "not_requested"
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    try:
+        draw_and_assign(by=user, round_=round_, progress=_record_progress(round_id))
+    except RoundRefused as exc:
+        return _draw_failed(round_id, exc.code, {})
+    except RoundError as exc:
+        return _draw_failed(round_id, exc.code, exc.params or {})
+    except Exception:
+        logger.exception("review round %s: the draw failed", round_id)
+        return _draw_failed(round_id, "crashed", {})
+    return DrawState.DONE.value
 
 
 def round_load(round_: ReviewRound) -> dict[int, int]:

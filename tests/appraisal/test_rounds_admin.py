@@ -57,7 +57,7 @@ def _form(unit, **extra):
 
 
 def test_leader_opens_draws_and_closes_a_round(
-    client, leader, staffed, district_east, django_assert_max_num_queries
+    client, leader, staffed, district_east, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     client.force_login(leader)
     form_page = client.get(reverse("appraisal_rounds:add")).content.decode()
@@ -67,7 +67,9 @@ def test_leader_opens_draws_and_closes_a_round(
     round_ = ReviewRound.objects.get(name="2026上半年评查")
     assert round_.seed is not None and round_.status == "draft"
 
-    assert client.post(reverse("appraisal_rounds:draw", args=[round_.pk])).status_code == 302
+    # the button queues the draw as a task; with sync=True it runs once the request's transaction commits
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("appraisal_rounds:draw", args=[round_.pk])).status_code == 302
     round_.refresh_from_db()
     assert round_.status == "open" and round_.cases.count() >= 6
     with django_assert_max_num_queries(25):
