@@ -50,3 +50,5 @@ def register() -> None:
 
     extensions.nav_item("appraisal:library", _("Case library"))
     extensions.lesson_section(library_selectors.lesson_section)
+    # The demo: case files, a closed and an open review round, the district's appraisal cycle and the case library
+    extensions.demo_seed("appraisal.demo", seed=20260106)

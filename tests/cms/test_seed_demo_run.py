@@ -28,8 +28,8 @@ def test_seed_prints_progress_and_a_chinese_summary_without_task_or_page_lines(s
     output, logs = seeded_output
     lines = [line for line in output.splitlines() if line.strip()]
     assert [line for line in lines if line.startswith("[")][:2] == [
-        "[1/5] 组织与人员 …",
-        "[2/5] 应知应会考试 …",
+        "[1/6] 组织与人员 …",
+        "[2/6] 应知应会考试 …",
     ]
     assert "update_reference_index_task" not in output + logs
     assert "Page created" not in output + logs and "Published:" not in output + logs
