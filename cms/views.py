@@ -1,5 +1,7 @@
 """Learner shell and account pages: thin views over cms selectors and services."""
 
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,7 +16,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_http_methods
 from wagtail.admin.views import account as wagtail_account
 
-from cms import audit, extensions
+from cms import audit, extensions, middleware_db
 from cms.email_change import confirm_email_change, pending_email_change
 from cms.forms import AuditedSetPasswordForm, LoginForm, PasswordResetForm
 from cms.models import Notification
@@ -104,6 +106,12 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
+    # An error raised in middleware, outside the views that cms.middleware_db watches: a database that cannot be
+    # reached is still a 503 with Retry-After (handler500 runs inside Django's except block, so exc_info is it).
+    exc = sys.exc_info()[1]
+    if middleware_db.database_unavailable(exc):
+        middleware_db.log_unavailable(request, exc)
+        return middleware_db.database_unavailable_response(request)
     # No context processors and no database: the error may be the database itself.
     html = loader.get_template("500.html").render({"admin": request.path.startswith("/admin/")})
     return HttpResponseServerError(html)

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "cms.audit.CurrentRequestMiddleware",
     "cms.login_throttle.LoginDelayMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # A view's database connection error → 503 with Retry-After (the database is unreachable), not a 500.
+    "cms.middleware_db.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns lock-outs into a response.
     "axes.middleware.AxesMiddleware",
 ]

@@ -26,10 +26,11 @@ def _worker_pids() -> list[int]:
     return pids
 
 
-def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0, log=None):
+def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0, log=None, refusals=None):
     """Each examinee saves as the page does: the next question every ~0.5 s, a retry with a higher sequence number
     after anything but 200/409. Returns {(attempt, position): highest acknowledged seq} and the counts; `log`, if
-    given, receives (time.monotonic() when answered, status) for every save."""
+    given, receives (time.monotonic() when answered, status) for every save; `refusals`, if given, (status,
+    Retry-After header, body, seconds it took) of every answer other than 200."""
     acked: dict[tuple[int, int], int] = {}
     counts = {"sent": 0, "acknowledged": 0, "refused_or_failed": 0}
     lock = threading.Lock()
@@ -45,12 +46,13 @@ def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0, log=None):
             body = json.dumps(
                 {"position": position, "seq": seq[position], "answer": seq[position] % 3}
             ).encode()
+            headers, answer, sent_at = {}, b"", time.monotonic()
             try:
-                status, _h, _b = http.request(
+                status, headers, answer = http.request(
                     "POST",
                     f"/exams/attempt/{person['attempt']}/save/",
                     body,
-                    {"Content-Type": "application/json"},
+                    {"Content-Type": "application/json", "Accept": "application/json"},
                     timeout=10,
                 )
             except OSError:
@@ -58,6 +60,8 @@ def _storm(base_url, people, *, seconds, fault=None, fault_at=5.0, log=None):
             with lock:
                 if log is not None:
                     log.append((time.monotonic(), status))
+                if refusals is not None and status != 200:
+                    refusals.append((status, headers.get("Retry-After"), answer, time.monotonic() - sent_at))
                 counts["sent"] += 1
                 if status == 200:
                     counts["acknowledged"] += 1
