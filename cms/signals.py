@@ -12,6 +12,8 @@ User = get_user_model()
 
 # Sent after a bulk change of officers or their spells (e.g. a roster import), once, inside the transaction.
 # kwargs: officer_ids (list of ints), by (the acting user or None). Higher apps (mentorship) start or withdraw programmes from it.
+# Receivers write inside that transaction, not after its commit: the change and its consequences commit together,
+# and a task redelivered after its worker died redoes both.
 officers_changed = Signal()
 
 

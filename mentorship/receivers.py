@@ -4,7 +4,9 @@ Connected by `connect()` from mentorship.integration (AppConfig.ready), each wit
 comes with the news: `by=` on officers_changed, `_changed_by` on a spell the cms write path saved."""
 
 import datetime
+import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -17,6 +19,8 @@ from exams.signals import attempt_finalized
 from mentorship import services
 from mentorship.models import Apprenticeship, Attachment
 from mentorship.selectors import rules
+
+logger = logging.getLogger(__name__)
 
 
 def _reevaluate_officer(officer_id: int) -> None:
@@ -49,9 +53,12 @@ def on_spell_saved(sender, instance: EmploymentSpell, created, raw=False, **kwar
 
 
 def on_officers_changed(sender, officer_ids, by=None, **kwargs):
-    """Bulk writes (roster import) send this instead of one post_save per spell."""
-    ids = list(officer_ids)
-    transaction.on_commit(lambda: sync_officers(ids, by=by))
+    """Bulk writes (roster import, officer_save) send this once, at the end of their transaction, instead of one
+    post_save per spell. The sync runs right here, inside that transaction, not after its commit: a roster import's
+    worker killed after the commit would otherwise leave its new hires without a programme, and the redelivered
+    task sees a finished import. Inside, the import and the programmes it starts commit together or not at all,
+    and a redelivery redoes both."""
+    sync_officers(officer_ids, by=by)
 
 
 SYNC_CHUNK = 2000
@@ -101,7 +108,13 @@ def _sync_chunk(ids: list[int], *, by) -> None:
             to_withdraw.append((active, spells[-1] if spells else None))
     if to_start:
         for officer in Officer.objects.select_related("unit").filter(pk__in=list(to_start)):
-            services.start_apprenticeship(officer=officer, by=by, hire_date=to_start[officer.pk])
+            try:
+                services.start_apprenticeship(officer=officer, by=by, hire_date=to_start[officer.pk])
+            except ValidationError as exc:
+                # A programme still being set up (no stages yet) must not undo the import that hired the officer.
+                if getattr(exc, "code", None) != "programme_without_stages":
+                    raise
+                logger.warning("officer %s: programme not started: %s", officer.pk, exc.messages[0])
     for active, last in to_withdraw:
         reason = last.get_leave_reason_display() if last else ""
         services.withdraw(

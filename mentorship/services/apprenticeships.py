@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cms import audit
 from cms.models import Officer
-from courses.models import CoursePage
 from mentorship import requirements, selectors
 from mentorship.models import Apprenticeship, Pairing, Programme, Stage, StageProgress, StageRequirement
 from mentorship.services.common import _today
@@ -29,20 +27,15 @@ def _enter_stage(apprenticeship: Apprenticeship, stage: Stage, *, by, on: dateti
         for r in stage.requirements.filter(kind=StageRequirement.Kind.COURSE).select_related("course")
     ]
     if courses:
-        transaction.on_commit(
-            lambda: _enrol_after_commit(
-                apprenticeship.officer_id, [c.pk for c in courses], getattr(by, "pk", None), progress.due_on
-            )
+        # In the same transaction as the stage (not after its commit): a process killed in between would leave
+        # the stage waiting for courses nobody enrolled the officer in, and no later run would enrol them.
+        requirements.enrol_in_courses(
+            officer=apprenticeship.officer,
+            courses=courses,
+            by=by if getattr(by, "is_authenticated", False) else None,
+            due_on=progress.due_on,
         )
     return progress
-
-
-def _enrol_after_commit(officer_id, course_ids, by_id, due_on):
-    officer = Officer.objects.get(pk=officer_id)
-    by = get_user_model().objects.filter(pk=by_id).first() if by_id else None
-    requirements.enrol_in_courses(
-        officer=officer, courses=CoursePage.objects.filter(pk__in=course_ids), by=by, due_on=due_on
-    )
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
 """Data and job starts for the qcluster fault tests, run against the deployment's database (its environment, as
 make_examinees.py is); each prints one line of JSON.
 
-    python tests/deploy/make_jobs.py roster-upload ROWS      # a superuser uploads a ROWS-row roster (queues the dry run)
+    python tests/deploy/make_jobs.py roster-upload ROWS [--prefix BR] [--recent K]
+                                                   # a superuser uploads a ROWS-row roster (queues the dry run)
     python tests/deploy/make_jobs.py roster-confirm ID       # the uploader confirms it (queues the import task)
     python tests/deploy/make_jobs.py apprentices N [--overdue] [--evidence K]
     python tests/deploy/make_jobs.py sweep                   # queue the nightly sweep as its schedule does
@@ -30,7 +31,7 @@ from django.utils import timezone  # noqa: E402
 from django_q.tasks import async_task  # noqa: E402
 
 from bench.roster_import import build_rows, encode  # noqa: E402
-from cms.models import Role, UserScope  # noqa: E402
+from cms.models import Role, Unit, UserScope  # noqa: E402
 from cms.roster.task import roster_confirm, roster_upload  # noqa: E402
 from cms.schedules import apply_schedules  # noqa: E402
 from mentorship import services  # noqa: E402
@@ -45,17 +46,37 @@ from mentorship.models import (  # noqa: E402
 from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory, make_unit  # noqa: E402
 
 
-def roster_upload_cmd(rows: int) -> dict:
+def roster_upload_cmd(rows: int, *, prefix: str = "BR", recent: int = 0) -> dict:
+    """A superuser uploads ROWS rows of bench.roster_import's roster (employee numbers PREFIX…). --recent K adds K
+    hires of the last few weeks in a district of their own that has a running programme: the import starts K
+    programmes (mentorship's sync, inside the import's transaction)."""
     tag = os.urandom(3).hex()
     admin = get_user_model().objects.create_superuser(f"rosteradmin{tag}", f"r{tag}@example.com", None)
     table = build_rows(rows, random.Random(14))
+    for row in table:
+        row[0] = prefix + row[0][2:]
+    programme = None
+    if recent:
+        city = Unit.objects.filter(depth=1, name="示范市").first() or make_unit("FSFS", "示范市", kind="city")
+        district = make_unit(f"FD{tag}", f"新录用检查区{tag}", kind="district", parent=city)
+        programme = Programme.objects.create(
+            unit=district, name=f"新录用培养方案{tag}", staff_categories=["full_time", "auxiliary"]
+        )
+        Stage.objects.create(programme=programme, order=1, name="跟岗实践", due_days=365)
+        today = timezone.localdate()
+        for i in range(recent):
+            hired = today - datetime.timedelta(days=i % 60)
+            unit = f"示范市/{district.name}/新录用街道{i % 5 + 1}"
+            table.append([f"{prefix}9{i:05d}", f"新人{i}", unit, "专职安监员", hired.isoformat(), "", "", ""])
     file_name, data = encode(table, "csv")
     record = roster_upload(actor=admin, file_name=file_name, data=data)
     return {
         "import": record.pk,
         "rows": len(table),
         "officers": len({r[0] for r in table}),
-        "employee_prefix": "BR",
+        "employee_prefix": prefix,
+        "recent_hires": recent,
+        "programme": programme.pk if programme else None,
     }
 
 
@@ -149,7 +170,10 @@ def _after_hire(n, tag, street, first, mentor, mentor_user, leader, today, *, ov
 def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("roster-upload").add_argument("rows", type=int)
+    upload = sub.add_parser("roster-upload")
+    upload.add_argument("rows", type=int)
+    upload.add_argument("--prefix", default="BR")
+    upload.add_argument("--recent", type=int, default=0)
     sub.add_parser("roster-confirm").add_argument("id", type=int)
     app = sub.add_parser("apprentices")
     app.add_argument("n", type=int)
@@ -159,7 +183,7 @@ def main() -> None:
     sub.add_parser("schedules")
     args = parser.parse_args()
     if args.cmd == "roster-upload":
-        out = roster_upload_cmd(args.rows)
+        out = roster_upload_cmd(args.rows, prefix=args.prefix, recent=args.recent)
     elif args.cmd == "roster-confirm":
         out = roster_confirm_cmd(args.id)
     elif args.cmd == "apprentices":

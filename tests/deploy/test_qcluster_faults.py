@@ -218,6 +218,118 @@ def test_kill_9_a_qcluster_worker_during_a_5000_row_roster_import_imports_exactl
     assert runs == (1, 1)
 
 
+def test_kill_9_a_qcluster_worker_while_the_import_starts_programmes_redoes_them_once(base_url):
+    """The roster import's mentorship sync (new hires start their programme) runs inside the import's transaction:
+    a worker killed while it starts programmes leaves neither officers nor programmes, and the redelivered task
+    imports both, once. (When the sync ran after the commit, this kill left the officers without programmes and
+    the redelivered task saw a finished import.)"""
+    recent = 400
+    job = run_script("roster-upload", 2000, "--prefix", "BS", "--recent", recent)
+    pk = job["import"]
+    with db() as conn:
+        report = wait_for(
+            lambda: one(conn, "SELECT dry_run_report FROM cms_rosterimport WHERE id = %s", [pk]),
+            timeout=180,
+            what="the dry run",
+            step=0.5,
+        )
+        assert report["errors"] == [], report["errors"][:3]
+        run_script("roster-confirm", pk)
+
+        # The worker holding the import, inside its transaction, once it has begun starting programmes.
+        def syncing_backend():
+            return one(
+                conn,
+                """SELECT coalesce(max(a.pid), 0) FROM pg_stat_activity a
+                   WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL
+                     AND a.query ILIKE '%%"mentorship\\_%%'
+                     AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid
+                                 AND l.relation = 'cms_rosterimport'::regclass)""",
+            )
+
+        backend = wait_for(syncing_backend, timeout=240, what="the import starting programmes", step=0.02)
+        worker = qcluster_worker_of_backend(conn, backend)
+        os.kill(worker, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(
+            lambda: not one(conn, "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [backend]),
+            timeout=30,
+            what="PostgreSQL to end the dead worker's session",
+        )
+        at_kill = _programme_counts(conn, "BS", pk)
+        assert one(conn, "SELECT status FROM cms_rosterimport WHERE id = %s", [pk]) == "running"
+        time.sleep(2)
+        assert one(conn, "SELECT status FROM cms_rosterimport WHERE id = %s", [pk]) == "running"
+        locked = expire_locks_of_dead_tasks(conn)
+        assert len(locked) == 1 and RETRY_SECONDS - 60 < locked[0][1] <= RETRY_SECONDS, locked
+        wait_for(
+            lambda: one(conn, "SELECT status FROM cms_rosterimport WHERE id = %s", [pk]) == "done",
+            timeout=240,
+            what="the redelivered import to finish",
+            step=0.5,
+        )
+        redelivered_in = time.monotonic() - killed_at
+        after = _programme_counts(conn, "BS", pk)
+    print(
+        f"\nkill -9 of qcluster worker {worker} while a {job['rows']}-row roster import started the programmes of"
+        f" {recent} new hires: left at the kill {at_kill}; redelivered and done {redelivered_in:.1f} s after the"
+        f" kill: {after} (officers expected {job['officers']}, programmes expected {recent})"
+    )
+    assert at_kill == dict.fromkeys(at_kill, 0)  # nothing of the killed run: officers and programmes together
+    assert after["officers"] == after["distinct_officers"] == job["officers"]
+    assert after["spells"] == job["rows"]
+    assert after["programmes"] == after["apprentices"] == after["programme_start_audits"] == recent
+    assert after["programmes_for_veterans"] == 0
+    assert after["import_audits"] == 1
+
+
+def _programme_counts(conn, prefix: str, pk: int) -> dict:
+    """What a roster import with new hires left: officers, spells, the programmes it started and their audit."""
+    like = prefix + "%"
+    return {
+        "officers": one(conn, "SELECT count(*) FROM cms_officer WHERE employee_no LIKE %s", [like]),
+        "distinct_officers": one(
+            conn, "SELECT count(DISTINCT employee_no) FROM cms_officer WHERE employee_no LIKE %s", [like]
+        ),
+        "spells": one(
+            conn,
+            """SELECT count(*) FROM cms_employmentspell s JOIN cms_officer o ON o.id = s.officer_id
+               WHERE o.employee_no LIKE %s""",
+            [like],
+        ),
+        "programmes": one(
+            conn,
+            """SELECT count(*) FROM mentorship_apprenticeship a JOIN cms_officer o ON o.id = a.officer_id
+               WHERE o.employee_no LIKE %s""",
+            [like],
+        ),
+        "apprentices": one(
+            conn,
+            """SELECT count(DISTINCT a.officer_id) FROM mentorship_apprenticeship a
+               JOIN cms_officer o ON o.id = a.officer_id WHERE o.employee_no LIKE %s""",
+            [like],
+        ),
+        "programmes_for_veterans": one(
+            conn,
+            """SELECT count(*) FROM mentorship_apprenticeship a JOIN cms_officer o ON o.id = a.officer_id
+               WHERE o.employee_no LIKE %s AND o.employee_no NOT LIKE %s""",
+            [like, prefix + "9%"],
+        ),
+        "programme_start_audits": one(
+            conn,
+            """SELECT count(*) FROM cms_auditevent e WHERE e.action = 'mentorship.apprenticeship_start'
+               AND e.object_id IN (SELECT a.id::text FROM mentorship_apprenticeship a
+                                   JOIN cms_officer o ON o.id = a.officer_id WHERE o.employee_no LIKE %s)""",
+            [like],
+        ),
+        "import_audits": one(
+            conn,
+            "SELECT count(*) FROM cms_auditevent WHERE action = 'cms.roster_import' AND object_id = %s",
+            [str(pk)],
+        ),
+    }
+
+
 def _sent_emails(addresses: set[str]) -> dict[str, int]:
     """E-mails the qcluster processes wrote (console backend: one `To:` line per message), per address."""
     counts = dict.fromkeys(addresses, 0)
