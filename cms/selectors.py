@@ -83,6 +83,22 @@ def officers_visible_to(user, *, queryset: QuerySet[Officer] | None = None) -> Q
     return qs.filter(user=user)
 
 
+def sees_every_officer(user) -> bool:
+    """officers_visible_to(user) is every officer: a superuser, or staff whose subtree is the whole tree (their
+    scope is its only root). Big reads then skip the officer filter (an IN over every officer) instead of asking
+    the database for all of them."""
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if not has_role(user, *SUBTREE_ROLES):
+        return False
+    root = scope_unit(user)
+    return (
+        root is not None and root.depth == 1 and not Unit.objects.filter(depth=1).exclude(pk=root.pk).exists()
+    )
+
+
 def spells_visible_to(user) -> QuerySet[EmploymentSpell]:
     """Spells of officers the user may see (a spell belongs to the officer, wherever it was served)."""
     return EmploymentSpell.objects.filter(officer__in=officers_visible_to(user).values("pk"))
