@@ -3,7 +3,7 @@ code: `trainee`, `mentor` …), so the name stays the key; only what is shown ch
 renamed. Installed through `cms.users_app.UsersConfig` (Wagtail's documented `group_viewset` hook)."""
 
 from django.contrib.auth.models import Group
-from django.db.models import Q
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import TitleColumn
 from wagtail.users.forms import GroupForm
@@ -27,6 +27,9 @@ class RoleGroupForm(GroupForm):
         if self.instance.pk and self.instance.name in Role.values:
             field = self.fields["name"]
             field.disabled = True  # a disabled field keeps the stored value whatever is posted
+            # Nothing to fill in, so no required mark: the form keeps the stored name (disabled fields are
+            # cleaned from their initial value).
+            field.required = False
             field.help_text = _(
                 "This is a role group: the system finds it by its code %(code)s (shown as %(label)s), "
                 "so it cannot be renamed."
@@ -39,10 +42,30 @@ class RoleGroupIndexView(wagtail_groups.IndexView):
             "name",
             label=_("Name"),
             accessor=group_str,
-            sort_key="name",
+            sort_key="display_name",
             url_name="wagtailusers_groups:edit",
         ),
     ]
+
+    def get_base_queryset(self):
+        # The labels in the request's language; the database compares them by code point, which for Chinese
+        # characters is the dictionaries' radical-and-stroke order.
+        return (
+            super()
+            .get_base_queryset()
+            .annotate(
+                display_name=Case(
+                    *(When(name=code, then=Value(role_label(code))) for code in Role.values),
+                    default=F("name"),
+                    output_field=CharField(),
+                )
+            )
+        )
+
+    def order_queryset(self, queryset):
+        # Same display names, then the stored name, so the order is total and pagination stable.
+        queryset = super().order_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "name")
 
     def search_queryset(self, queryset):
         # Searching "导师" finds the mentor group, whose stored name is its code.
@@ -55,6 +78,10 @@ class RoleGroupIndexView(wagtail_groups.IndexView):
 
 class RoleGroupViewSet(wagtail_groups.GroupViewSet):
     index_view_class = RoleGroupIndexView
+    # Sorted by the name the page shows (the role's Chinese name, else the group's name), not by the role code
+    # stored in `name`: code order put 导师 (mentor) before 单位负责人 (unit_leader) for no reason a reader sees.
+    ordering = "display_name"
+    edit_template_name = "cms/admin/group_edit.html"
 
     def get_form_class(self, for_update=False):
         return RoleGroupForm

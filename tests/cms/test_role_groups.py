@@ -86,3 +86,42 @@ def test_user_form_and_users_filter_show_role_names(client, superuser, make_offi
         for code, name in CHINESE.items():
             assert name in page, (code, name)
         assert "> trainee" not in page and ">trainee<" not in page.replace(" ", "").replace("\n", "")
+
+
+def _listed_names(html: str, names) -> list[str]:
+    """The given names in the order the listing's table shows them."""
+    start = html.index('<table class="listing"')
+    table = html[start : html.index("</table>", start)]
+    return sorted(names, key=table.index)
+
+
+def test_groups_listing_is_sorted_by_the_names_it_shows(client, superuser):
+    Group.objects.create(name="安全检查小组")
+    client.force_login(superuser)
+    url = reverse("wagtailusers_groups:index")
+    shown = [*CHINESE.values(), "安全检查小组"]
+    page = client.get(url).content.decode()
+    # By the Chinese names (人事 单位负责人 培训管理员 学员 安全检查小组 导师), not by the role codes behind them
+    # (hr mentor trainee training_admin unit_leader), which put 导师 second.
+    assert _listed_names(page, shown) == sorted(shown)
+    assert _listed_names(page, shown) != [CHINESE[code] for code in sorted(CHINESE)] + ["安全检查小组"]
+    reverse_page = client.get(url, {"ordering": "-display_name"}).content.decode()
+    assert _listed_names(reverse_page, shown) == sorted(shown, reverse=True)
+
+
+def _name_panel_heading(html: str) -> str:
+    start = html.index('id="id_name-label"')
+    return html[start : html.index("</label>", start)]
+
+
+def test_a_locked_role_group_name_shows_no_required_mark(client, superuser):
+    client.force_login(superuser)
+    mentor = Group.objects.get(name="mentor")
+    locked = client.get(reverse("wagtailusers_groups:edit", args=[mentor.pk])).content.decode()
+    assert "w-required-mark" not in _name_panel_heading(locked)
+    assert 'name="name"' in locked and "disabled" in locked[locked.index('name="name"') - 200 :][:400]
+    other = Group.objects.create(name="临时小组")
+    editable = client.get(reverse("wagtailusers_groups:edit", args=[other.pk])).content.decode()
+    assert "w-required-mark" in _name_panel_heading(editable)  # a name one can change is still required
+    created = client.get(reverse("wagtailusers_groups:add")).content.decode()
+    assert "w-required-mark" in _name_panel_heading(created)

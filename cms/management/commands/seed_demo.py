@@ -6,12 +6,17 @@ import io
 import logging
 import random
 import time
+from collections import defaultdict
 
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils.translation import gettext as _
+from modelsearch import index as search_index
+from modelsearch.backends import get_search_backends
+from modelsearch.signal_handlers import post_save_signal_handler
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms import demo, extensions
@@ -33,6 +38,56 @@ def quiet_loggers(names=CHATTY_LOGGERS, level=logging.WARNING):
     finally:
         for logger, old in zip(loggers, before, strict=True):
             logger.setLevel(old)
+
+
+@contextlib.contextmanager
+def search_index_deferred():
+    """Index what the block saves once, in bulk, instead of once per save.
+
+    Wagtail (modelsearch) indexes a page, image or document on every save, through a task that reads the object
+    back and rewrites its index entry; a published page is saved three times. Inside this block those handlers are
+    off and only the ids of what was saved are noted; on leaving it the noted objects are indexed in bulk (also
+    after a failure: the steps before it are committed, and their pages must be found). Deletions keep their
+    handler, so the entries of deleted objects go at once."""
+    models = [m for m in search_index.get_indexed_models() if getattr(m, "search_auto_update", True)]
+    saved: dict[type, set] = defaultdict(set)
+
+    def note(sender, instance, raw=False, **kwargs):
+        if not raw:
+            saved[sender].add(instance.pk)
+
+    for model in models:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+        post_save.connect(
+            note, sender=model, weak=False, dispatch_uid=f"seed_demo.search.{model._meta.label}"
+        )
+    try:
+        yield
+    finally:
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"seed_demo.search.{model._meta.label}")
+            post_save.connect(post_save_signal_handler, sender=model)
+        index_objects(saved)
+
+
+def index_objects(saved: dict[type, set]) -> int:
+    """Index the given objects (model → ids) as the save handler would, one bulk call per model and backend: each
+    object as its most specific instance (a page as its page type), if that type's indexed objects include it."""
+    specific: dict[type, dict] = defaultdict(dict)
+    for model, pks in saved.items():
+        for obj in model._default_manager.filter(pk__in=pks):
+            instance = obj.get_indexed_instance()
+            if instance is not None:
+                specific[type(instance)][instance.pk] = instance
+    count = 0
+    backends = list(get_search_backends(with_auto_update=True))
+    for model, instances in specific.items():
+        kept = set(model.get_indexed_objects().filter(pk__in=list(instances)).values_list("pk", flat=True))
+        objects = [instance for pk, instance in instances.items() if pk in kept]
+        for backend in backends:
+            backend.add_bulk(model, objects)
+        count += len(objects)
+    return count
 
 
 def _step_label(module_name: str) -> str:
@@ -63,12 +118,18 @@ class Command(BaseCommand):
         steps = [("cms.demo", demo.SEED)] + (
             [] if skip_apps else [(e.module, e.seed) for e in extensions.DEMO_SEEDS]
         )
-        # Wagtail's reference index would be updated by a task per saved object (≈900 of them); it is rebuilt once
-        # at the end instead.
+
+        def progress(line: str) -> None:
+            out.write(line)
+            out.flush()  # shown while the step runs, also when the output goes to a pipe (`make run | tee`)
+
+        # Wagtail's reference index would be updated by a task per saved object (≈900 of them), and its search
+        # index by one per saved page: the reference index is rebuilt once at the end, and the saved pages are
+        # indexed in bulk.
         with quiet_loggers():
-            with disable_reference_index_auto_update():
+            with disable_reference_index_auto_update(), search_index_deferred():
                 for number, (module_name, seed) in enumerate(steps, start=1):
-                    out.write(
+                    progress(
                         _("[%(n)s/%(total)s] %(step)s …")
                         % {"n": number, "total": len(steps), "step": _step_label(module_name)}
                     )
@@ -77,7 +138,9 @@ class Command(BaseCommand):
                         if module is demo:
                             ensure_reference_data()
                         module.seed(stdout=out, rng=random.Random(seed))
-            out.write(_("Updating the reference index …"))
+                progress(_("Updating the search index …"))
+            # Outside the block above: the command disables the automatic updates itself (the flag does not nest).
+            progress(_("Updating the reference index …"))
             call_command("rebuild_references_index", stdout=io.StringIO(), verbosity=0)
         out.write(
             self.style.SUCCESS(
