@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -145,15 +145,22 @@ def eligible_files(round_: ReviewRound):
 
 
 def candidates(round_: ReviewRound) -> list[sampling.Candidate]:
+    """The eligible files as the sampler sees them: two queries of plain rows (a city's 20,000 files as model
+    instances took 1.6 s, read twice per draw)."""
+    files = eligible_files(round_).order_by()
+    co_handlers: dict[int, set[int]] = defaultdict(set)
+    through = CaseFile.co_handlers.through.objects.filter(casefile_id__in=files.values("pk"))
+    for case_id, officer_id in through.values_list("casefile_id", "officer_id"):
+        co_handlers[case_id].add(officer_id)
     return [
         sampling.Candidate(
-            case_id=case.pk,
-            number=case.number,
-            street_id=case.unit_id,
-            handler_id=case.handler_id,
-            co_handler_ids=frozenset(o.pk for o in case.co_handlers.all()),
+            case_id=pk,
+            number=number,
+            street_id=unit_id,
+            handler_id=handler_id,
+            co_handler_ids=frozenset(co_handlers.get(pk, ())),
         )
-        for case in eligible_files(round_)
+        for pk, number, unit_id, handler_id in files.values_list("pk", "number", "unit_id", "handler_id")
     ]
 
 
