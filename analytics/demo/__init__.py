@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import selectors, services
-from analytics.models import AppointmentDecision, SelectionBoard
-from cms.models import Unit
+from analytics.models import COMPONENT_LABELS, AppointmentDecision, SelectionBoard
+from appraisal.models import Appraisal
+from cms.models import Officer, Unit
 from exams import demo as exams_demo
 from exams import services as exam_services
 from exams.models import Exam
@@ -20,6 +21,9 @@ from mentorship.demo import PROGRAMME_NAME
 from mentorship.models import Decision, Programme, Submission
 
 BOARD_TITLE = "2026年度新录用专职安监员择优选用"
+# Officers in post chosen on their enforcement appraisal (the appraisal demo's cycle of the same district).
+IN_POST_BOARD_TITLE = "东城区执法骨干择优选用（在岗人员）"
+IN_POST_BOARD_SIZE = 12
 DECISION_RATIONALE = (
     "综合得分位列本批次第一，自学、集训和应知应会考试成绩均衡，导师考评良好；特长与岗位要求相符，同意任用。"
 )
@@ -93,6 +97,35 @@ def _first_decision(board, hr) -> AppointmentDecision | None:
     return None
 
 
+def _in_post_board(district, hr) -> SelectionBoard | None:
+    """A second board, among officers in post, weighed on the seventh component (执法考评) alone: the district's
+    best-appraised officers (appraisal demo), hand-picked as candidates. Only once appraisals exist; once."""
+    if SelectionBoard.objects.filter(title=IN_POST_BOARD_TITLE, unit=district).exists():
+        return None
+    best: dict[int, None] = {}
+    for officer_id in (
+        Appraisal.objects.filter(
+            officer__unit__path__startswith=district.path, officer__status=Officer.Status.ACTIVE
+        )
+        .order_by("-total", "officer__employee_no")
+        .values_list("officer_id", flat=True)
+    ):
+        best.setdefault(officer_id, None)
+        if len(best) == IN_POST_BOARD_SIZE:
+            break
+    if not best:
+        return None
+    board = SelectionBoard.objects.create(
+        title=IN_POST_BOARD_TITLE,
+        unit=district,
+        created_by=hr,
+        **{f"w_{key}": 0 for key in COMPONENT_LABELS if key != "appraisal"},
+        w_appraisal=100,
+    )
+    board.candidates.set(list(best))
+    return board
+
+
 def seed(*, stdout, rng) -> None:
     district = Unit.objects.filter(kind=Unit.Kind.DISTRICT).order_by("path").first()
     programme = Programme.objects.filter(name=PROGRAMME_NAME).first()
@@ -107,6 +140,9 @@ def seed(*, stdout, rng) -> None:
         if hr is not None and not board.decisions.exists():
             _complete_the_leading_record(board, hr, rng)
         decision = _first_decision(board, hr) if hr is not None else None
+        in_post = _in_post_board(district, hr)
+    if in_post is not None:
+        stdout.write(_("Selection board “%(board)s” created.") % {"board": in_post.title})
     if decision is not None:
         stdout.write(
             _("Selection board “%(board)s”: %(name)s appointed to %(post)s.")

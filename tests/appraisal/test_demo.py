@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import translation
 from wagtail.models import WorkflowState
 
+from analytics import demo as analytics_demo
 from analytics import selectors as analytics_selectors
+from analytics.models import SelectionBoard
 from appraisal import appraisal_selectors, demo, outcomes
 from appraisal.models import (
     Appraisal,
@@ -224,6 +226,20 @@ def test_the_district_cycle_has_leader_evaluations_and_appraisals_for_hr_and_the
     assert len(frame) == len(officers)
     components = analytics_selectors.components_for([officers[0].pk])
     assert components[officers[0].pk]["appraisal"] == float(appraised.get(officer=officers[0]).total)
+
+
+@pytest.mark.django_db
+def test_hr_ranks_officers_in_post_on_the_appraisal_in_the_in_post_board(demo_city, client):
+    hr = _user("demo_hr")
+    board = SelectionBoard.objects.get(title=analytics_demo.IN_POST_BOARD_TITLE)
+    ranking = analytics_selectors.board_ranking(board, hr)
+    assert len(ranking["ranked_rows"]) == analytics_demo.IN_POST_BOARD_SIZE and not ranking["incomplete_rows"]
+    for row in ranking["rows"]:
+        appraisal = dict((key, value) for key, _label, value, _c in row["components"])["appraisal"]
+        assert appraisal == float(Appraisal.objects.get(officer=row["officer"]).total) == row["score"]
+    client.force_login(hr)
+    page = client.get(reverse("analytics:board_detail", args=[board.pk]))
+    assert page.status_code == 200 and ranking["rows"][0]["officer"].name in page.content.decode()
 
 
 @pytest.mark.django_db
