@@ -185,7 +185,7 @@ class CorrectionForm(forms.Form):
         for item in items:
             old = current.get(item.pk)
             self.fields[f"score_{item.pk}"] = forms.DecimalField(
-                label=_("%(item)s: score (0–%(max)s)") % {"item": item.name, "max": item.max_score},
+                label=_("Score (0–%(max)s)") % {"max": item.max_score},
                 min_value=0,
                 max_value=item.max_score,
                 decimal_places=2,
@@ -194,7 +194,7 @@ class CorrectionForm(forms.Form):
                 widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
             )
             self.fields[f"finding_{item.pk}"] = forms.CharField(
-                label=_("%(item)s: finding") % {"item": item.name},
+                label=_("Finding"),
                 required=False,
                 initial=old.finding if old else "",
                 widget=forms.Textarea(attrs={"rows": 2}),
