@@ -230,13 +230,14 @@ def record_leader_evaluation(
     return evaluation
 
 
-def _write(
+def _build(
     *, by, cycle: AppraisalCycle, officer: Officer, values: dict, previous: Appraisal | None, note: str
-) -> Appraisal:
+) -> tuple[Appraisal, dict]:
+    """The unsaved appraisal row and its audit entry (audit.record's keyword arguments, without the saved row)."""
     weights = cycle.weights
     total, missing = sel.weighted_total(values, weights)
     band = sel.band_for(total)
-    appraisal = Appraisal.objects.create(
+    appraisal = Appraisal(
         cycle=cycle,
         officer=officer,
         score_cases=values["cases"],
@@ -253,14 +254,13 @@ def _write(
         decided_by=by,
         decided_at=timezone.now(),
     )
-    audit.record(
-        actor=by,
-        action="appraisal.appraisal_decide",
-        obj=appraisal,
-        unit=officer.unit,
-        object_repr=f"{cycle.name} · {officer.name}",
-        before={"total": previous.total, "band": previous.band} if previous else None,
-        after={
+    entry = {
+        "actor": by,
+        "action": "appraisal.appraisal_decide",
+        "unit": officer.unit,
+        "object_repr": f"{cycle.name} · {officer.name}",
+        "before": {"total": previous.total, "band": previous.band} if previous else None,
+        "after": {
             "components": {k: v for k, v in values.items()},
             "weights": weights,
             "missing": missing,
@@ -269,7 +269,18 @@ def _write(
             "note": appraisal.note,
             "corrects": previous.pk if previous else None,
         },
+    }
+    return appraisal, entry
+
+
+def _write(
+    *, by, cycle: AppraisalCycle, officer: Officer, values: dict, previous: Appraisal | None, note: str
+) -> Appraisal:
+    appraisal, entry = _build(
+        by=by, cycle=cycle, officer=officer, values=values, previous=previous, note=note
     )
+    appraisal.save(force_insert=True)
+    audit.record(obj=appraisal, **entry)
     return appraisal
 
 
@@ -309,8 +320,13 @@ def decide_cycle(*, by, cycle: AppraisalCycle) -> dict:
     decided = sel.latest_appraisals(cycle, [o.pk for o in officers])
     todo = [o for o in officers if o.pk not in decided and o.user_id != by.pk]
     values = sel.components_for(cycle, todo)
-    for officer in todo:
-        _write(by=by, cycle=cycle, officer=officer, values=values[officer.pk], previous=None, note="")
+    # One insert for the rows and one for their audit records, whatever the size of the subtree.
+    built = [
+        _build(by=by, cycle=cycle, officer=officer, values=values[officer.pk], previous=None, note="")
+        for officer in todo
+    ]
+    rows = Appraisal.objects.bulk_create([appraisal for appraisal, _entry in built], batch_size=500)
+    audit.record_many([{**entry, "obj": row} for row, (_a, entry) in zip(rows, built, strict=True)])
     return {
         "decided": len(todo),
         "already": len(decided),

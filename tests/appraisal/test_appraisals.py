@@ -7,6 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -314,3 +316,24 @@ def test_admin_screens_create_evaluate_bulk_decide_and_export(
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert any(trainee.name in row for row in rows)
     assert any(isinstance(v, str) and "30" in v for v in rows[1])  # the weights line
+
+
+def test_deciding_the_whole_cycle_audits_each_officer_in_a_fixed_number_of_queries(
+    cycle, street_east, make_officer, leader_east
+):
+    def decide_all(n):
+        for i in range(n):
+            make_officer(street_east, username=f"inpost{n}_{i}")
+        with CaptureQueriesContext(connection) as queries:
+            result = services.decide_cycle(by=leader_east, cycle=cycle)
+        return result["decided"], len(queries)
+
+    decide_all(1)  # the first audit record of the process also looks its object type up
+    decided_few, queries_few = decide_all(2)
+    decided_more, queries_more = decide_all(6)
+    assert (decided_few, decided_more) == (2, 6)
+    assert queries_more == queries_few
+    events = AuditEvent.objects.filter(action="appraisal.appraisal_decide")
+    assert events.count() == 9
+    assert {e.object_id for e in events} == {str(a.pk) for a in Appraisal.objects.filter(cycle=cycle)}
+    assert all(e.actor == leader_east and e.after["band"] for e in events)
