@@ -8,6 +8,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -193,3 +195,26 @@ def test_files_and_reviews_are_found_only_through_their_own_round(client, review
         client.get(reverse("appraisal_results_file", args=[other.pk, s.round_cases[0].pk])).status_code == 404
     )
     assert client.get(reverse("appraisal_results_correct", args=[other.pk, s.first.pk])).status_code == 404
+
+
+def test_the_screens_queries_do_not_grow_with_the_chain(client, reviewed, django_assert_max_num_queries):
+    s = reviewed
+    client.force_login(s.leader)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    results_url = reverse("appraisal_results_detail", args=[s.round.pk])
+    before = {"file": count(_file_url(s)), "results": count(results_url)}
+    latest = s.first
+    for n in range(3):
+        latest = reviews.correct_review(
+            by=s.leader, review=latest, scores=uniform(s.round, 5 + n), reason=f"第{n + 1}次复核"
+        )
+    assert {"file": count(_file_url(s)), "results": count(results_url)} == before
+    with django_assert_max_num_queries(20):
+        client.get(_correct_url(s, latest))
+    with django_assert_max_num_queries(20):
+        client.get(results_url)
