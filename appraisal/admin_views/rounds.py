@@ -1,6 +1,6 @@
 """Review rounds (评查轮次) in the admin: the list of the subtree's rounds, the form that opens one, and the round page
 (the draw per street and the handlers it covers, the assignments and each reviewer's progress) with the buttons
-that draw and assign, and close. Unit leaders and training admins (and superusers) run rounds in their subtree;
+that draw and assign (a django-q task: the page shows 抽取中… and its step until it is done) and close. Unit leaders and training admins (and superusers) run rounds in their subtree;
 HR reads them; anyone else is refused, and a round outside the user's subtree is a 404."""
 
 from __future__ import annotations
