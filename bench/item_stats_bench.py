@@ -9,8 +9,9 @@ exam drawing 100 of a bank's questions and the given number of graded attempts (
 itself stays small), then, in a fresh process, renders the page through Django's test client: the time of each
 render, the queries, and the process's peak memory (ru_maxrss) before and after.
 
---officers N spreads the attempts over N officers in a city of 20 districts × 10 streets (made once per database,
-as a province's officer table is what the scope filter scans); without it every attempt is one officer's.
+--officers N: N officers in a city of 20 districts × 10 streets (made once per database), the attempts taken by a
+random sample of them (one each while there are enough), as a province's examinees are spread over its officer
+table, which is what the scope filter reads; without it every attempt is one officer's.
 --scope: who opens the page: a superuser (sees every officer, so no officer filter) or the HR officer of one of
 those districts (only that subtree's attempts, about 1/20 of them). --explain prints the plan of the statistics
 query (EXPLAIN ANALYZE) for that user.
@@ -19,6 +20,7 @@ query (EXPLAIN ANALYZE) for that user.
 from __future__ import annotations
 
 import argparse
+import random
 import resource
 import subprocess
 import sys
@@ -111,7 +113,12 @@ def fill(attempts: int, questions: int, officers: int) -> int:
     ensure_district_hr()
     stamp = time.strftime("%H%M%S")
     officer = OfficerFactory(unit=unit, employee_no=f"IS{stamp}", user__username=f"is_bench_{stamp}")
-    takers = ensure_officers(officers) if officers > 1 else [officer.pk]
+    takers = [officer.pk]
+    if officers > 1:
+        # Examinees drawn from the whole officer table (as in a province, where they are spread over every id and
+        # unit), not its first rows: a filter over every officer then has to read all of them.
+        everyone = ensure_officers(officers)
+        takers = random.Random(5).sample(everyone, min(attempts, len(everyone)))
     bank = make_bank(code=f"IS{officer.pk}", questions=[], n_single=questions)
     exam = make_exam(bank, rules=[{"count": questions}], title="ITEM-STATS-BENCH")
     a, r, q = Attempt._meta.db_table, "exams_response", "exams_question"
@@ -152,6 +159,7 @@ def measure(exam_id: int, scope: str, repeat: int, explain: bool) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
+    from cms.selectors import scope_unit
     from exams.models import Attempt
 
     user = get_user_model().objects.get(username="bench_admin" if scope == "superuser" else "bench_hr")
@@ -172,8 +180,15 @@ def measure(exam_id: int, scope: str, repeat: int, explain: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     median = sorted(times)[len(times) // 2]
     total = Attempt.objects.filter(exam_id=exam_id).count()
-    counted = resp.context["attempt_count"] if resp.context else None
-    print(f"scope {scope} ({user.username}): {counted} of the exam's {total} graded attempts counted")
+    in_scope = total
+    if scope != "superuser":
+        root = scope_unit(user)
+        in_scope = Attempt.objects.filter(exam_id=exam_id, officer__unit__path__startswith=root.path).count()
+    shown = f"Computed from {in_scope} " in resp.content.decode() or f"{in_scope} 份" in resp.content.decode()
+    print(
+        f"scope {scope} ({user.username}): {in_scope} of the exam's {total} graded attempts in scope;"
+        f" the page says it counted them: {'yes' if shown else 'NO'}"
+    )
     print(f"item statistics page: {', '.join(f'{t:.0f}' for t in times)} ms (median {median:.0f} ms)")
     print(f"queries per render: {queries}; peak RSS {peak:.0f} MB (before the first render {before:.0f} MB)")
     print(f"target ≤ 500 ms and ≤ 300 MB: {'met' if median <= 500 and peak <= 300 else 'NOT met'}")
