@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlparse
 
 import openpyxl
-from django.template.defaultfilters import floatformat
 
 from appraisal.models import ReviewAssignment, ReviewRound, RoundCase
 from appraisal.reference import default_rubric, ensure_default_rubrics
@@ -303,7 +302,7 @@ def test_review_round_end_to_end(chromium_browser, live_server, login):
     handler.wait_for_load_state("networkidle")
     result = handler.locator(f"#result-{nanhu_file.pk}")
     assert nanhu_file.case.number in result.inner_text()
-    assert floatformat(nanhu_file.score, "-2") in result.locator("h2 .badge").inner_text()
+    assert f"{nanhu_file.score}" in result.locator("h2 .badge").inner_text()
     assert "证据链完整（第1项）" in result.inner_text() and "文书用语规范（第1项）" in result.inner_text()
     assert no_sideways_scroll(handler)
 
