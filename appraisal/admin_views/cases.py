@@ -216,7 +216,12 @@ class CaseInspectView(UnitPathsMixin, ScopedInspectView):
         return self.unit_paths.full_name(self.object.unit.path)
 
     def get_co_handlers_display_value(self):
-        return "、".join(f"{o.name}（{o.employee_no}）" for o in self.object.co_handlers.all()) or "-"
+        return "、".join(f"{o.name}（{o.employee_no}）" for o in self.object.co_handlers.all()) or "—"
+
+    def get_field_display_value(self, field_name, field):
+        # A field left empty (party, legal provisions, summary) reads "—" like an empty amount, not a blank line.
+        value = super().get_field_display_value(field_name, field)
+        return "—" if value is None or value == "" else value
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
