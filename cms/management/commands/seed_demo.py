@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.urls import get_resolver
 from django.utils.translation import gettext as _
 from modelsearch import index as search_index
 from modelsearch.backends import get_search_backends
@@ -126,6 +127,9 @@ class Command(BaseCommand):
         # Wagtail's reference index would be updated by a task per saved object (≈900 of them), and its search
         # index by one per saved page: the reference index is rebuilt once at the end, and the saved pages are
         # indexed in bulk.
+        # Wagtail's admin viewsets register their models with the reference index when the admin URLs are built;
+        # the system checks build them, but `make run` skips the checks here, so build them before the rebuild.
+        get_resolver().url_patterns  # noqa: B018
         with quiet_loggers():
             with disable_reference_index_auto_update(), search_index_deferred():
                 for number, (module_name, seed) in enumerate(steps, start=1):
