@@ -112,7 +112,10 @@ def _rows(context) -> list[dict]:
         if item.pk in posted:
             score, finding = posted[item.pk]["score"], posted[item.pk]["finding"]
         elif item.pk in scores:
-            score, finding = scores[item.pk].score.normalize(), scores[item.pk].finding
+            score, finding = (
+                format(scores[item.pk].score.normalize(), "f"),
+                scores[item.pk].finding,
+            )  # 10.00 → "10", not "1E+1"
         else:
             score, finding = "", ""
         rows.append(

@@ -135,7 +135,7 @@ class Officer(models.Model):
         indexes = [models.Index(fields=["unit", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.name}({self.employee_no})"
+        return f"{self.name}（{self.employee_no}）"  # full-width brackets, as Chinese text writes them
 
     @property
     def current_spell(self) -> EmploymentSpell | None:

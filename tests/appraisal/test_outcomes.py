@@ -101,3 +101,15 @@ def test_review_round_report_command(make_officer, tmp_path):
     assert out.getvalue().splitlines()[0].startswith("案号,")
     with pytest.raises(CommandError):
         call_command("review_round_report", "--round", "999999", stdout=io.StringIO())
+
+
+def test_an_item_at_full_marks_is_never_a_weakest_item():
+    results = {
+        "by_item": [
+            {"code": "facts", "mean_share": Decimal("100.00")},
+            {"code": "archive", "mean_share": Decimal("100.00")},
+            {"code": "procedure", "mean_share": Decimal("62.50")},
+            {"code": "documents", "mean_share": None},
+        ]
+    }
+    assert [i["code"] for i in outcomes.weakest_items(results)] == ["procedure"]

@@ -133,3 +133,15 @@ def test_review_form_queries_are_bounded(client, make_officer, django_assert_max
     client.get(url)
     with django_assert_max_num_queries(20):
         assert client.get(url).status_code == 200
+
+
+def test_the_correction_form_shows_whole_scores_as_typed(client, make_officer):
+    """A full mark of 10 is pre-filled as "10", not Decimal.normalize()'s "1E+1" (which the number field rejects)."""
+    s = make_setup(make_officer)
+    assignment = s.assignment(s.round_cases[0], 1)
+    client.force_login(s.reviewers[0].user)
+    url = reverse("appraisal:review", args=[assignment.pk])
+    assert client.post(url, _form_data(s.round, 10)).status_code == 302
+    page = client.get(url).content.decode()
+    assert 'id="correct-review"' in page
+    assert "E+" not in page and 'value="10"' in page

@@ -301,7 +301,7 @@ def test_edit_records_officer_and_spell_updates(client, hr_east, trainee):
     assert officer_event.after["phone"] == "13811112222"
     assert officer_event.before["status"] == "active" and officer_event.after["status"] == "left"
     spell_event = AuditEvent.objects.get(action="cms.spell_update")
-    assert spell_event.object_repr == f"张三({trainee.employee_no}) 2024-03-01"
+    assert spell_event.object_repr == f"张三（{trainee.employee_no}） 2024-03-01"
     assert spell_event.before["leave_date"] is None
     assert spell_event.after["leave_date"] == "2025-12-31"
     assert spell_event.after["leave_reason"] == "resigned"
