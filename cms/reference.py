@@ -8,11 +8,28 @@ from __future__ import annotations
 from django.apps import apps as django_apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
-from wagtail.models import Locale, Page, Site, Task, Workflow
+from django.db import transaction
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Task,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from cms import extensions
 from cms.models import HomePage
-from cms.roles import ROLE_PERMISSIONS, rename_wagtail_defaults
+from cms.roles import (
+    ROLE_PERMISSIONS,
+    WAGTAIL_DEFAULT_GROUPS,
+    WAGTAIL_DEFAULT_TASK,
+    WAGTAIL_DEFAULT_WORKFLOW,
+    rename_wagtail_defaults,
+)
 from cms.schedules import apply_schedules
 
 HOME_TITLE = "安监员培训与资格管理平台"
@@ -45,13 +62,48 @@ def ensure_home_page() -> None:
     if HomePage.objects.exists():
         return
     locale, _created = Locale.objects.get_or_create(language_code="zh-hans")
-    root = Page.get_first_root_node() or Page.add_root(
-        instance=Page(title="Root", slug="root", locale=locale)
-    )
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+        ensure_default_moderation(root)
     home = root.add_child(instance=HomePage(title=HOME_TITLE, slug="home", locale=locale, intro=HOME_INTRO))
     Site.objects.update_or_create(
         is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home}
     )
+
+
+# Wagtail's migrations give a new page tree two groups with page permissions on the root (wagtailcore 0002, 0005, 0045)
+# and, from the moderators' publish permission, a one-task moderation workflow on the root (0048); cms 0006 names
+# them in Chinese. A flush removes them with the tree, and without a workflow nothing can be submitted for
+# moderation (the case library's proposals refuse). Restored only together with a new root page, so a workflow an
+# administrator removed on purpose from an existing tree stays removed.
+DEFAULT_PAGE_PERMISSIONS = {
+    WAGTAIL_DEFAULT_GROUPS["Moderators"]: ("add", "change", "publish", "lock", "unlock"),
+    WAGTAIL_DEFAULT_GROUPS["Editors"]: ("add", "change"),
+}
+
+
+@transaction.atomic
+def ensure_default_moderation(root: Page) -> None:
+    """Wagtail's default groups, their root page permissions and the moderators' approval workflow on `root`."""
+    access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    groups = {}
+    for name, permission_types in DEFAULT_PAGE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.add(access_admin)
+        for permission_type in permission_types:
+            permission = Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=f"{permission_type}_page"
+            )
+            GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)
+        groups[name] = group
+    task, created = GroupApprovalTask.objects.get_or_create(name=WAGTAIL_DEFAULT_TASK["Moderators approval"])
+    if created:
+        task.groups.set([groups[WAGTAIL_DEFAULT_GROUPS["Moderators"]]])
+    workflow, created = Workflow.objects.get_or_create(name=WAGTAIL_DEFAULT_WORKFLOW["Moderators approval"])
+    if created:
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowPage.objects.get_or_create(page=root, defaults={"workflow": workflow})
 
 
 def ensure_site_name() -> None:

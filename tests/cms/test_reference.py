@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django_q.models import Schedule
-from wagtail.models import Site
+from wagtail.models import GroupPagePermission, Page, Site, Task, Workflow
 
 from cms import extensions
 from cms.models import HomePage
@@ -67,6 +67,44 @@ def test_ensure_reference_data_restores_what_a_flush_removed_and_is_idempotent()
         HomePage.objects.count(),
         Site.objects.count(),
     ) == counts
+
+
+def _moderation() -> dict:
+    """What a page tree's moderation rests on: root page permissions per group, and the root's workflow."""
+    root = Page.get_first_root_node()
+    workflow = HomePage.objects.get().get_workflow()
+    return {
+        "page_permissions": {
+            (g.group.name, g.permission.codename) for g in GroupPagePermission.objects.filter(page=root)
+        },
+        "workflow": workflow.name if workflow else None,
+        "tasks": [(t.name, sorted(t.specific.groups.values_list("name", flat=True))) for t in workflow.tasks]
+        if workflow
+        else [],
+    }
+
+
+@pytest.mark.django_db
+def test_a_flushed_page_tree_gets_back_the_moderation_workflow_migrations_gave_it():
+    migrated = _moderation()
+    assert migrated["workflow"] == "内容审核" and migrated["tasks"] == [("审核员审核", ["审核员"])]
+    # A flush (a transactional test, a partial restore) empties the tree, the workflows and Wagtail's groups.
+    Page.objects.filter(depth=1).delete()
+    Workflow.objects.all().delete()
+    Task.objects.all().delete()
+    Group.objects.filter(name__in=["审核员", "编辑"]).delete()
+
+    ensure_reference_data()
+    assert _moderation() == migrated
+    ensure_reference_data()
+    assert (Workflow.objects.count(), Task.objects.count()) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_workflow_removed_from_an_existing_tree_stays_removed():
+    Workflow.objects.all().delete()
+    ensure_reference_data()
+    assert HomePage.objects.get().get_workflow() is None
 
 
 @pytest.mark.django_db
