@@ -9,8 +9,11 @@ are those of exams.stats.item_statistics, which the tests compare against.
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from exams import stats
 from exams.models import Response
@@ -26,7 +29,14 @@ def _sql(vendor: str, attempts_sql: str) -> str:
     # Response.score: the marker's score where there is one, else the automatic one (unmarked counts as 0).
     score = f"COALESCE(r.{_col('manual_score')}, r.{_col('auto_score')}, 0)"
     if vendor == "postgresql":
-        figures = "AVG(x), STDDEV_SAMP(x), CORR(x, total - x), NULL, NULL, NULL, NULL, NULL"
+        # CORR and the REGR_ aggregates over the same arguments share one transition state (one accumulation per
+        # row instead of three for AVG, STDDEV_SAMP and CORR): REGR_AVGY is the mean of x and REGR_SYY / (n − 1) its
+        # sample variance. Neither argument is ever NULL here, so REGR_ skips no row. 500,000 responses: about
+        # 185 ms instead of 260 ms (bench/README.md).
+        figures = (
+            "REGR_AVGY(x, total - x), SQRT(REGR_SYY(x, total - x) / NULLIF(COUNT(*) - 1, 0)), CORR(x, total - x),"
+            " NULL, NULL, NULL, NULL, NULL"
+        )
     else:
         figures = (
             "NULL, NULL, NULL, SUM(x), SUM(x * x), SUM(total - x), SUM((total - x) * (total - x)),"
@@ -74,14 +84,19 @@ def item_statistics(attempts: QuerySet) -> tuple[int, dict[int, stats.ItemStat],
 
 
 def answer_counts(attempts: QuerySet, question_ids) -> dict[int, list[tuple[object, int]]]:
-    """question id → [(stored answer, how many gave it)], grouped in the database (for the option counts)."""
+    """question id → [(stored answer, how many gave it)], grouped in the database (for the option counts).
+
+    Grouped on the answer's text, not on the JSON value: equal jsonb values print the same text, and hashing text
+    is cheaper (500,000 responses on PostgreSQL: about 145 ms instead of 160 ms)."""
     rows = (
         Response.objects.filter(attempt__in=attempts.values("pk"), question_id__in=list(question_ids))
-        .values("question_id", "answer")
+        .annotate(answer_text=Cast("answer", TextField()))
+        .values("question_id", "answer_text")
         .annotate(n=Count("pk"))
         .order_by()
     )
     out: dict[int, list] = {}
     for row in rows:
-        out.setdefault(row["question_id"], []).append((row["answer"], row["n"]))
+        text = row["answer_text"]
+        out.setdefault(row["question_id"], []).append((None if text is None else json.loads(text), row["n"]))
     return out

@@ -96,6 +96,19 @@ def test_answer_counts_are_grouped_per_question(trainee, single_bank):
     assert [r["count"] for r in rows][:3] == [2, 0, 1]
 
 
+def test_answer_counts_give_back_every_kind_of_stored_answer_as_it_was_stored(trainee, single_bank):
+    """Grouped on the answer's text in the database, handed back decoded: lists (multiple choice), booleans (true or
+    false), strings and objects come back as the values the option counts compare, equal values counted together."""
+    exam = make_exam(single_bank, rules=[{"count": 6}])
+    q = Question.objects.filter(bank=single_bank).first()
+    answers = [[0, 2], [0, 2], [2], True, False, True, "甲", {"a": 1, "b": [2]}]
+    graded_attempts(exam, trainee, [[(q, 1, a)] for a in answers])
+    got = stats_sql.answer_counts(Attempt.objects.filter(exam=exam), [q.pk])[q.pk]
+    assert sorted(got, key=repr) == sorted(
+        [([0, 2], 2), ([2], 1), (True, 2), (False, 1), ("甲", 1), ({"a": 1, "b": [2]}, 1)], key=repr
+    )
+
+
 def _negative_papers(good, bad, n):
     """n attempts where the stronger examinees (right on `good`) get `bad` wrong: a negative discrimination."""
     return [[(good, i % 2, 0), (bad, 1 - i % 2, 1)] for i in range(n)]
