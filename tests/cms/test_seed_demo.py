@@ -358,6 +358,18 @@ def test_print_demo_logins_lists_all_six():
 
 
 @pytest.mark.django_db
+def test_seed_demo_prints_the_logins_after_the_data_when_asked():
+    """`make run` asks the seed for the logins table (one process less than print_demo_logins after it)."""
+    text = _seed("--print-logins", "http://127.0.0.1:8123")
+    ready = text.index("Demo data ready")
+    table = text[ready:]
+    for username in demo.DEMO_LOGINS:
+        assert f" {username} " in table
+    assert "http://127.0.0.1:8123/me/" in table and "http://127.0.0.1:8123/admin/" in table
+    assert " demo_hr " not in _seed()  # without the option, no table
+
+
+@pytest.mark.django_db
 def test_print_demo_logins_fails_without_demo_data():
     with translation.override("en"), pytest.raises(CommandError, match="demo data is not loaded.*seed_demo"):
         call_command("print_demo_logins", stdout=io.StringIO())

@@ -112,8 +112,16 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Only load units, people and demo logins; skip the other apps' demo data."),
         )
+        parser.add_argument(
+            "--print-logins",
+            metavar="URL",
+            help=_(
+                "Then print the demo logins for the site served at this address, as print_demo_logins does "
+                "(make run: one process less)."
+            ),
+        )
 
-    def handle(self, *args, skip_apps=False, verbosity=1, **options):
+    def handle(self, *args, skip_apps=False, print_logins=None, verbosity=1, **options):
         out = self.stdout if verbosity > 0 else OutputWrapper(io.StringIO())
         started = time.monotonic()
         steps = [("cms.demo", demo.SEED)] + (
@@ -151,3 +159,5 @@ class Command(BaseCommand):
                 _("Demo data ready in %(seconds).1f s.") % {"seconds": time.monotonic() - started}
             )
         )
+        if print_logins:
+            call_command("print_demo_logins", base_url=print_logins, stdout=self.stdout)
