@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from appraisal.models import CaseReview, ReviewRound
 from appraisal.services import reviews
@@ -92,7 +92,7 @@ def test_leader_corrects_a_review_and_sees_the_chain(client, reviewed, django_as
     chain = page[page.index('id="assignment-1"') : page.index('id="assignment-2"')]
     assert chain.index(f'data-review="{s.first.pk}"') < chain.index(f'data-review="{correction.pk}"')
     assert "leader_south" in chain  # who corrected
-    assert correction.submitted_at.strftime("%Y-%m-%d") in chain  # when
+    assert timezone.localtime(correction.submitted_at).strftime("%Y-%m-%d") in chain  # when, in local time
     assert "复核发现事实认定扣分过轻" in chain  # why
     assert "事实认定：8.00 → 5.00" in chain  # what changed
     assert "80.00" in chain and "74.00" in chain
