@@ -7,7 +7,9 @@ db=/tmp/make_run_time_$port.sqlite3
 rm -f "$db"* && rm -rf static
 export DATABASE_URL=sqlite:///$db
 start=$(date +%s.%N)
-make run PORT="$port" > "/tmp/make_run_time_$port.log" 2>&1 &
+setsid make run PORT="$port" > "/tmp/make_run_time_$port.log" 2>&1 &  # its own process group
+group=$!
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ]; do sleep 0.2; done
 echo "first page after $(echo "$(date +%s.%N) - $start" | bc) s (log: /tmp/make_run_time_$port.log)"
-pkill -f "runserver --noreload --skip-checks 127.0.0.1:$port"; sleep 1; pkill -f "manage.py qcluster"; true
+# this run's server and worker only (its process group), not other qclusters on the machine; qcluster may outlive TERM
+kill -TERM -- "-$group" 2>/dev/null; sleep 5; kill -KILL -- "-$group" 2>/dev/null; true
