@@ -2,6 +2,8 @@
 
 import os
 import shutil
+import tempfile
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -29,6 +31,32 @@ def pytest_collection_modifyitems(config, items):
             # Live-server tests run in transactions that flush the database: serialized rollback puts back what
             # migrations created (role groups and their permissions, the home page, schedules) before each test.
             item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True), append=False)
+
+
+def pytest_collection_finish(session):
+    """On SQLite, browser tests get a test database in a file instead of in memory. Django's live server hands its
+    in-memory connection to every request thread, so two overlapping requests (a page opening while the last page's
+    heartbeat is in flight) interleave their transactions on one connection and one fails with a 500. With a file,
+    each request has its own connection and waits for the write lock (timeout, IMMEDIATE transactions), as under
+    `make run`. Decided here, after deselection, so a run without browser tests keeps the faster in-memory database."""
+    if not any("tests/browser/" in item.nodeid for item in session.items):
+        return
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3") and not db.get("TEST", {}).get("NAME"):
+        folder = tempfile.mkdtemp(prefix="anjian-browser-")
+        session.config.stash[_DB_FOLDER] = folder
+        db.setdefault("TEST", {})["NAME"] = str(Path(folder) / "test.sqlite3")
+
+
+def pytest_sessionfinish(session):
+    folder = session.config.stash.get(_DB_FOLDER, None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_DB_FOLDER = pytest.StashKey[str]()
 
 
 @pytest.fixture(autouse=True)
