@@ -4,8 +4,10 @@ Further channels (the work messenger) plug in here."""
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 
 from cms.models import Notification
@@ -35,13 +37,29 @@ def notify(user, *, key: str, title, body="", url: str = "", email: bool = False
     return created
 
 
+def message_id(notice: Notification) -> str:
+    """The notice's e-mail Message-ID: the same on every send of that notice, from any worker (the domain is the
+    sender address's, not the host's), so a resend is recognisably the same message."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "localhost"
+    key = hashlib.sha256(f"{notice.recipient_id}:{notice.key}".encode()).hexdigest()[:16]
+    return f"<notice.{notice.pk}.{key}@{domain}>"
+
+
 def _email_once(notice: Notification, address: str, subject: str, text: str) -> None:
-    """E-mail a notice that has not gone out by e-mail yet, and mark it in the same transaction, with its row
-    locked. The notice is committed before its e-mail is sent, so a job killed in between (a qcluster worker;
-    the broker redelivers the task) used to leave a notice that no later run would e-mail: now the next run
-    sends it. Two runs at once send it once. A send that fails is left for the next run."""
+    """E-mail a notice that has not gone out by e-mail yet, marking it in the same transaction.
+
+    The notice is committed before its e-mail is sent, so a job killed in between (a qcluster worker; the broker
+    redelivers the task) used to leave a notice that no later run would e-mail: now the next run sends it. The
+    mark is written (and the row locked) before the send, so two runs at once send it once, and after the mail
+    server has taken the message only the COMMIT is left to do. A send that fails rolls the mark back and is left
+    for the next run.
+
+    SMTP has no exactly-once: a worker killed between the server's acceptance and that COMMIT makes the next run
+    send the notice again. It goes out as the same message (same Message-ID, `message_id`), which mail stores
+    treat as a duplicate of the first."""
     with transaction.atomic():
-        if not Notification.objects.select_for_update().filter(pk=notice.pk, emailed=False).exists():
+        if not Notification.objects.filter(pk=notice.pk, emailed=False).update(emailed=True):
             return
-        if send_mail(subject, text, None, [address], fail_silently=True):
-            Notification.objects.filter(pk=notice.pk).update(emailed=True)
+        message = EmailMessage(subject, text, None, [address], headers={"Message-ID": message_id(notice)})
+        if not message.send(fail_silently=True):
+            transaction.set_rollback(True)

@@ -330,15 +330,21 @@ def _programme_counts(conn, prefix: str, pk: int) -> dict:
     }
 
 
-def _sent_emails(addresses: set[str]) -> dict[str, int]:
-    """E-mails the qcluster processes wrote (console backend: one `To:` line per message), per address."""
-    counts = dict.fromkeys(addresses, 0)
+def _sent_emails(addresses: set[str]) -> list[tuple[str, str]]:
+    """E-mails the qcluster processes wrote (console backend: a `To:` header, then a `Message-ID:` header, per
+    message), as (address, Message-ID) pairs, for the given addresses, one per send."""
+    sent = []
     run = os.environ["DEPLOY_RUN_DIR"]
     for n in (1, 2):
+        to = None
         for line in Path(f"{run}/qcluster-{n}.log").read_text(errors="replace").splitlines():
-            if line.startswith("To: ") and line[4:].strip() in counts:
-                counts[line[4:].strip()] += 1
-    return counts
+            if line.startswith("To: "):
+                to = line[4:].strip()
+            elif line.startswith("Message-ID: ") and to is not None:
+                if to in addresses:
+                    sent.append((to, line[12:].strip()))
+                to = None
+    return sent
 
 
 def test_kill_9_a_qcluster_worker_during_the_nightly_sweep_sends_each_reminder_once(base_url):
@@ -409,20 +415,30 @@ def test_kill_9_a_qcluster_worker_during_the_nightly_sweep_sends_each_reminder_o
             ).fetchall()
         )
     time.sleep(1)  # the console backend's last lines
-    sent = _sent_emails({a for a in per_address} | {f"leader{tag}@example.com"})
-    emails = sum(sent.values())
-    lost_emails = sum(max(0, per_address.get(a, 0) - c) for a, c in sent.items())
-    duplicated_emails = sum(max(0, c - per_address.get(a, 0)) for a, c in sent.items())
+    sends = _sent_emails(set(per_address) | {f"leader{tag}@example.com"})
+    # A message is one Message-ID (the same on every send of a notice: cms.notify.message_id). SMTP has no
+    # exactly-once: the worker may die after the mail server took a message and before the COMMIT that marks it,
+    # and the redelivered run sends it again as the same message, which mail stores drop as a duplicate.
+    messages = set(sends)
+    per_message_address = {}
+    for address, _ in messages:
+        per_message_address[address] = per_message_address.get(address, 0) + 1
+    addresses = set(per_address) | set(per_message_address)
+    lost_emails = sum(max(0, per_address.get(a, 0) - per_message_address.get(a, 0)) for a in addresses)
+    duplicated_emails = sum(max(0, per_message_address.get(a, 0) - per_address.get(a, 0)) for a in addresses)
+    resent = len(sends) - len(messages)
     print(
         f"\nkill -9 of qcluster worker {worker} during the nightly sweep ({n} overdue apprentices), after"
         f" {at_kill} notices: redelivered and done {redelivered_in:.1f} s after the kill; notices by kind {by_kind}"
-        f" (expected {expected}); e-mails sent {emails}, lost {lost_emails}, duplicated {duplicated_emails};"
-        f" notices marked not e-mailed {not_emailed}"
+        f" (expected {expected}); e-mails {len(messages)}, lost {lost_emails}, duplicated {duplicated_emails},"
+        f" resent as the same message (in flight at the kill) {resent}; notices marked not e-mailed {not_emailed}"
     )
     assert 0 < at_kill < sum(expected.values())
     assert by_kind == expected
     assert lost_emails == 0 and duplicated_emails == 0 and not_emailed == 0
-    assert emails == sum(expected.values())
+    assert len(messages) == sum(expected.values())
+    # Only the message in flight when the one worker died can go out twice.
+    assert resent <= 1
 
 
 def _local_iso(day: datetime.date, hour: int) -> str:
