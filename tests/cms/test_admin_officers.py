@@ -28,8 +28,9 @@ def street_east2(district_east):
 
 
 def listed_numbers(response):
-    """Employee numbers of the officers in an index response (E + 5 digits from the factory)."""
-    return set(re.findall(r"E\d{5}", response.content.decode()))
+    """Employee numbers of the officers in an index response (E + 5 digits from the factory), as whole words: a
+    random token on the page (the CSP nonce, base64) can hold "E74548" inside it (CI, 2026-12-05)."""
+    return set(re.findall(r"(?<![\w+/=-])E\d{5}(?![\w+/=-])", response.content.decode()))
 
 
 # --- listing -----------------------------------------------------------------
