@@ -529,7 +529,10 @@ def build(n_officers: int, seed: int = 7) -> dict:
         timed("study hours", make_study_hours, cursor, STUDY_LINES_PER_OFFICER, today)
         timed("mentorship", make_mentorship, cursor, today)
     with connection.cursor() as cursor:
-        timed("analyze", cursor.execute, "ANALYZE")
+        # As a database in service is: autovacuum processes an insert-only table after enough inserts (PostgreSQL
+        # 13+), marking its pages all-visible. Measured straight after the load without it, every scan checks
+        # each row's visibility: item statistics at 100k took 525–550 ms instead of 448–470 ms.
+        timed("vacuum and analyze", cursor.execute, "VACUUM (ANALYZE)")
         return {"timings": timings, "counts": counts(cursor), **exams}
 
 

@@ -151,3 +151,40 @@ def test_staff_import_only_inside_their_subtree(people, make_officer, district_e
     assert ok.ok and len(ok.created) == 1
     hr = make_staff("hr_east_import", "hr", district_east)
     assert import_cases(actor=hr, file_name="x.csv", data=_csv(ROWS[:1])).errors[0]["code"] == "not_allowed"
+
+
+INTERFACE_EN = ["case_no", "handler", "unit", "kind", "opened", "closed", "provisions"]
+INTERFACE_ZH = ["案号", "承办人工号", "单位", "案件类型", "立案日期", "结案日期", "适用条款"]
+
+
+@pytest.mark.parametrize("header", [INTERFACE_EN, INTERFACE_ZH], ids=["english", "chinese-short"])
+def test_the_interface_columns_with_several_handlers_in_one_cell(people, tmp_path, header):
+    """The stable interface: English or Chinese headers; `handler` holds several employee numbers separated by 、,
+    the first the handler and the others co-handlers."""
+    rows = [
+        [
+            "应急罚〔2026〕7号",
+            "A001、A002、A003",
+            "示范市/东城区/东华街道",
+            "行政处罚",
+            "2026-03-02",
+            "2026-04-18",
+            "安全生产法第九十七条",
+        ],
+        ["应急罚〔2026〕8号", "W001", "示范市/东城区/东华街道", "责令整改", "2026-03-05", "2026-05-01", ""],
+    ]
+    rows[1][2] = "S0201"
+    path = tmp_path / "cases.csv"
+    path.write_bytes(_csv(rows, header=header))
+    call_command("import_cases", str(path), "--dry-run", stdout=io.StringIO())
+    assert not CaseFile.objects.exists()
+    call_command("import_cases", str(path), stdout=io.StringIO())
+    seven = CaseFile.objects.get(number="应急罚〔2026〕7号")
+    assert seven.handler == people["a"]
+    assert set(seven.co_handlers.all()) == {people["b"], people["c"]}
+    assert seven.kind == "penalty" and seven.legal_provisions == "安全生产法第九十七条"
+    assert seven.unit.name == "东华街道"
+    eight = CaseFile.objects.get(number="应急罚〔2026〕8号")
+    assert eight.handler == people["w"] and not eight.co_handlers.exists() and eight.unit.code == "S0201"
+    again = import_cases(actor=None, file_name="cases.csv", data=path.read_bytes())
+    assert (len(again.created), len(again.updated), len(again.unchanged)) == (0, 0, 2)
