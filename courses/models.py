@@ -377,12 +377,17 @@ class StudyClock(models.Model):
 
 class SessionKind(models.TextChoices):
     """What a session is: centralized training, a demonstration to watch, cross-enforcement, or something else.
-    Every kind credits attended days as study hours in the same way."""
+    Every kind credits attended days as study hours in the same way; the days of the practice kinds
+    (`PRACTICE_SESSION_KINDS`) also count as practice (实践学时) in the personal record."""
 
     TRAINING = "training", _("Centralized training")  # 集训
     DEMONSTRATION = "demonstration", _("Enforcement demonstration")  # 示范观摩
     CROSS_ENFORCEMENT = "cross_enforcement", _("Cross-enforcement")  # 交叉执法
     OTHER = "other", pgettext_lazy("session kind", "Other")
+
+
+# Enforcement practice: watching a demonstration case handled, or enforcing in another street.
+PRACTICE_SESSION_KINDS = (SessionKind.DEMONSTRATION, SessionKind.CROSS_ENFORCEMENT)
 
 
 class TrainingSession(ClusterableModel):

@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 from django.db.models.functions import ExtractYear, Substr
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +19,7 @@ from courses import knowledge
 from courses.models import (
     ATTENDED,
     CHECKIN_TRIES_PER_DAY,
+    PRACTICE_SESSION_KINDS,
     AnnualHoursRequirement,
     Attendance,
     CheckInTries,
@@ -374,11 +375,24 @@ def requirement_for(staff_category: str) -> Decimal | None:
 
 
 def hours_by_year(officer: Officer) -> list[dict]:
+    """Study hours per year with the requirement, and of them the practice hours: days attended at a
+    demonstration (示范观摩) or cross-enforcement (交叉执法) session."""
+    practice_sessions = TrainingSession.objects.filter(kind__in=PRACTICE_SESSION_KINDS).values("pk")
     rows = (
         StudyHoursEntry.objects.filter(officer=officer)
         .annotate(year=ExtractYear("earned_on"))
         .values("year")
-        .annotate(total=Sum("hours"))
+        .annotate(
+            total=Sum("hours"),
+            practice=Sum(
+                "hours",
+                filter=Q(
+                    source_kind=StudyHoursEntry.SourceKind.SESSION_DAY,
+                    context_id__in=Subquery(practice_sessions),
+                ),
+                default=Decimal(0),
+            ),
+        )
         .order_by("-year")
     )
     required = requirement_for(officer.staff_category)
@@ -386,6 +400,7 @@ def hours_by_year(officer: Officer) -> list[dict]:
         {
             "year": r["year"],
             "total": r["total"],
+            "practice": r["practice"],
             "required": required,
             "met": required is None or r["total"] >= required,
         }
