@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Max, Q, Subquery, Sum
 from django.db.models.functions import ExtractYear, Substr
 from django.http import Http404
@@ -162,7 +163,10 @@ def my_enrolments(officer: Officer, today: datetime.date | None = None) -> list[
         e.percent = 100 if e.completed_at else (int(finished * 100 / steps) if steps else 0)
         e.overdue = e.is_overdue(today)
         e.due_soon = (
-            not e.completed_at and e.due_date is not None and not e.overdue and (e.due_date - today).days <= 7
+            not e.completed_at
+            and e.due_date is not None
+            and not e.overdue
+            and (e.due_date - today).days <= settings.COURSES_DUE_SOON_DAYS  # as the due-soon reminders
         )
     return enrolments
 

@@ -70,15 +70,20 @@ def _next_steps(officer, open_exams) -> list[dict]:
     """For the 下一步 card: each open exam not passed yet, with where the officer stands (one query)."""
     if not open_exams:
         return []
+    exam_of = {exam.pk: exam for exam in open_exams}
     attempts = {}
     for a in Attempt.objects.filter(officer=officer, exam__in=open_exams, is_mock=False).order_by(
         "started_at"
     ):
+        a.exam = exam_of[a.exam_id]
         attempts.setdefault(a.exam_id, []).append(a)
     steps = []
     for exam in open_exams:
         mine = attempts.get(exam.pk, [])
-        if any(a.passed for a in mine):
+        # Passed or not is part of the result: the card says nothing of it before the review policy releases
+        # the score (an exam that holds scores back until it closes shows "Submitted", passed or failed alike).
+        held = [a for a in mine if a.status == Attempt.Status.GRADED and not selectors.result_released(a)]
+        if any(a.passed for a in mine if a not in held):
             continue
         running = next((a for a in mine if a.status == Attempt.Status.IN_PROGRESS), None)
         marking = any(a.status in (Attempt.Status.SUBMITTED, Attempt.Status.NEEDS_MARKING) for a in mine)
@@ -89,6 +94,8 @@ def _next_steps(officer, open_exams) -> list[dict]:
             )
         elif marking:
             step.update(label=_("Awaiting marking"))
+        elif held:
+            step.update(label=_("Submitted"))
         elif mine:
             left = exam.attempts_allowed - len(mine) if exam.attempts_allowed else None
             if left is not None and left <= 0:
