@@ -1,9 +1,10 @@
 """Outcomes of review rounds: a round's per-file results, per-officer and per-unit scorecards, the weakest rubric items
-(lowest mean share of the item's highest score), and an officer's or unit's trend across closed rounds.
+(lowest mean share of the item's highest score), and an officer's or unit's trend across closed rounds, with their
+weakest items across those rounds.
 
 A file's item scores are those of the effective reviews its score rests on (services.follow_ups._counted_reviews
 rules: both first reviews within the gap, else all three). Every function runs a fixed number of queries, whatever
-the number of files.
+the number of files, rounds or officers; the cross-round ones aggregate in the database.
 """
 
 from __future__ import annotations
@@ -11,13 +12,22 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from appraisal import selectors
-from appraisal.models import ReviewAssignment, ReviewItemScore, ReviewRound, RoundCase
+from appraisal.models import (
+    CaseFile,
+    CaseReview,
+    FollowUp,
+    ReviewAssignment,
+    ReviewItemScore,
+    ReviewRound,
+    RoundCase,
+)
 from appraisal.services.reviews import effective_reviews
 
 CENT = Decimal("0.01")
+LOW_SHARE = Decimal("0.6")  # an item mean below 60 % of its highest score is shown as low
 
 
 def _q(value) -> Decimal | None:
@@ -76,6 +86,7 @@ def round_results(round_: ReviewRound) -> dict:
                 item_shares[s.item.code].append(Decimal(s.score) / Decimal(s.item.max_score))
         files.append(
             {
+                "round_case_id": rc.pk,
                 "case_no": rc.case.number,
                 "title": rc.case.title,
                 "unit": rc.case.unit.name,
@@ -100,6 +111,7 @@ def round_results(round_: ReviewRound) -> dict:
         officer = officers.setdefault(
             rc.case.handler_id,
             {
+                "officer_id": rc.case.handler_id,
                 "officer": rc.case.handler.name,
                 "employee_no": rc.case.handler.employee_no,
                 "unit": rc.case.unit.name,
@@ -145,38 +157,252 @@ def round_results(round_: ReviewRound) -> dict:
     }
 
 
-def weakest_items(results: dict, n: int = 3) -> list[dict]:
-    """The items with the lowest mean share of their highest score, lowest first. An item every reviewer gave full
-    marks is nobody's weakness, however few items fell short."""
-    scored = [i for i in results["by_item"] if i["mean_share"] is not None and i["mean_share"] < 100]
+def _lowest(by_item: list[dict], n: int) -> list[dict]:
+    scored = [i for i in by_item if i["mean_share"] is not None and i["mean_share"] < 100]
     return sorted(scored, key=lambda i: (i["mean_share"], i["code"]))[:n]
 
 
-def trend(user, *, officer=None, unit=None) -> list[dict]:
-    """Mean final file score per closed round the user may read, oldest first: of one officer's files (handler or
-    co-handler) or of one unit subtree's files. One query."""
-    qs = RoundCase.objects.filter(
-        round__in=rounds_with_results_for(user).filter(status=ReviewRound.Status.CLOSED), score__isnull=False
-    )
+def weakest_items(results: dict, n: int = 3) -> list[dict]:
+    """The items with the lowest mean share of their highest score, lowest first. An item every reviewer gave full
+    marks is nobody's weakness, however few items fell short."""
+    return _lowest(results["by_item"], n)
+
+
+# --- across closed rounds: trends and weakest items, aggregated in the database --------------------------------------
+
+
+def closed_rounds_for(user) -> QuerySet[ReviewRound]:
+    """Closed rounds whose results a staff user may read (leaders, training admins and HR of the subtree)."""
+    return rounds_with_results_for(user).filter(status=ReviewRound.Status.CLOSED)
+
+
+def _closed_rounds() -> QuerySet[ReviewRound]:
+    """Every closed round: what a handler's own results are drawn from (their files decide what they see)."""
+    return ReviewRound.objects.filter(status=ReviewRound.Status.CLOSED)
+
+
+def _files_of(officer) -> QuerySet[CaseFile]:
+    """The ids of the files an officer handled or co-handled, as a subquery: joining the co-handlers directly would
+    count a file once per co-handler."""
+    return CaseFile.objects.filter(Q(handler=officer) | Q(co_handlers=officer)).values("pk")
+
+
+def _scored_files(rounds: QuerySet[ReviewRound], *, officer=None, unit=None) -> QuerySet[RoundCase]:
+    qs = RoundCase.objects.filter(round__in=rounds.values("pk"), score__isnull=False)
     if officer is not None:
-        qs = qs.filter(Q(case__handler=officer) | Q(case__co_handlers=officer)).distinct()
+        qs = qs.filter(case__in=_files_of(officer))
     if unit is not None:
         qs = qs.filter(case__unit__path__startswith=unit.path)
-    by_round: dict[int, dict] = {}
-    for round_id, name, end, score in qs.values_list(
-        "round_id", "round__name", "round__period_end", "score"
-    ).order_by("round__period_end", "round_id"):
-        row = by_round.setdefault(round_id, {"round": name, "period_end": end, "scores": []})
-        row["scores"].append(score)
-    return [
-        {
-            "round": r["round"],
-            "period_end": r["period_end"],
-            "files": len(r["scores"]),
-            "mean": _mean(r["scores"]),
-        }
-        for r in by_round.values()
-    ]
+    return qs
+
+
+def _counted_scores(files: QuerySet[RoundCase]) -> QuerySet[ReviewItemScore]:
+    """The item scores each scored file's score rests on (_counted's rule in SQL): effective reviews only; with one
+    review per file the first; with two, the first two, and the third too when they differ by more than the gap,
+    which the file's `needs_third` records (services.reviews keeps it in step with every review and correction)."""
+    rc = "review__assignment__round_case"
+    single = Q(**{f"{rc}__round__reviews_per_file": 1})
+    ordinal = "review__assignment__ordinal"
+    return ReviewItemScore.objects.filter(
+        ~Exists(CaseReview.objects.filter(corrects=OuterRef("review_id"))),
+        Q(**{f"{rc}__in": files.values("pk"), f"{rc}__score__isnull": False}),
+        (single & Q(**{ordinal: 1}))
+        | (~single & (Q(**{f"{ordinal}__lte": 2}) | Q(**{f"{rc}__needs_third": True}))),
+    )
+
+
+def _items_by(scores: QuerySet[ReviewItemScore], key: str | None = None) -> dict:
+    """{key value: [item row, ...]} in rubric order: per item code, its mean score and mean share of the highest
+    score over the counted scores. Items of different rounds' rubrics with one code are one item (each score counts
+    as its share of its own item's highest score). One query."""
+    group = [key] if key else []
+    rows = (
+        scores.values(*group, "item__code", "item__name", "item__max_score")
+        .annotate(total=Sum("score"), n=Count("pk"), order=Min("item__sort_order"))
+        .order_by(*group, "order", "item__code")
+    )
+    merged: dict = defaultdict(dict)
+    for row in rows:
+        items = merged[row[key] if key else None]
+        item = items.setdefault(
+            row["item__code"],
+            {
+                "code": row["item__code"],
+                "name": row["item__name"],
+                "max_score": row["item__max_score"],
+                "shares": Decimal(0),
+                "scores": 0,
+            },
+        )
+        item["shares"] += Decimal(row["total"]) / Decimal(row["item__max_score"])
+        item["scores"] += row["n"]
+    out = {}
+    for group_key, items in merged.items():
+        out[group_key] = []
+        for item in items.values():
+            share = item.pop("shares") / item["scores"]
+            item["mean_score"] = _q(share * item["max_score"])
+            item["mean_share"] = _q(share * 100)  # per cent
+            out[group_key].append(item)
+    return out
+
+
+def _round_rows(files: QuerySet[RoundCase], *keys: str) -> list[dict]:
+    """Per closed round, oldest first (and per value of `keys`): scored files and the sum of their scores. One
+    query."""
+    return list(
+        files.values(*keys, "round_id", "round__name", "round__period_end")
+        .annotate(files=Count("pk"), total=Sum("score"))
+        .order_by("round__period_end", "round_id", *keys)
+    )
+
+
+def _by_round(rows: list[dict], *keys: str) -> list[dict]:
+    """_round_rows summed over whatever `keys` they have beyond the given ones: files and mean score per round (and
+    per value of `keys`)."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        out = merged.setdefault(
+            (row["round_id"], *(row[key] for key in keys)),
+            {
+                **{key: row[key] for key in keys},
+                "round_id": row["round_id"],
+                "round": row["round__name"],
+                "period_end": row["round__period_end"],
+                "files": 0,
+                "total": Decimal(0),
+            },
+        )
+        out["files"] += row["files"]
+        out["total"] += Decimal(row["total"])
+    for out in merged.values():
+        out["mean"] = _q(out.pop("total") / out["files"])
+    return list(merged.values())
+
+
+def _with_change(rows: list[dict]) -> list[dict]:
+    """Each round's change of the mean from the round before (None for the first)."""
+    previous = None
+    for row in rows:
+        row["change"] = None if previous is None else row["mean"] - previous
+        previous = row["mean"]
+    return rows
+
+
+def trend(user, *, officer=None, unit=None) -> list[dict]:
+    """Mean final file score per closed round the user may read, oldest first, with the change from the round
+    before: of one officer's files (handler or co-handler) or of one unit subtree's files. One query."""
+    return _with_change(
+        _by_round(_round_rows(_scored_files(closed_rounds_for(user), officer=officer, unit=unit)))
+    )
+
+
+def officer_outcomes(officer, *, rounds: QuerySet[ReviewRound], n: int = 3) -> dict:
+    """An officer's files (handled or co-handled) across the given closed rounds: {"trend": their mean score per
+    round, oldest first, "items": every item's mean over those rounds, "weakest": the n weakest of them}. Two
+    queries."""
+    files = _scored_files(rounds, officer=officer)
+    items = _items_by(_counted_scores(files)).get(None, [])
+    return {
+        "trend": _with_change(_by_round(_round_rows(files))),
+        "items": items,
+        "weakest": _lowest(items, n),
+    }
+
+
+def own_outcomes(officer, n: int = 3) -> dict:
+    """officer_outcomes over every closed round: what the handler reads on their own results page (a round
+    appears only once it is closed)."""
+    return officer_outcomes(officer, rounds=_closed_rounds(), n=n)
+
+
+def unit_trends(user, *, unit, n: int = 3) -> dict:
+    """Per unit of `unit`'s subtree with scored files in the closed rounds the user may read: its mean file score in
+    each of those rounds and its n weakest items across them; and the whole subtree's trend (as `trend(user,
+    unit=unit)`). {"trend": [...], "rounds": [{"round_id", "round", "period_end"}, …] oldest first, "units":
+    [{"unit_id", "unit", "cells": [{"files", "mean"} or None per round], "weakest"}, …] in tree order}. Two
+    queries."""
+    files = _scored_files(closed_rounds_for(user), unit=unit)
+    keys = ("case__unit_id", "case__unit__name", "case__unit__path")
+    per_unit = _round_rows(files, *keys)
+    rounds: dict[int, dict] = {}
+    units: dict[int, dict] = {}
+    for cell in _by_round(per_unit, *keys):
+        rounds.setdefault(
+            cell["round_id"],
+            {"round_id": cell["round_id"], "round": cell["round"], "period_end": cell["period_end"]},
+        )
+        row = units.setdefault(
+            cell["case__unit_id"],
+            {
+                "unit_id": cell["case__unit_id"],
+                "unit": cell["case__unit__name"],
+                "path": cell["case__unit__path"],
+            },
+        )
+        row[cell["round_id"]] = {"files": cell["files"], "mean": cell["mean"]}
+    items = _items_by(_counted_scores(files), "review__assignment__round_case__case__unit_id")
+    rows = []
+    for row in sorted(units.values(), key=lambda r: r["path"]):
+        rows.append(
+            {
+                "unit_id": row["unit_id"],
+                "unit": row["unit"],
+                "cells": [row.get(round_id) for round_id in rounds],
+                "weakest": _lowest(items.get(row["unit_id"], []), n),
+            }
+        )
+    return {"trend": _with_change(_by_round(per_unit)), "rounds": list(rounds.values()), "units": rows}
+
+
+def officer_files(officer) -> list[dict]:
+    """The handler's own results page: their files (handler or co-handler) in closed rounds, newest round first,
+    each with its final score, per item the mean score over the reviews the score rests on (low below 60 % of the
+    item's highest score), the findings, and the follow-ups set from them. Three queries, whatever the number of
+    files or rounds."""
+    if officer is None:
+        return []
+    files = RoundCase.objects.filter(round__in=_closed_rounds().values("pk"), case__in=_files_of(officer))
+    round_cases = list(
+        files.select_related("round__rubric", "case__unit", "case__handler").order_by(
+            "-round__closed_at", "draw_order"
+        )
+    )
+    per_file: dict[int, dict[int, dict]] = defaultdict(dict)
+    scores = (
+        _counted_scores(files)
+        .select_related("item", "review__assignment")
+        .order_by("item__sort_order", "item_id", "review__assignment__ordinal")
+    )
+    for s in scores:
+        row = per_file[s.review.assignment.round_case_id].setdefault(
+            s.item_id, {"item": s.item, "scores": [], "findings": []}
+        )
+        row["scores"].append(s.score)
+        if s.finding:
+            row["findings"].append(s.finding)
+    follow_ups = defaultdict(list)
+    for f in FollowUp.objects.filter(officer=officer).select_related(
+        "knowledge_point", "finding__review__assignment"
+    ):
+        follow_ups[f.finding.review.assignment.round_case_id].append(f)
+    rows = []
+    for rc in round_cases:
+        items = list(per_file.get(rc.pk, {}).values())
+        for item in items:
+            item["mean"] = _mean(item["scores"])
+            item["low"] = item["mean"] < LOW_SHARE * item["item"].max_score
+        rows.append(
+            {
+                "round_case": rc,
+                "round": rc.round,
+                "case": rc.case,
+                "is_handler": rc.case.handler_id == officer.pk,
+                "items": items,
+                "follow_ups": follow_ups.get(rc.pk, []),
+            }
+        )
+    return rows
 
 
 def report_json(results: dict) -> dict:

@@ -9,9 +9,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +23,6 @@ from appraisal.models import (
     ReviewRound,
     RoundCase,
 )
-from appraisal.services.follow_ups import _counted_reviews
 from appraisal.services.reviews import effective_reviews
 from cms.selectors import officer_of
 
@@ -100,54 +96,6 @@ def documents_readable_by(user) -> QuerySet[CaseDocument]:
 
 
 # --- the handler's results ------------------------------------------------------------------------------------------
-
-
-def results_of(officer) -> list[dict]:
-    """The officer's files (handler or co-handler) in closed rounds: final score, per item the mean score over the
-    reviews the score rests on, the findings, and the follow-ups set from them. Bounded queries: one for the files,
-    one per file for its counted reviews' scores (files per officer per round are few)."""
-    if officer is None:
-        return []
-    round_cases = list(
-        RoundCase.objects.filter(round__status=ReviewRound.Status.CLOSED)
-        .filter(Q(case__handler=officer) | Q(case__co_handlers=officer))
-        .distinct()
-        .select_related("round__rubric", "case__unit", "case__handler")
-        .order_by("-round__closed_at", "draw_order")
-    )
-    follow_ups = defaultdict(list)
-    for f in FollowUp.objects.filter(officer=officer).select_related(
-        "knowledge_point", "finding__review__assignment"
-    ):
-        follow_ups[f.finding.review.assignment.round_case_id].append(f)
-    rows = []
-    for rc in round_cases:
-        reviews = _counted_reviews(rc) if rc.score is not None else []
-        scores = list(
-            ReviewItemScore.objects.filter(review__in=reviews)
-            .select_related("item")
-            .order_by("item__sort_order")
-        )
-        items: dict[int, dict] = {}
-        for s in scores:
-            row = items.setdefault(s.item_id, {"item": s.item, "scores": [], "findings": []})
-            row["scores"].append(s.score)
-            if s.finding:
-                row["findings"].append(s.finding)
-        for row in items.values():
-            row["mean"] = (sum(row["scores"], Decimal(0)) / len(row["scores"])).quantize(Decimal("0.01"))
-            row["low"] = row["mean"] < Decimal("0.6") * row["item"].max_score
-        rows.append(
-            {
-                "round_case": rc,
-                "round": rc.round,
-                "case": rc.case,
-                "is_handler": rc.case.handler_id == officer.pk,
-                "items": list(items.values()),
-                "follow_ups": follow_ups.get(rc.pk, []),
-            }
-        )
-    return rows
 
 
 def handled_case_ids(officer) -> set[int]:

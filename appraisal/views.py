@@ -1,6 +1,7 @@
 """Reviewer and handler pages of appraisal, under /appraisal/ (phone first): 我的评查任务, the review form with the
-file's facts and documents, the handler's results after a round closes and their follow-up study. Thin views over
-appraisal.review_selectors and appraisal.services."""
+file's facts and documents, the handler's results after a round closes (with their score per closed round and
+their weakest items across those rounds) and their follow-up study. Thin views over appraisal.review_selectors,
+appraisal.outcomes and appraisal.services."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from appraisal import review_selectors
+from appraisal import outcomes, review_selectors
 from appraisal.models import FollowUp
 from appraisal.services import follow_ups, reviews
 from cms import thumbnails, uploads
@@ -152,11 +153,13 @@ def document(request, pk):
 
 @login_required
 def results(request):
-    """The handler's own results: only files of closed rounds appear."""
+    """The handler's own results: only files of closed rounds appear, with the score per closed round (oldest first)
+    and the weakest items across them."""
     officer = officer_of(request.user)
     if officer is None:
         raise Http404
-    return render(request, "appraisal/results.html", {"rows": review_selectors.results_of(officer)})
+    context = {"rows": outcomes.officer_files(officer), "outcomes": outcomes.own_outcomes(officer)}
+    return render(request, "appraisal/results.html", context)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Round results for staff (leaders, training admins, HR of the subtree): per-officer and per-unit scorecards, the
-weakest items and the trend across rounds, the xlsx export and a printable A4 report. Thin views over
-appraisal.outcomes; a round outside the user's subtree is a 404.
+weakest items, the trend across closed rounds (the subtree's, and per unit with each unit's weakest items), an
+officer's page (their trend and weakest items across the closed rounds the user reads), the xlsx export and a
+printable A4 report. Thin views over appraisal.outcomes; a round or officer outside the user's subtree is a 404.
 
 A file's reviews: each reviewer's correction chain (original → corrections: who, when, why, which scores changed),
 and the runner's correction (更正评分) of a submitted review through appraisal.services.reviews.correct_review. Only
@@ -24,7 +25,7 @@ from appraisal import outcomes, selectors
 from appraisal.models import CaseReview, ReviewAssignment, ReviewItemScore, ReviewRound, RoundCase
 from appraisal.services import reviews as review_services
 from cms.admin_tools import render, require, spreadsheet_response
-from cms.selectors import officer_of
+from cms.selectors import officer_of, officers_visible_to
 
 
 def _round(request, pk):
@@ -45,17 +46,32 @@ def index(request):
 def detail(request, pk):
     round_ = _round(request, pk)
     results = outcomes.round_results(round_)
-    # Each file links to its reviews (the correction chains and, for runners, 更正评分).
-    round_case_ids = dict(RoundCase.objects.filter(round=round_).values_list("case__number", "pk"))
-    for row in results["files"]:
-        row["round_case_id"] = round_case_ids.get(row["case_no"])
+    # Each file links to its reviews (results["files"][…]["round_case_id"]: the correction chains and, for runners,
+    # 更正评分); each officer to their trend and weakest items across rounds.
+    unit_trends = outcomes.unit_trends(request.user, unit=round_.unit)
     context = {
         "results": results,
         "weakest": outcomes.weakest_items(results),
-        "trend": outcomes.trend(request.user, unit=round_.unit),
+        "trend": unit_trends["trend"],
+        "unit_trends": unit_trends,
     }
     return render(
         request, "appraisal/admin/results_detail.html", round_.name, context, subtitle=_("Review results")
+    )
+
+
+def officer_detail(request, officer_pk):
+    """One officer of the user's subtree: their mean score per closed round the user reads (oldest first) and every
+    item's mean across those rounds, the weakest marked. An officer outside the subtree is a 404."""
+    require(request, selectors.can_read_rounds)
+    person = get_object_or_404(officers_visible_to(request.user).select_related("unit"), pk=officer_pk)
+    data = outcomes.officer_outcomes(person, rounds=outcomes.closed_rounds_for(request.user))
+    return render(
+        request,
+        "appraisal/admin/results_officer.html",
+        person.name,
+        {"officer": person, **data},
+        subtitle=_("Case review results"),
     )
 
 
@@ -302,6 +318,7 @@ def correct(request, pk, review_pk):
 urlpatterns = [
     path("", index, name="appraisal_results"),
     path("<int:pk>/", detail, name="appraisal_results_detail"),
+    path("officers/<int:officer_pk>/", officer_detail, name="appraisal_results_officer"),
     path("<int:pk>/files/<int:file_pk>/", file_reviews, name="appraisal_results_file"),
     path("<int:pk>/reviews/<int:review_pk>/correct/", correct, name="appraisal_results_correct"),
     path("<int:pk>/export/", export, name="appraisal_results_export"),

@@ -48,7 +48,14 @@ def test_scorecards_and_weakest_items_hand_checked(make_officer, django_assert_m
     assert outcomes.weakest_items(results, 2)[0]["code"] == "procedure"
     trend = outcomes.trend(s.leader, officer=s.handler)
     assert trend == [
-        {"round": s.round.name, "period_end": s.round.period_end, "files": 2, "mean": Decimal("73.75")}
+        {
+            "round_id": s.round.pk,
+            "round": s.round.name,
+            "period_end": s.round.period_end,
+            "files": 2,
+            "mean": Decimal("73.75"),
+            "change": None,
+        }
     ]
 
 
