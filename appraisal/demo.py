@@ -1,9 +1,10 @@
 """Demo data of the enforcement appraisal: 120 closed case files of 2026 across the demo city's streets (loaded through
 the case import, as an export of the enforcement information system would be), a closed review round of 东城区 with
-its reviews, third review, scores and follow-ups, an open round in which demo_mentor has files waiting, the district's
-执法考评 cycle with leader evaluations and decided appraisals, a cross-enforcement (交叉执法) day with its inspections,
-and a case library of four live cases (one proposed from the closed round and approved through the moderation
-workflow).
+its reviews, third review, a runner's correction, scores and follow-ups (one of them on a file of an officer still
+under a mentor, so the mentor gets an 出题目 task), an open round in which demo_mentor has files waiting, the
+district's 执法考评 cycle with leader evaluations and decided appraisals, a cross-enforcement (交叉执法) day with its
+inspections and photos of the hazards found, an enforcement demonstration (示范观摩) with its attendance, and a case
+library of four live cases (one proposed from the closed round and approved through the moderation workflow).
 
 Everything goes through the app's services, in the names of the demo's staff (demo_leader runs the rounds and the
 cycle, the reviewers review in their own names), so the audit trail, scores and follow-ups are what the product makes.
@@ -19,8 +20,11 @@ import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw
 
 from appraisal import appraisal_selectors, reference
 from appraisal.importers.cases import import_cases
@@ -38,8 +42,10 @@ from appraisal.models import (
     Rubric,
 )
 from appraisal.pages import CaseLibraryPage, CasePage
-from appraisal.services import appraisals, inspections, library, reviews, rounds
+from appraisal.services import appraisals, follow_ups, inspections, library, reviews, rounds
+from cms import extensions
 from cms.models import HomePage, Officer, StaffCategory, Unit
+from cms.selectors import officer_of
 from courses.models import SessionKind, TrainingDay, TrainingSession
 from courses.services import attendance
 from courses.services import sessions as session_services
@@ -83,6 +89,18 @@ CROSS_FINDINGS = {
         "安全出口被货物堵塞，员工未经安全培训上岗。已下达责令限期整改指令书。",
     ],
 }
+# The site photos of the cross-enforcement day have their own generator, so the rest of the demo stays as it was.
+PHOTO_SEED = 20260918
+PHOTO_SIZE = (480, 360)
+DEMONSTRATION_SESSION = "东城区2026年执法示范观摩（有限空间作业执法检查）"
+DEMONSTRATION_DAY = datetime.date(YEAR, 6, 18)
+DEMONSTRATION_HOURS = Decimal("3")
+# Watchers per street: the appointed officers after the two who go to the cross-enforcement day.
+DEMONSTRATION_WATCHERS = 3
+# An officer in post who is still under a mentor handled one of their street's first-half files; the closed round
+# finds its procedure weak, so the follow-up sets the mentor an 出题目 task.
+APPRENTICE_WEAK = {"procedure"}
+CORRECTION_REASON = "复核发现“{item}”一项扣分未写明理由、依据不足，按评分细则由{old}分更正为{new}分。"
 
 # (kind label as the import reads it, number code, title, provisions, summary, fine range in yuan or None)
 VIOLATIONS = [
@@ -336,12 +354,17 @@ def _date(rng: random.Random, start: datetime.date, end: datetime.date) -> datet
 
 
 def case_rows(
-    rng: random.Random, streets: list[tuple[str, str, str]], handlers: dict[str, list[str]]
+    rng: random.Random,
+    streets: list[tuple[str, str, str]],
+    handlers: dict[str, list[str]],
+    apprentices: dict[str, str] | None = None,
 ) -> list[list]:
     """The demo's case-file export as spreadsheet rows (without the header), in the import's columns. Pure.
 
     `streets`: (code, district code, unit path) in path order; `handlers`: street code → employee numbers of the
-    appointed officers who handle its cases (the first few of them handle, any other may co-handle)."""
+    appointed officers who handle its cases (the first few of them handle, any other may co-handle);
+    `apprentices`: street code → employee number of an officer who handles the street's first case of the year
+    with their senior as co-handler (the draw of the first-half round takes it: one file per handler)."""
     rows = []
     first_half = (datetime.date(YEAR, 1, 5), datetime.date(YEAR, 6, 30))
     second_half = (datetime.date(YEAR, 7, 1), datetime.date(YEAR, 10, 28))
@@ -367,6 +390,9 @@ def case_rows(
                 if rng.random() < 0.75
                 else []
             )
+            apprentice = (apprentices or {}).get(code)
+            if i == 0 and apprentice in staff and apprentice != handler:
+                handler, co = apprentice, [handler, *(e for e in co if e != apprentice)]
             company = f"{rng.choice(PLACES)}{rng.choice(TRADES)}有限公司"
             amount = (
                 str(round(rng.randint(*fine) / 1000) * 1000)
@@ -425,6 +451,25 @@ def _appointed_by_street() -> dict[str, list[str]]:
     return result
 
 
+def _apprentices_in_post(handlers: dict[str, list[str]]) -> dict[str, str]:
+    """The demo district's first appointed officer (by employee number) who still has a mentor with a login, as
+    {street code: employee number}; empty when the mentoring demo left nobody in post under a mentor."""
+    district = Unit.objects.filter(code=DISTRICT).first()
+    if district is None:
+        return {}
+    codes = set(
+        Unit.objects.filter(path__startswith=district.path, kind=Unit.Kind.STREET).values_list(
+            "code", flat=True
+        )
+    )
+    numbers = {n: code for code, staff in handlers.items() if code in codes for n in staff}
+    for officer in Officer.objects.filter(employee_no__in=numbers).order_by("employee_no"):
+        mentor = extensions.current_mentor(officer)
+        if mentor is not None and mentor.user_id is not None:
+            return {numbers[officer.employee_no]: officer.employee_no}
+    return {}
+
+
 def _streets() -> list[tuple[str, str, str]]:
     units = list(Unit.objects.order_by("path"))
     by_path = {u.path: u for u in units}
@@ -440,7 +485,8 @@ def _streets() -> list[tuple[str, str, str]]:
 
 def seed_cases(rng: random.Random) -> int:
     """Load the case files through the case import (the export's columns, Chinese headers); returns how many."""
-    rows = case_rows(rng, _streets(), _appointed_by_street())
+    handlers = _appointed_by_street()
+    rows = case_rows(rng, _streets(), handlers, _apprentices_in_post(handlers))
     if CaseFile.objects.filter(number__in=[r[0] for r in rows]).count() == len(rows):
         return 0
     buffer = io.StringIO()
@@ -467,7 +513,7 @@ def _item_scores(rng: random.Random, items, quality: float, weak: set[str]) -> d
         if item.code in weak:
             raw = rng.uniform(3.5, 5.5)
         else:
-            raw = quality / 10 * item.max_score + rng.gauss(0, 0.5)
+            raw = quality / 100 * item.max_score + rng.gauss(0, 0.5)
         score = Decimal(str(round(_clip(raw, 2, item.max_score) * 2) / 2))
         if score < Decimal("0.8") * item.max_score:
             finding = rng.choice(WEAK_FINDINGS.get(item.code) or [""])
@@ -541,12 +587,19 @@ def seed_closed_round(rng: random.Random, *, leader, district: Unit, rubric: Rub
     first: dict[int, dict] = {}
     mentor_id = Officer.objects.filter(user__username="demo_mentor").values_list("pk", flat=True).first()
     mentor_file = None
+    apprentice_ids = set(
+        Officer.objects.filter(
+            employee_no__in=_apprentices_in_post(_appointed_by_street()).values()
+        ).values_list("pk", flat=True)
+    )
     for assignment in _assignments(round_):
         rc = assignment.round_case
         if rc.pk not in files:
             weak = set(rng.sample(codes, k=rng.choice((1, 2)))) if rng.random() < 0.3 else set()
             if rc.case.handler_id == mentor_id and mentor_file is None:
                 mentor_file, weak = rc.pk, {"documents"}  # demo_mentor's file: /me/ shows a follow-up
+            elif rc.case.handler_id in apprentice_ids:
+                weak = APPRENTICE_WEAK  # a newcomer's file: the follow-up gives their mentor an 出题目 task
             files[rc.pk] = (rng.uniform(78, 95), weak)
         quality, weak = files[rc.pk]
         if assignment.ordinal == 2 and disputed is None and not weak and rc.pk in first:
@@ -560,6 +613,55 @@ def seed_closed_round(rng: random.Random, *, leader, district: Unit, rubric: Rub
         quality, weak = files[assignment.round_case_id]
         _submit(assignment, _item_scores(rng, items, quality - 6, weak), rng)
     return rounds.close_round(by=leader, round_=round_)
+
+
+def _fmt(score: Decimal) -> str:
+    return f"{score.normalize():f}"
+
+
+def seed_correction(*, leader, closed: ReviewRound | None) -> CaseReview | None:
+    """demo_leader re-checks the closed round and corrects one review (a new row that corrects it, both audited):
+    of the files scored on two reviews, the item where the two reviewers differ most, the lower score neither low
+    nor explained by a finding: it is raised to the other reviewer's. The file stays within the third-review gap;
+    the service recomputes its score."""
+    if (
+        closed is None
+        or CaseReview.objects.filter(assignment__round_case__round=closed, corrects__isnull=False).exists()
+    ):
+        return None
+    items = list(closed.rubric.items.order_by("sort_order", "id"))
+    own = officer_of(leader)
+    best = None  # (difference, review to correct, item id, new score)
+    for rc in RoundCase.objects.filter(round=closed, needs_third=False).order_by("draw_order"):
+        if own is not None and own.pk in rc.case.handler_ids():
+            continue
+        effective = reviews.effective_by_ordinal(rc)
+        if set(effective) != {1, 2}:
+            continue
+        rows = {n: {s.item_id: s for s in review.scores.all()} for n, review in effective.items()}
+        scores = {n: {pk: row.score for pk, row in by_item.items()} for n, by_item in rows.items()}
+        for item in items:
+            (low, n), (high, other) = sorted((scores[n][item.pk], n) for n in (1, 2))
+            if low == high or rows[n][item.pk].finding or follow_ups.is_low(low, item.max_score):
+                continue
+            raised = reviews.review_total(items, {**scores[n], item.pk: high})
+            if abs(raised - effective[other].total) > closed.third_review_gap:
+                continue  # the correction must not send the closed round's file to a third review
+            if best is None or high - low > best[0]:
+                best = (high - low, effective[n], item.pk, high)
+    if best is None:
+        return None
+    _diff, review, item_id, new_score = best
+    current = {s.item_id: (s.score, s.finding) for s in review.scores.all()}
+    old_score = current[item_id][0]
+    current[item_id] = (new_score, "")
+    name = next(item.name for item in items if item.pk == item_id)
+    return reviews.correct_review(
+        by=leader,
+        review=review,
+        scores=current,
+        reason=CORRECTION_REASON.format(item=name, old=_fmt(old_score), new=_fmt(new_score)),
+    )
 
 
 def seed_open_round(rng: random.Random, *, leader, district: Unit, rubric: Rubric) -> ReviewRound | None:
@@ -621,9 +723,66 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
 
+def _photo(scene: int, rng: random.Random) -> bytes:
+    """A small JPEG standing in for a site photo of a hazard, drawn with Pillow: 0 an unlocked distribution box with
+    loose cables and an extinguisher, 1 an open pit with no warning sign or barrier, 2 an exit blocked by boxes."""
+    w, h = PHOTO_SIZE
+    tint = rng.randint(-15, 15)
+    horizon = rng.randint(230, 260)
+    image = Image.new("RGB", (w, h), (212 + tint, 206 + tint, 194 + tint))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, horizon, w, h), fill=(126 + tint, 120 + tint, 110 + tint))
+    x = rng.randint(90, 250)
+    if scene == 0:
+        draw.rectangle((x, 60, x + 130, 210), fill=(150, 156, 160), outline=(80, 80, 80), width=3)
+        draw.polygon([(x + 130, 60), (x + 190, 80), (x + 190, 235), (x + 130, 210)], fill=(172, 178, 182))
+        for i, color in enumerate(((200, 40, 30), (30, 70, 200), (220, 190, 40))):
+            start = x + 25 + 35 * i
+            points = [(start, 210)] + [(start + rng.randint(-30, 30), 210 + 30 * k) for k in range(1, 5)]
+            draw.line(points, fill=color, width=4)
+        extinguisher = rng.randint(10, x - 50)
+        draw.rounded_rectangle(
+            (extinguisher, horizon - 80, extinguisher + 32, horizon + 8), radius=10, fill=(200, 30, 30)
+        )
+    elif scene == 1:
+        draw.ellipse(
+            (x - 40, horizon + 25, x + 170, horizon + 85), fill=(28, 28, 26), outline=(90, 90, 90), width=5
+        )
+        for rail in (x + 45, x + 85):
+            draw.line([(rail, horizon - 40), (rail, horizon + 60)], fill=(170, 120, 40), width=4)
+        for rung in range(horizon - 30, horizon + 60, 18):
+            draw.line([(x + 45, rung), (x + 85, rung)], fill=(170, 120, 40), width=3)
+    else:
+        draw.rectangle((x, 80, x + 120, horizon), fill=(118, 80, 50), outline=(70, 50, 30), width=3)
+        draw.rectangle((x + 15, 40, x + 105, 68), fill=(20, 150, 70))
+        for row in range(3):
+            for col in range(3 - row):
+                left = x - 30 + col * 62 + row * 31 + rng.randint(-6, 6)
+                top = horizon + 40 - (row + 1) * 48
+                draw.rectangle(
+                    (left, top, left + 58, top + 46), fill=(196, 150, 96), outline=(120, 86, 50), width=2
+                )
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def _photos(findings: str, hazards: int, rng: random.Random) -> list[SimpleUploadedFile]:
+    """The photos taken where hazards were found (one, two from two hazards on), as the phone would upload them."""
+    if not hazards or findings not in CROSS_FINDINGS[True]:
+        return []
+    scene = CROSS_FINDINGS[True].index(findings)
+    photos = []
+    for _n in range(1 if hazards < 2 else 2):
+        taken = f"IMG_{CROSS_DAY:%Y%m%d}_{rng.randint(9, 11):02d}{rng.randint(0, 59):02d}{rng.randint(0, 59):02d}.jpg"
+        photos.append(SimpleUploadedFile(taken, _photo(scene, rng), content_type="image/jpeg"))
+    return photos
+
+
 def seed_cross_enforcement(rng: random.Random, *, leader, district: Unit) -> TrainingSession | None:
     """A finished cross-enforcement day of the district: two appointed officers per street inspect enterprises of
-    another street (paired by the service), attend, and their findings are recorded by demo_leader."""
+    another street (paired by the service), attend, and their findings are recorded by demo_leader, with the photos
+    of the hazards found (checked, re-encoded and stored privately by the service, as an upload from the phone)."""
     if TrainingSession.objects.filter(title=CROSS_SESSION, organizer=district).exists():
         return None
     streets = list(
@@ -668,16 +827,70 @@ def seed_cross_enforcement(rng: random.Random, *, leader, district: Unit) -> Tra
         by=leader,
         now=_at(CROSS_DAY, 12),
     )
+    photo_rng = random.Random(PHOTO_SEED)
     for inspection in CrossInspection.objects.filter(session=session).order_by("officer__employee_no"):
         hazards = rng.randint(0, 4)
+        findings = rng.choice(CROSS_FINDINGS[bool(hazards)])
         inspections.record_inspection(
             by=leader,
             inspection=inspection,
             hazards_found=hazards,
             documents_issued=1 if hazards else 0,
-            findings=rng.choice(CROSS_FINDINGS[bool(hazards)]),
+            findings=findings,
             inspected_on=CROSS_DAY,
+            photos=_photos(findings, hazards, photo_rng),
         )
+    session.status = TrainingSession.Status.FINISHED
+    session.save(update_fields=["status"])
+    return session
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 执法示范
+
+
+def seed_demonstration(*, leader, district: Unit) -> TrainingSession | None:
+    """A finished enforcement demonstration (示范观摩) of the district: officers in post of every street (those who
+    did not go to the cross-enforcement day, and demo_mentor) watch a confined-space inspection done by the book;
+    demo_leader registers them and records the afternoon's attendance, which credits its hours (practice hours in
+    the personal record). One watcher was excused and earns none."""
+    if TrainingSession.objects.filter(title=DEMONSTRATION_SESSION, organizer=district).exists():
+        return None
+    session = TrainingSession.objects.create(
+        title=DEMONSTRATION_SESSION,
+        kind=SessionKind.DEMONSTRATION,
+        organizer=district,
+        location="东华街道东华精密机械有限公司（东华路18号）",
+        capacity=30,
+        hours_per_day=DEMONSTRATION_HOURS,
+        status=TrainingSession.Status.OPEN,
+        description="东华街道执法骨干现场演示有限空间作业专项执法检查的全过程：出示执法证件、检查作业审批和气体检测"
+        "记录、制作现场检查记录和询问笔录、下达责令限期整改指令书。观摩人员现场记录，结束后集中点评。",
+        registration_opens=_at(DEMONSTRATION_DAY - datetime.timedelta(days=14), 9),
+        registration_closes=_at(DEMONSTRATION_DAY - datetime.timedelta(days=2), 18),
+    )
+    day = TrainingDay.objects.create(
+        session=session, date=DEMONSTRATION_DAY, start=datetime.time(14, 0), end=datetime.time(17, 0)
+    )
+    streets = Unit.objects.filter(path__startswith=district.path, kind=Unit.Kind.STREET).order_by("path")
+    appointed = _appointed_by_street()
+    numbers = [n for s in streets for n in appointed.get(s.code, [])[2 : 2 + DEMONSTRATION_WATCHERS]]
+    watchers = list(
+        Officer.objects.filter(Q(employee_no__in=numbers) | Q(user__username="demo_mentor"))
+        .select_related("unit", "user")
+        .order_by("employee_no")
+    )
+    for officer in watchers:
+        session_services.register(
+            session=session,
+            officer=officer,
+            by=leader,
+            now=session.registration_opens + datetime.timedelta(days=1),
+        )
+    statuses = dict.fromkeys((o.pk for o in watchers), "present")
+    excused = [o for o in watchers if o.user is None or o.user.username != "demo_mentor"][-1:]
+    statuses.update(dict.fromkeys((o.pk for o in excused), "excused"))
+    attendance.record_attendance(day=day, statuses=statuses, by=leader, now=_at(DEMONSTRATION_DAY, 17))
     session.status = TrainingSession.Status.FINISHED
     session.save(update_fields=["status"])
     return session
@@ -763,13 +976,14 @@ def seed(*, stdout, rng: random.Random) -> dict[str, int] | None:
     rubric = reference.default_rubric()
     created = seed_cases(rng)
     closed = seed_closed_round(rng, leader=leader, district=district, rubric=rubric)
+    closed_round = closed or ReviewRound.objects.filter(name=CLOSED_ROUND, unit=district).first()
+    corrected = seed_correction(leader=leader, closed=closed_round)
     opened = seed_open_round(rng, leader=leader, district=district, rubric=rubric)
     cross = seed_cross_enforcement(rng, leader=leader, district=district)
+    shown = seed_demonstration(leader=leader, district=district)
     cycle = seed_cycle(rng, leader=leader, district=district)
-    published = seed_library(
-        admin=admin, leader=leader, closed=closed or ReviewRound.objects.filter(name=CLOSED_ROUND).first()
-    )
-    if not (created or closed or opened or cross or cycle or published):
+    published = seed_library(admin=admin, leader=leader, closed=closed_round)
+    if not (created or closed or corrected or opened or cross or shown or cycle or published):
         stdout.write(_("Case appraisal: the demo data is in place; nothing to change."))
         return None
     summary = {

@@ -1,18 +1,24 @@
-"""The appraisal demo (`seed_demo`, issue #15): what the demo logins see of case files, review rounds, follow-ups,
-the appraisal cycle and the case library, and that a second run changes nothing.
+"""The appraisal demo (`seed_demo`, issue #15): what the demo logins see of case files, review rounds, a correction,
+follow-ups (with a mentor's 出题目 task), the appraisal cycle, the cross-enforcement day with its photos, the
+enforcement demonstration and the case library, and that a second run changes nothing.
 
-The demo city is seeded once for the module (every app's demo, in seed_demo's order) and rolled back at the end."""
+The demo city is seeded once for the module (every app's demo, in seed_demo's order) and rolled back at the end; its
+private files (inspection photos) go to a throw-away folder."""
 
 import importlib
 import io
 import random
 import re
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
+from PIL import Image
 from wagtail.models import WorkflowState
 
 from analytics import demo as analytics_demo
@@ -26,6 +32,7 @@ from appraisal.models import (
     CaseReview,
     CrossInspection,
     FollowUp,
+    InspectionPhoto,
     LeaderEvaluation,
     ReviewAssignment,
     ReviewRound,
@@ -36,16 +43,19 @@ from cms import demo as city_demo
 from cms import extensions
 from cms.models import AuditEvent, Officer
 from cms.reference import ensure_reference_data
-from courses.models import Attendance
+from cms.uploads import private_storage
+from courses.models import Attendance, Registration, SessionKind, StudyHoursEntry, TrainingSession
+from mentorship.models import Apprenticeship, Assignment
 
 SEED = next(e.seed for e in extensions.DEMO_SEEDS if e.module == "appraisal.demo")
 NUMBER = re.compile(r"^[东西南北]应急[罚改强检]〔2026〕\d+号$")
 
 
 @pytest.fixture(scope="module")
-def demo_city(django_db_setup, django_db_blocker):
+def demo_city(django_db_setup, django_db_blocker, tmp_path_factory):
     """seed_demo's data, once per module, rolled back at the end (the tests' own transactions nest inside)."""
-    with django_db_blocker.unblock():
+    private = tmp_path_factory.mktemp("demo_private")
+    with django_db_blocker.unblock(), override_settings(PRIVATE_MEDIA_ROOT=private):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -258,6 +268,170 @@ def test_cross_enforcement_day_inspects_other_streets_and_credits_attendance(dem
 
 
 @pytest.mark.django_db
+def test_cross_enforcement_photos_are_re_encoded_images_in_private_storage(demo_city, client):
+    inspections = list(
+        CrossInspection.objects.filter(session__title=demo.CROSS_SESSION)
+        .select_related("officer__user")
+        .prefetch_related("photos")
+    )
+    photos = [p for i in inspections for p in i.photos.all()]
+    assert len(photos) >= 4
+    for inspection in inspections:  # the photos of the hazards found: one, two from two hazards on
+        expected = 0 if not inspection.hazards_found else 1 if inspection.hazards_found == 1 else 2
+        assert inspection.photos.count() == expected
+    root = str(settings.PRIVATE_MEDIA_ROOT)
+    for photo in photos:
+        assert photo.file.name.startswith("inspections/") and private_storage.path(
+            photo.file.name
+        ).startswith(root)
+        assert private_storage.exists(photo.file.name) and private_storage.size(photo.file.name) == photo.size
+        with private_storage.open(photo.file.name) as f, Image.open(f) as image:
+            assert image.format == "JPEG" and image.size == demo.PHOTO_SIZE
+            assert not image.getexif()  # re-encoded by the upload path: no metadata kept
+        assert photo.content_type == "image/jpeg" and re.match(
+            r"^IMG_20260917_\d{6}\.jpg$", photo.original_name
+        )
+    # Recorded through the service: its audit row lists the photos.
+    photographed = next(i for i in inspections if i.hazards_found >= 2)
+    event = AuditEvent.objects.get(action="appraisal.inspection", object_id=str(photographed.pk))
+    assert len(event.after["photos"]) == 2 and event.actor.username == "demo_leader"
+    # The officer opens their photo; an officer of another street does not.
+    url = reverse("appraisal_inspections:photo", args=[photographed.photos.first().pk])
+    client.force_login(photographed.officer.user)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    client.force_login(_user("demo_trainee"))
+    assert client.get(url).status_code == 404
+    # demo_mentor's own inspection has its photos on their inspections page (README).
+    mine = next(i for i in inspections if i.officer.user.username == "demo_mentor")
+    assert mine.photos.exists()
+    client.force_login(mine.officer.user)
+    assert mine in list(client.get(reverse("appraisal_inspections:mine")).context["inspections"])
+
+
+@pytest.mark.django_db
+def test_demonstration_session_credits_attended_hours_as_practice(demo_city, client):
+    session = TrainingSession.objects.get(title=demo.DEMONSTRATION_SESSION)
+    assert session.kind == SessionKind.DEMONSTRATION and session.status == TrainingSession.Status.FINISHED
+    assert session.organizer.code == "D01"
+    [day] = session.days.all()
+    assert day.date == demo.DEMONSTRATION_DAY
+    registered = set(
+        Registration.objects.filter(session=session, status="registered").values_list("officer_id", flat=True)
+    )
+    marks = dict(Attendance.objects.filter(day=day).values_list("officer_id", "status"))
+    assert set(marks) == registered and len(registered) >= 10
+    assert sorted(marks.values()).count("excused") == 1 and "present" in marks.values()
+    watchers = Officer.objects.filter(pk__in=registered)
+    assert len({o.unit_id for o in watchers}) == 4 and all(
+        o.unit.path.startswith(session.organizer.path) for o in watchers
+    )
+    # Every attended afternoon credits its 3 study hours; the excused watcher gets none.
+    hours = dict(
+        StudyHoursEntry.objects.filter(source_kind="session_day", source_id=day.pk).values_list(
+            "officer_id", "hours"
+        )
+    )
+    present = {pk for pk, status in marks.items() if status == "present"}
+    assert {pk for pk, h in hours.items() if h} == present
+    assert all(hours[pk] == demo.DEMONSTRATION_HOURS for pk in present)
+    assert AuditEvent.objects.filter(action="courses.attendance_record", object_id=str(session.pk)).exists()
+    # demo_mentor watched it and went to the cross-enforcement day: 3 + 4 practice hours in their record (一人一档).
+    mentor = Officer.objects.get(user__username="demo_mentor")
+    assert marks[mentor.pk] == "present"
+    client.force_login(mentor.user)
+    response = client.get(reverse("courses:my_record"))
+    year = next(y for y in response.context["years"] if y["year"] == 2026)
+    assert year["practice"] == Decimal("7.00")
+
+
+@pytest.mark.django_db
+def test_demo_leader_corrected_a_review_of_the_closed_round(demo_city, client):
+    round_ = _closed_round()
+    [correction] = CaseReview.objects.filter(assignment__round_case__round=round_, corrects__isnull=False)
+    original = correction.corrects
+    leader = _user("demo_leader")
+    # A new row on the same assignment, by the round's runner, with a reason; the original row is untouched.
+    assert correction.pk != original.pk and correction.assignment_id == original.assignment_id
+    assert correction.submitted_by == leader and original.submitted_by.username != "demo_leader"
+    assert correction.reason.startswith("复核发现") and correction.total > original.total
+    changed = [
+        (new.item, old.score, new.score)
+        for new, old in zip(
+            correction.scores.order_by("item_id"), original.scores.order_by("item_id"), strict=True
+        )
+        if new.score != old.score
+    ]
+    [(item, before, after)] = changed
+    assert item.name in correction.reason
+    # Both are audited: the reviewer's submission and the leader's correction with the scores before and after.
+    assert AuditEvent.objects.filter(
+        action="appraisal.review_submit", object_id=str(original.pk), actor=original.submitted_by
+    ).exists()
+    event = AuditEvent.objects.get(action="appraisal.review_correct", object_id=str(correction.pk))
+    assert event.actor == leader and event.before["review"] == original.pk
+    assert event.after["corrects"] == original.pk and event.after["reason"] == correction.reason
+    # The file's score rests on the correction; the closed round needs no third review for it.
+    rc = correction.assignment.round_case
+    other = CaseReview.objects.get(
+        assignment__round_case=rc, assignment__ordinal=3 - correction.assignment.ordinal
+    )
+    assert not rc.needs_third and rc.score == ((correction.total + other.total) / 2).quantize(Decimal("0.01"))
+    # The file's page in the admin shows the chain: original → correction, who, why, what changed.
+    client.force_login(leader)
+    page = client.get(reverse("appraisal_results_file", args=[round_.pk, rc.pk])).content.decode()
+    chain = page[page.index(f'data-review="{original.pk}"') :]
+    assert f'data-review="{correction.pk}"' in chain and correction.reason in chain
+    plain = r"(\.\d+)?"
+    assert re.search(rf"{item.name}：{int(before)}{plain} → {int(after)}{plain}", chain)
+
+
+@pytest.mark.django_db
+def test_a_handler_still_under_a_mentor_gets_a_follow_up_with_an_出题目_task(demo_city, client):
+    round_ = _closed_round()
+    follow_ups = list(
+        FollowUp.objects.filter(
+            mentor_task__isnull=False, finding__review__assignment__round_case__round=round_
+        ).select_related("officer__user", "knowledge_point", "mentor_task__apprenticeship", "finding__review")
+    )
+    assert follow_ups
+    officer = follow_ups[0].officer
+    apprenticeship = Apprenticeship.objects.get(officer=officer, status=Apprenticeship.Status.IN_PROGRESS)
+    mentor = extensions.current_mentor(officer)
+    assert mentor.user.username == "demo_mentor"
+    # An appointed officer (not a trainee) handled the drawn file, with a senior colleague as co-handler.
+    assert officer.staff_category in ("civil_servant", "full_time")
+    assert not officer.user.groups.filter(name="trainee").exists()
+    case = follow_ups[0].finding.review.assignment.round_case.case
+    assert case.handler == officer and case.co_handlers.exists()
+    for follow_up in follow_ups:
+        task = follow_up.mentor_task
+        assert follow_up.officer == officer and follow_up.status == FollowUp.Status.OPEN
+        assert task.apprenticeship == apprenticeship and task.set_by == mentor.user
+        assert (
+            task.title == f"出题目：{follow_up.knowledge_point.name}"
+            and task.status == Assignment.Status.OPEN
+        )
+        assert case.number in task.description
+        assert AuditEvent.objects.filter(action="mentorship.assignment_set", object_id=str(task.pk)).exists()
+        assert (
+            AuditEvent.objects.get(action="appraisal.follow_up", object_id=str(follow_up.pk)).after[
+                "mentor_task"
+            ]
+            == task.pk
+        )
+    # Only follow-ups of an officer who still has a mentor carry a task.
+    assert not FollowUp.objects.filter(mentor_task__isnull=False).exclude(officer=officer).exists()
+    # demo_mentor sees the tasks on the apprentice's page; the apprentice sees the follow-ups.
+    client.force_login(mentor.user)
+    page = client.get(reverse("mentorship:apprenticeship", args=[apprenticeship.pk])).content.decode()
+    assert all(f.mentor_task.title in page for f in follow_ups)
+    client.force_login(officer.user)
+    page = client.get(reverse("appraisal:follow_ups")).content.decode()
+    assert all(f.knowledge_point.name in page for f in follow_ups)
+
+
+@pytest.mark.django_db
 def test_second_run_changes_nothing(demo_city):
     def counts():
         return [
@@ -270,6 +444,11 @@ def test_second_run_changes_nothing(demo_city):
                 FollowUp,
                 AppraisalCycle,
                 CrossInspection,
+                InspectionPhoto,
+                TrainingSession,
+                Attendance,
+                StudyHoursEntry,
+                Assignment,
             )
         ] + [
             LeaderEvaluation.objects.count(),
