@@ -48,7 +48,7 @@ run: install
 	  wait $$collect
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py qcluster & \
-	  $(PY) manage.py runserver --noreload --skip-checks $(HOST):$(PORT)
+	  STATIC_COLLECTED=1 $(PY) manage.py runserver --noreload --nostatic --skip-checks $(HOST):$(PORT)
 
 test: install-dev
 	$(TEST_ENV) $(PY) -m pytest -m "not browser and not deploy" $(PYTEST_ARGS)
