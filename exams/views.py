@@ -107,7 +107,7 @@ def _next_steps(officer, open_exams) -> list[dict]:
             step.update(label=_("Exam to take"))
         if exam.closes_at and "note" not in step:
             step["note"] = _("closes %(d)s") % {
-                "d": timezone.localtime(exam.closes_at).strftime("%m-%d %H:%M")
+                "d": timezone.localtime(exam.closes_at).strftime("%Y-%m-%d %H:%M")
             }
         steps.append(step)
     return steps

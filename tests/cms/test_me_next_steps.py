@@ -156,7 +156,7 @@ def test_an_open_exam_not_started_is_on_the_card_as_to_take_with_its_closing_tim
 
     card = _card(_me(client, trainee))
     steps = _steps(card)
-    assert f"待参加考试 应知应会资格考试 {timezone.localtime(closes):%m-%d %H:%M} 截止" in steps
+    assert f"待参加考试 应知应会资格考试 截止 {timezone.localtime(closes):%Y-%m-%d %H:%M}" in steps
     assert f'href="{reverse("exams:exam_detail", args=[exam.pk])}"' in card
     # Only exams the officer can sit now.
     assert "尚未开放的考试" not in card and "已经截止的考试" not in card
@@ -191,5 +191,5 @@ def test_the_card_does_not_reveal_an_outcome_the_review_policy_holds_back(client
     failed = [s.replace("成绩待公布乙", "…") for s in steps if "成绩待公布乙" in s]
     # Passed or not, the two exams look the same on the card until the result is released.
     closes = timezone.localtime(held["closes_at"])
-    assert passed == failed == [f"已提交 … {closes:%m-%d %H:%M} 截止"]
+    assert passed == failed == [f"已提交 … 截止 {closes:%Y-%m-%d %H:%M}"]
     assert not any("尚未通过" in s for s in steps)
