@@ -77,6 +77,10 @@ def test_read_a_lesson_to_the_end_on_a_phone(phone, login, live_server, settings
     phone.wait_for_url(f"**{first.url}")
     assert phone.locator("h1").inner_text() == "主要负责人的职责"
     assert phone.locator("#course-progress > span").evaluate("e => e.style.width") == "0%"
+    # The course's bar is labelled and sits above the title, apart from the lesson's reading clock.
+    assert phone.locator(".course-progress-line").inner_text().split() == ["课程进度", "0%"]
+    assert phone.locator("#course-progress").bounding_box()["y"] < phone.locator("h1").bounding_box()["y"]
+    assert phone.locator(".lesson-meta").inner_text().startswith("预计")
     assert phone.locator("#lesson-completed").count() == 0
 
     phone.wait_for_timeout(3500)  # read for a while
@@ -87,6 +91,7 @@ def test_read_a_lesson_to_the_end_on_a_phone(phone, login, live_server, settings
     phone.screenshot(path="/tmp/lesson_360.png")
     assert phone.locator("#lesson-completed").inner_text() == "已完成"
     phone.wait_for_function("document.querySelector('#course-progress > span').style.width === '50%'")
+    assert phone.locator("#course-progress-text").inner_text() == "50%"
 
     progress = LessonProgress.objects.get(officer=officer, lesson=first)
     assert progress.is_complete and progress.reached_end and progress.seconds_spent >= 3

@@ -32,6 +32,8 @@
   function setCourse(percent) {
     var bar = document.querySelector("#course-progress > span");
     if (bar && typeof percent === "number") { bar.style.width = percent + "%"; bar.parentNode.dataset.percent = percent; }
+    var label = document.getElementById("course-progress-text");
+    if (label && typeof percent === "number") label.textContent = percent + "%";
   }
   function anchor() {
     /* the last heading scrolled past: the course page's resume link jumps back to it */
