@@ -299,9 +299,13 @@ def km_curves(cmp: frames.Comparison, labels: Mapping[str, str], *, x_title: str
     table (every group; small ones marked) and ``status``: the comparison's one-line verdict for the page."""
     km = cmp.km
     data = []
-    for i, key in enumerate(cmp.shown):
+    # A group observed for no time at all (its clock started today, e.g. every appraisal decided today) has no
+    # curve to draw: it gets no trace and so no legend entry.
+    follow_ups = {key: _follow_up(km, key) for key in cmp.shown}
+    drawn = [key for key in cmp.shown if follow_ups[key] > 0]
+    for i, key in enumerate(drawn):
         c = km.curves[km.curves["group"] == key]
-        follow_up = float(km.summary.loc[km.summary["group"] == key, "follow_up"].iloc[0])
+        follow_up = follow_ups[key]
         colour = PALETTE[i % len(PALETTE)]
         name = labels.get(key, str(key))
         c = _thin_curve(c)
@@ -351,15 +355,23 @@ def km_curves(cmp: frames.Comparison, labels: Mapping[str, str], *, x_title: str
                 "hovertemplate": _("%{fullData.name}<br>Day %{x}: retained %{y:.1%}<extra></extra>"),
             }
         )
+    longest = max([follow_ups[key] for key in drawn], default=0.0)
+    xaxis: dict = {"tickformat": ",d", "rangemode": "tozero"}
+    if longest <= 10:
+        # Whole days, one tick each: plotly's automatic step on a short axis is a fraction of a day, which the
+        # integer format then prints as "0 0 0 1 1 1".
+        xaxis.update(dtick=1, range=[0, max(longest, 1.0)])
     layout = _layout(
         x_title,
         _("Share still employed"),
         yaxis={"tickformat": ".0%", "range": [0, 1.02]},
-        xaxis={"tickformat": ",d", "rangemode": "tozero"},
+        xaxis=xaxis,
     )
     status = comparison_status(cmp, labels)
     if not cmp.shown:
         layout = no_data(layout, _("Too few officers to compare"))
+    elif not drawn:
+        layout = no_data(layout, _("Not enough data: no time observed since the start of the clock yet"))
     columns = [
         _("Group"),
         _("Officers"),
@@ -392,6 +404,11 @@ def km_curves(cmp: frames.Comparison, labels: Mapping[str, str], *, x_title: str
     }
 
 
+def _follow_up(km: frames.KaplanMeier, key) -> float:
+    value = float(km.summary.loc[km.summary["group"] == key, "follow_up"].iloc[0])
+    return 0.0 if math.isnan(value) else value
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -406,8 +423,14 @@ def comparison_status(cmp: frames.Comparison, labels: Mapping[str, str]) -> str:
     enough and someone left; otherwise why there is no comparison. Small groups are named."""
     parts = []
     if not cmp.shown:
-        parts.append(_("Too few officers: not compared."))
-    elif len(cmp.shown) == 1:
+        # The chart itself says "too few officers to compare": the status only names the groups, once.
+        if cmp.small:
+            return _("Groups under %(n)s officers: %(groups)s.") % {
+                "n": cmp.min_n,
+                "groups": "、".join(labels.get(g, str(g)) for g in cmp.small),
+            }
+        return ""
+    if len(cmp.shown) == 1:
         parts.append(_("Only one group is large enough: no comparison."))
     elif cmp.test is None:
         parts.append(_("Nobody has left yet in these groups: no comparison."))

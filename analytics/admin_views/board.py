@@ -227,7 +227,7 @@ def board_export(request, pk):
                 d.get_outcome_display() if d else "",
                 str(d.post or "") if d else "",
                 d.rationale if d else "",
-                (d.decided_by.get_full_name() or d.decided_by.get_username()) if d else "",
+                d.decided_by_name if d else "",
                 timezone.localtime(d.decided_at).strftime("%Y-%m-%d %H:%M") if d else "",
             ]
         )

@@ -3,14 +3,25 @@
 // first, the rest one at a time afterwards, so the page answers scrolling while nine charts are laid out.
 (function () {
   "use strict";
-  var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+  // On a narrow screen plotly's mode bar (toolbar) sits over the legend and the heatmap's top rows: no mode bar
+  // there; elsewhere it shows only while the pointer is over the chart.
+  var NARROW = "(max-width: 600px)";
+  function config() {
+    var narrow = window.matchMedia && window.matchMedia(NARROW).matches;
+    return {
+      responsive: true,
+      displaylogo: false,
+      displayModeBar: narrow ? false : "hover",
+      modeBarButtonsToRemove: ["select2d", "lasso2d"]
+    };
+  }
   function drawOne(el) {
     if (el.dataset.drawn || el.dataset.drawing) { return Promise.resolve(); }
     var source = document.getElementById(el.dataset.figure);
     if (!source) { return Promise.resolve(); }
     el.dataset.drawing = "true";
     var fig = JSON.parse(source.textContent);
-    return window.Plotly.newPlot(el, fig.data, fig.layout, config).then(function () {
+    return window.Plotly.newPlot(el, fig.data, fig.layout, config()).then(function () {
       el.dataset.drawn = "true";
     });
   }
