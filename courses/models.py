@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
@@ -79,6 +80,17 @@ class CurriculumIndexPage(Page):
         return context
 
 
+class CoursePageForm(WagtailAdminPageForm):
+    """A course is never its own prerequisite: it is left out of the tick boxes, so a forged choice of it is refused
+    as any unknown choice is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("prerequisites")
+        if field is not None and self.instance.pk:
+            field.queryset = field.queryset.exclude(pk=self.instance.pk)
+
+
 @method_decorator(login_required, name="serve")
 class CoursePage(Page):
     """A course (课程): a sequence of lessons, with its study hours and an optional end-of-course quiz."""
@@ -117,6 +129,7 @@ class CoursePage(Page):
 
     parent_page_types = ["courses.CurriculumIndexPage"]
     subpage_types = ["courses.LessonPage"]
+    base_form_class = CoursePageForm
     content_panels = Page.content_panels + [
         "summary",
         MultiFieldPanel(

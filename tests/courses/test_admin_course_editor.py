@@ -62,3 +62,22 @@ def test_course_editor_saves_lists_from_tick_boxes_and_lines(client, superuser, 
     assert resp.status_code == 302, resp.context["form"].errors
     course = CoursePage.objects.get(pk=course.pk)
     assert course.objectives == [] and course.target_categories == []  # no box ticked: every category
+
+
+def test_a_course_is_never_offered_nor_saved_as_its_own_prerequisite(client, superuser, course, curriculum):
+    other = CoursePage(title="生产安全事故应急", slug="emergency", summary="应急预案", category="emergency")
+    curriculum.add_child(instance=other)
+    other.save_revision().publish()
+    client.force_login(superuser)
+    page = client.get(reverse("wagtailadmin_pages:edit", args=[course.pk])).content.decode()
+    assert f'name="prerequisites" value="{other.pk}"' in page
+    assert f'name="prerequisites" value="{course.pk}"' not in page
+    data = _post(course)
+    data["prerequisites"] = [str(course.pk)]
+    resp = client.post(reverse("wagtailadmin_pages:edit", args=[course.pk]), data)
+    assert resp.status_code == 200 and "prerequisites" in resp.context["form"].errors
+    assert not CoursePage.objects.get(pk=course.pk).prerequisites.exists()
+    data["prerequisites"] = [str(other.pk)]
+    resp = client.post(reverse("wagtailadmin_pages:edit", args=[course.pk]), data)
+    assert resp.status_code == 302
+    assert list(CoursePage.objects.get(pk=course.pk).prerequisites.all()) == [other]
