@@ -32,5 +32,6 @@ def test_a_running_exam_hides_the_tabs_and_log_out(client, trainee):
     client.force_login(trainee.user)
     html = client.get(f"/exams/attempt/{attempt.pk}/").content.decode()
     assert 'class="mainnav"' not in html and "/accounts/logout/" not in html
+    assert "/i18n/setlang/" not in html  # nor the language switch: a reload mid-exam is a distraction
     html = client.get("/exams/").content.decode()
-    assert 'class="mainnav"' in html and "/accounts/logout/" in html
+    assert 'class="mainnav"' in html and "/accounts/logout/" in html and "/i18n/setlang/" in html
