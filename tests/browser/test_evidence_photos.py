@@ -11,10 +11,8 @@ import io
 import pytest
 from PIL import Image
 
-from cms.models import EmploymentSpell
-from mentorship import services
-from mentorship.models import Attachment, MentorshipSettings, Milestone, Programme, Stage, Submission
-from tests.factories import EmploymentSpellFactory, OfficerFactory, UserFactory, make_unit
+from mentorship.models import Attachment, Submission
+from tests.browser.mentoring_city import paired_apprentice
 
 JS_MAX_SIDE = 2048  # MAX_SIDE in mentorship/static/mentorship/evidence.js
 PASSWORD = "Passw0rd!2026"
@@ -30,31 +28,6 @@ def _noisy_photo(path, width=4000, height=3000):
     photo = Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
     photo.save(path, format="JPEG", quality=95)
     return path
-
-
-def _setup():
-    city = make_unit("C01", "示范市", kind="city")
-    district = make_unit("D01", "东城区", kind="district", parent=city)
-    street = make_unit("S0101", "东华街道", parent=district)
-    cfg = MentorshipSettings.load()
-    cfg.mentor_requires_qualification = False
-    cfg.save()
-    programme = Programme.objects.create(unit=city, name="培养方案", staff_categories=["full_time"])
-    practice = Stage.objects.create(programme=programme, order=1, name="跟岗实践", due_days=60)
-    Stage.objects.create(programme=programme, order=2, name="考核选用", due_days=30)
-    Milestone.objects.create(stage=practice, title="独立完成一次企业安全检查", evidence_required="现场照片")
-    mentor = OfficerFactory(
-        user=UserFactory(username="mentor_p", roles=["mentor"]), unit=street, name="王师傅"
-    )
-    EmploymentSpellFactory(officer=mentor, unit=street, hire_date=datetime.date(2015, 1, 1))
-    apprentice = OfficerFactory(
-        user=UserFactory(username="apprentice_p", roles=["trainee"]), unit=street, name="新学员"
-    )
-    EmploymentSpell.objects.create(
-        officer=apprentice, unit=street, staff_category="full_time", hire_date=datetime.date.today()
-    )
-    apprenticeship = services.start_apprenticeship(officer=apprentice, by=None)
-    services.pair(apprenticeship=apprenticeship, mentor=mentor, by=None)
 
 
 def _evidence_posts(page):
@@ -87,7 +60,7 @@ def test_photo_shrunk_in_browser_oversize_refused_mentor_sees_thumbnail(
     assert (
         settings.UPLOAD_IMAGE_MAX_SIDE > 4000
     )  # else the server alone would shrink it and this proves nothing
-    _setup()
+    paired_apprentice(mentor_username="mentor_p", apprentice_username="apprentice_p")
 
     photo = _noisy_photo(tmp_path / "现场.jpg")
     photo_bytes = photo.stat().st_size
