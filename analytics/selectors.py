@@ -20,7 +20,7 @@ from analytics.models import COMPONENT_LABELS, MISSING_REASONS, AppointmentDecis
 from appraisal import appraisal_selectors
 from appraisal.models import Appraisal
 from cms.models import EmploymentSpell, Post, Role, StaffCategory, Unit
-from cms.selectors import has_role, officer_of, officers_visible_to, units_visible_to
+from cms.selectors import has_role, officers_visible_to, person_name, units_visible_to
 from courses.models import Enrolment, Registration
 from exams.models import Attempt, Qualification
 from mentorship.models import Apprenticeship, Evaluation, Pairing, StageProgress, Submission
@@ -358,17 +358,6 @@ def latest_decisions(board: SelectionBoard) -> dict[int, AppointmentDecision]:
         d.decided_by_name = person_name(d.decided_by)
         latest[d.officer_id] = d
     return latest
-
-
-def person_name(user) -> str:
-    """A person as the app names them: their officer's name, else the account's name in Chinese order (family name
-    first, no space), else the login name. "" for no user."""
-    if user is None:
-        return ""
-    officer = officer_of(user)
-    if officer is not None and officer.name:
-        return officer.name
-    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
 
 
 def board_ranking(board: SelectionBoard, user) -> dict:

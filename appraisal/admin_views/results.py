@@ -25,7 +25,7 @@ from appraisal import outcomes, selectors
 from appraisal.models import CaseReview, ReviewAssignment, ReviewItemScore, ReviewRound, RoundCase
 from appraisal.services import reviews as review_services
 from cms.admin_tools import render, require, spreadsheet_response
-from cms.selectors import officer_of, officers_visible_to
+from cms.selectors import officer_of, officers_visible_to, person_name
 
 
 def _round(request, pk):
@@ -95,14 +95,6 @@ def report(request, pk):
 # --- a file's reviews and the runner's correction ------------------------------------------------------------------
 
 
-def _who(user) -> str:
-    """An officer's name, else the account's full name or user name (select_related("…__officer") first)."""
-    if user is None:
-        return ""
-    officer = officer_of(user)
-    return officer.name if officer is not None else (user.get_full_name() or user.get_username())
-
-
 def _plain(value: Decimal) -> Decimal:
     """8.00 → 8, 7.50 → 7.5 (without normalize()'s 1E+1 for 10)."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
@@ -159,7 +151,12 @@ def _chains(round_case: RoundCase) -> list[dict]:
                             }
                         )
             entries.append(
-                {"review": review, "who": _who(review.submitted_by), "scores": scores, "changes": changes}
+                {
+                    "review": review,
+                    "who": person_name(review.submitted_by),
+                    "scores": scores,
+                    "changes": changes,
+                }
             )
         corrected = {review.corrects_id for review in chain if review.corrects_id}
         effective = next((e for e in reversed(entries) if e["review"].pk not in corrected), None)
@@ -305,7 +302,7 @@ def correct(request, pk, review_pk):
             "round_case": round_case,
             "case": round_case.case,
             "review": review,
-            "who": _who(review.submitted_by),
+            "who": person_name(review.submitted_by),
             "form": form,
         },
         subtitle=f"{round_case.case.number} · {review.assignment.reviewer.name}",

@@ -95,7 +95,7 @@ def test_board_names_the_decider_and_exports_xlsx_in_capitals(
 
 
 def test_person_name_falls_back_to_the_login_name(django_user_model, db):
-    from analytics.selectors import person_name
+    from cms.selectors import person_name
 
     assert person_name(django_user_model(username="nobody")) == "nobody"
     assert person_name(django_user_model(username="x", first_name="三", last_name="张")) == "张三"
