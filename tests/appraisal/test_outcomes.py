@@ -120,3 +120,22 @@ def test_an_item_at_full_marks_is_never_a_weakest_item():
         ]
     }
     assert [i["code"] for i in outcomes.weakest_items(results)] == ["procedure"]
+
+
+def test_items_tied_at_the_cut_are_not_picked_by_their_code():
+    from appraisal.outcomes import _lowest
+
+    def item(code, share):
+        return {"code": code, "mean_share": Decimal(share)}
+
+    items = [
+        item("A", "79.23"),
+        item("B", "79.23"),
+        item("C", "74.62"),
+        item("D", "79.23"),
+        item("E", "77.69"),
+    ]
+    assert [i["code"] for i in _lowest(items, 3)] == ["C", "E"]
+    assert [i["code"] for i in _lowest(items, 5)] == ["C", "E", "A", "B", "D"]
+    assert [i["code"] for i in _lowest([item("A", "50"), item("B", "60")], 3)] == ["A", "B"]
+    assert _lowest([item("A", "100")], 3) == []
